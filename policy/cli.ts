@@ -1,0 +1,159 @@
+/**
+ * `kenneki`: the server and its admin commands. Every command reads the same config file (or the
+ * embedded defaults), so `kenneki admin create` and `kenneki serve` always agree on the store.
+ */
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { AccountService } from './auth/accounts.js';
+import { loadConfig } from './config/load.js';
+import type { KennekiConfig } from './config/schema.js';
+import { importDebianTracker } from './definitions/debian-tracker.js';
+import { parseKennekiDefinitions } from './definitions/kenneki-format.js';
+import { isKennekiError } from './errors.js';
+import { createLogger } from './log.js';
+import { openStore, startServer } from './server.js';
+import { systemClock } from './service/clock.js';
+import type { Role } from './store/repository.js';
+import { packageVersion } from './util/package-root.js';
+
+const CLI_ACTOR = { actor: process.env['USER'] ?? 'cli', actorKind: 'cli' as const };
+
+function config(opts: { config?: string }): KennekiConfig {
+  return loadConfig(opts.config ? { file: opts.config } : {});
+}
+
+const program = new Command()
+  .name('kenneki')
+  .description('Kenneki (検疫): network access control with endpoint posture assessment')
+  .version(packageVersion())
+  .showHelpAfterError();
+
+const withConfig = (c: Command) => c.option('-c, --config <file>', 'YAML configuration file (default: embedded defaults, SQLite in ./data)');
+
+withConfig(program.command('serve'))
+  .description('run the policy server: admin API, posture ingestion, re-evaluation and retention')
+  .action(async (opts: { config?: string }) => {
+    const cfg = config(opts);
+    const log = createLogger(cfg.log.level);
+    const server = await startServer(cfg, { log });
+    const admin = server.bootstrap.createdAdmin;
+    if (admin?.password) {
+      // Printed once to the terminal, never to the log: only the hash is stored.
+      process.stdout.write(
+        `\nFirst start: created admin "${admin.username}" in tenant "${admin.tenantId}".\n` +
+          `One-time password (shown only now): ${admin.password}\n` +
+          `Log in: curl -s -X POST ${server.url}/api/v1/auth/login -H 'content-type: application/json' -d '{"username":"${admin.username}","password":"<password>"}'\n\n`,
+      );
+    }
+    process.stdout.write(`Kenneki ${packageVersion()} listening on ${server.url} (API docs: ${server.url}/docs, store: ${cfg.store.path})\n`);
+    const shutdown = (signal: string) => {
+      log.info({ evt: 'SERVER_STOPPING', signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+
+withConfig(program.command('migrate'))
+  .description('apply the store migrations and exit (serve also applies them at start)')
+  .action(async (opts: { config?: string }) => {
+    const cfg = config(opts);
+    await openStore(cfg).close();
+    process.stdout.write(`store migrated: ${cfg.store.path}\n`);
+  });
+
+const admin = program.command('admin').description('manage admin accounts');
+withConfig(admin.command('create'))
+  .description('create an admin account; prints a generated password unless --password-file is given')
+  .requiredOption('-u, --username <name>', 'account name')
+  .option('-t, --tenant <id>', 'tenant', 'default')
+  .addOption(new Option('-r, --role <role>', 'role').choices(['admin', 'operator', 'viewer']).default('admin'))
+  .option('--password-file <file>', 'read the password from this file instead of generating one')
+  .action(async (opts: { config?: string; username: string; tenant: string; role: Role; passwordFile?: string }) => {
+    const cfg = config(opts);
+    const store = openStore(cfg);
+    try {
+      await ensureTenant(store, cfg, opts.tenant);
+      const password = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8').replace(/[\r\n]+$/, '') : undefined;
+      if (password !== undefined && password.length < 12) throw new Error('--password-file: the password must be at least 12 characters');
+      const created = await new AccountService(store, systemClock).createAdmin(opts.tenant, { username: opts.username, role: opts.role, ...(password ? { password } : {}) }, { ...CLI_ACTOR, action: '', targetType: '' });
+      process.stdout.write(`created ${opts.role} "${opts.username}" in tenant "${opts.tenant}"\n`);
+      if (created.password) process.stdout.write(`password (shown only now): ${created.password}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+const token = program.command('token').description('manage API tokens');
+withConfig(token.command('create'))
+  .description('issue an API token for an account (shown once)')
+  .requiredOption('-u, --username <name>', 'account the token acts as')
+  .option('-t, --tenant <id>', 'tenant', 'default')
+  .option('-n, --name <name>', 'token label', 'cli')
+  .addOption(new Option('-r, --role <role>', 'role, at most the account role').choices(['admin', 'operator', 'viewer']))
+  .option('--ttl-hours <hours>', 'expiry in hours (default: no expiry)', (v) => Number(v))
+  .action(async (opts: { config?: string; username: string; tenant: string; name: string; role?: Role; ttlHours?: number }) => {
+    const cfg = config(opts);
+    const store = openStore(cfg);
+    try {
+      const account = await store.accounts.findForLogin(opts.tenant, opts.username);
+      if (!account) throw new Error(`no account "${opts.username}" in tenant "${opts.tenant}"`);
+      const { token: secret } = await new AccountService(store, systemClock).issueToken(
+        account,
+        { name: opts.name, ...(opts.role ? { role: opts.role } : {}), ...(opts.ttlHours ? { ttlHours: opts.ttlHours } : {}) },
+        { ...CLI_ACTOR, action: '', targetType: '' },
+      );
+      process.stdout.write(`${secret}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+const tenant = program.command('tenant').description('manage tenants');
+withConfig(tenant.command('create'))
+  .description('create a tenant (ISP customers); give it an admin with `kenneki admin create --tenant`')
+  .requiredOption('--id <id>', 'tenant id: lowercase letters, digits and dashes')
+  .requiredOption('--name <name>', 'display name')
+  .action(async (opts: { config?: string; id: string; name: string }) => {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(opts.id)) throw new Error('--id: must match ^[a-z0-9][a-z0-9-]{0,62}$');
+    const cfg = config(opts);
+    const store = openStore(cfg);
+    try {
+      await store.tenants.ensure({ id: opts.id, name: opts.name });
+      await store.audit.append(opts.id, { ...CLI_ACTOR, action: 'tenant.create', targetType: 'tenant', targetId: opts.id, after: { id: opts.id, name: opts.name } });
+      process.stdout.write(`tenant "${opts.id}" ready\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+withConfig(program.command('definitions').command('check'))
+  .description('parse a definitions file and print what it holds, without importing it')
+  .argument('<file>', 'definitions file')
+  .addOption(new Option('-f, --format <format>', 'feed format').choices(['kenneki', 'debian-tracker']).default('kenneki'))
+  .action(async (file: string, opts: { format: string }) => {
+    const text = readFileSync(file, 'utf8');
+    if (opts.format === 'kenneki') {
+      const d = parseKennekiDefinitions(text);
+      process.stdout.write(`feed ${d.feed}: ${d.advisories.length} advisories, ${d.forbidden.length} forbidden rules, ${d.platforms.length} platform rules\n`);
+    } else {
+      process.stdout.write(`${importDebianTracker(JSON.parse(text)).length} advisories\n`);
+    }
+  });
+
+async function ensureTenant(store: ReturnType<typeof openStore>, cfg: KennekiConfig, id: string): Promise<void> {
+  if (await store.tenants.get(id)) return;
+  const configured = cfg.tenants.find((t) => t.id === id);
+  if (!configured) throw new Error(`tenant "${id}" does not exist; create it with: kenneki tenant create --id ${id} --name ...`);
+  await store.tenants.ensure(configured);
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Config and input errors are the operator's to fix: print them plainly, no stack.
+  const message = isKennekiError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`kenneki: ${message}\n`);
+  process.exit(isKennekiError(err, 'KENNEKI_ERR_CONFIG_INVALID') ? 78 : 1);
+});

@@ -1,0 +1,257 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
+import { isKennekiError, type KennekiError } from '../errors.js';
+import { defaultConfig, loadConfig, redactedConfig } from './load.js';
+
+const EXAMPLE = new URL('./kenneki.example.yaml', import.meta.url).pathname;
+
+let dir: string;
+let n = 0;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kenneki-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes `text` to a fresh file in the temp dir and returns its path. */
+function file(text: string): string {
+  const p = join(dir, `cfg-${n++}.yaml`);
+  writeFileSync(p, text);
+  return p;
+}
+
+function loadError(opts: Parameters<typeof loadConfig>[0]): KennekiError {
+  try {
+    loadConfig(opts);
+  } catch (e) {
+    if (isKennekiError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('defaults', () => {
+  it('without a file returns the documented defaults with absolute paths', () => {
+    expect(loadConfig({ cwd: '/srv/kenneki' })).toEqual({
+      data_dir: '/srv/kenneki/data',
+      log: { level: 'info' },
+      http: { host: '127.0.0.1', port: 8080, trust_proxy: false, body_limit_bytes: 1048576 },
+      store: { driver: 'sqlite', path: '/srv/kenneki/data/kenneki.db' },
+      tenants: [{ id: 'default', name: 'Default' }],
+      admin: { bootstrap_user: 'admin' },
+      posture: { stale_after_hours: 24, unknown_endpoint_verdict: 'isolate', retention_days: 30, reevaluate_interval_seconds: 60 },
+    });
+  });
+
+  it('defaultConfig() equals loadConfig() without a file', () => {
+    expect(defaultConfig({ cwd: '/x' })).toEqual(loadConfig({ cwd: '/x' }));
+    expect(defaultConfig().data_dir).toBe(join(process.cwd(), 'data'));
+  });
+
+  it('returns independent copies (defaults are not shared mutable state)', () => {
+    const a = defaultConfig();
+    a.tenants.push({ id: 'x', name: 'X' });
+    a.http.port = 1;
+    expect(defaultConfig().tenants).toHaveLength(1);
+    expect(defaultConfig().http.port).toBe(8080);
+  });
+
+  test.each([
+    ['an empty file', ''],
+    ['a comment-only file', '# nothing here\n'],
+    ['an empty mapping', '{}\n'],
+  ])('%s loads as the defaults', (_name, text) => {
+    expect(loadConfig({ file: file(text), cwd: '/x' })).toEqual(defaultConfig({ cwd: '/x' }));
+  });
+
+  it('fills defaults inside partially given sections', () => {
+    const cfg = loadConfig({ file: file('http:\n  port: 9000\nposture:\n  retention_days: 7\n'), cwd: '/x' });
+    expect(cfg.http).toEqual({ host: '127.0.0.1', port: 9000, trust_proxy: false, body_limit_bytes: 1048576 });
+    expect(cfg.posture.retention_days).toBe(7);
+    expect(cfg.posture.stale_after_hours).toBe(24);
+  });
+});
+
+describe('the example file', () => {
+  it('loads and documents exactly the defaults', () => {
+    expect(loadConfig({ file: EXAMPLE, cwd: '/x', env: {} })).toEqual(defaultConfig({ cwd: '/x' }));
+  });
+
+  it('still loads with its commented-out tls and secret blocks enabled', () => {
+    const secret = join(dir, 'example-secret');
+    writeFileSync(secret, 'correct-horse-battery-staple\n');
+    const text = readFileSync(EXAMPLE, 'utf8')
+      .replace(/^(\s*)# (tls:|  cert_file:|  key_file:|bootstrap_password: \{ file)/gm, '$1$2')
+      .replaceAll('/run/secrets/kenneki_admin', secret);
+    const cfg = loadConfig({ file: file(text), cwd: '/x', env: {} });
+    expect(cfg.http.tls).toEqual({ cert_file: '/etc/kenneki/tls.crt', key_file: '/etc/kenneki/tls.key' });
+    expect(cfg.admin.bootstrap_password).toBe('correct-horse-battery-staple');
+  });
+});
+
+describe('invalid configurations', () => {
+  test.each([
+    ['http:\n  port: 70000\n', 'http.port: must be <= 65535'],
+    ['http:\n  port: -1\n', 'http.port: must be >= 0'],
+    ['http:\n  port: "8080"\n', 'http.port: must be an integer'],
+    ['http:\n  trust_proxy: yes\n', 'http.trust_proxy: must be a boolean'],
+    ['http:\n  body_limit_bytes: 1023\n', 'http.body_limit_bytes: must be >= 1024'],
+    ['http:\n  body_limit_bytes: 67108865\n', 'http.body_limit_bytes: must be <= 67108864'],
+    ['http:\n  host: ""\n', 'http.host: must be at least 1 character'],
+    ['http:\n  tls:\n    cert_file: /a.crt\n', 'http.tls.key_file: is required'],
+    ['http:\n  tlss: {}\n', 'http.tlss: unknown key'],
+    ['htpp: {}\n', 'htpp: unknown key'],
+    ['"odd key": 1\n', '["odd key"]: unknown key'],
+    ['log:\n', 'log: must be a mapping'],
+    ['log:\n  level: verbose\n', 'log.level: must be one of: trace, debug, info, warn, error, fatal, silent'],
+    ['store:\n  driver: postgres\n', 'store.driver: must be one of: sqlite'],
+    ['store:\n  path: ../elsewhere.db\n', 'store.path: must name a file inside data_dir when relative (use an absolute path to go elsewhere)'],
+    ['data_dir: ""\n', 'data_dir: must be at least 1 character'],
+    ['tenants: []\n', 'tenants: must have at least 1 item'],
+    ['tenants: {id: a}\n', 'tenants: must be a list'],
+    ['tenants:\n  - id: a\n', 'tenants[0].name: is required'],
+    ['tenants:\n  - {id: default, name: D}\n  - {id: Acme, name: A}\n', 'tenants[1].id: must match ^[a-z0-9][a-z0-9-]{0,62}$'],
+    ['tenants:\n  - {id: a, name: A, plan: gold}\n', 'tenants[0].plan: unknown key'],
+    ['admin:\n  bootstrap_user: "bad user"\n', 'admin.bootstrap_user: must match ^[A-Za-z0-9._@-]{1,64}$'],
+    ['admin:\n  bootstrap_password: tooshort\n', 'admin.bootstrap_password: must be at least 16 characters'],
+    ['admin:\n  bootstrap_password: 42\n', 'admin.bootstrap_password: must be a string, { file: ... } or { env: ... }'],
+    ['admin:\n  bootstrap_password: {}\n', 'admin.bootstrap_password: must be a string, { file: ... } or { env: ... }'],
+    ['admin:\n  bootstrap_password: {file: /a, env: B}\n', 'admin.bootstrap_password: must be a string, { file: ... } or { env: ... }'],
+    ['admin:\n  bootstrap_password: {file: 1}\n', 'admin.bootstrap_password.file: must be a string'],
+    ['admin:\n  bootstrap_password: {env: not-a-name}\n', 'admin.bootstrap_password.env: must match ^[A-Za-z_][A-Za-z0-9_]*$'],
+    ['admin:\n  bootstrap_password: {file: /a, mode: 1}\n', 'admin.bootstrap_password.mode: unknown key'],
+    ['posture:\n  stale_after_hours: 0\n', 'posture.stale_after_hours: must be >= 1'],
+    ['posture:\n  stale_after_hours: 8761\n', 'posture.stale_after_hours: must be <= 8760'],
+    ['posture:\n  unknown_endpoint_verdict: allow\n', 'posture.unknown_endpoint_verdict: must be one of: isolate, deny'],
+    ['posture:\n  retention_days: 1.5\n', 'posture.retention_days: must be an integer'],
+    ['posture:\n  retention_days: 3651\n', 'posture.retention_days: must be <= 3650'],
+    ['posture:\n  reevaluate_interval_seconds: 4\n', 'posture.reevaluate_interval_seconds: must be >= 5'],
+    ['- data_dir: /x\n', '(root): must be a mapping'],
+    ['just a string\n', '(root): must be a mapping'],
+  ])('%j → %s', (text, expected) => {
+    const f = file(text);
+    const e = loadError({ file: f, env: {} });
+    expect(e.code).toBe('KENNEKI_ERR_CONFIG_INVALID');
+    expect(e.details).toEqual({ problems: [expected] });
+    expect(e.message).toBe(`invalid configuration in ${f}:\n  ${expected}`);
+  });
+
+  it('reports every problem at once, sorted by path, schema and semantic together', () => {
+    const f = file(
+      [
+        'posture: {retention_days: 0}',
+        'http: {port: 70000, tlss: 1}',
+        'tenants:',
+        ...Array.from({ length: 11 }, (_, i) => `  - {id: t${i % 10}, name: T}`),
+        '  - {id: BAD, name: T}',
+      ].join('\n'),
+    );
+    const e = loadError({ file: f });
+    expect(e.details?.problems).toEqual([
+      'http.port: must be <= 65535',
+      'http.tlss: unknown key',
+      'posture.retention_days: must be >= 1',
+      'tenants[10].id: duplicate tenant id "t0"',
+      'tenants[11].id: must match ^[a-z0-9][a-z0-9-]{0,62}$',
+    ]);
+    expect(e.message.split('\n')).toEqual([`invalid configuration in ${f}:`, ...(e.details?.problems as string[]).map((l) => `  ${l}`)]);
+  });
+
+  it('rejects duplicate tenant ids, naming the later entry', () => {
+    const e = loadError({ file: file('tenants:\n  - {id: default, name: D}\n  - {id: acme, name: A}\n  - {id: acme, name: B}\n') });
+    expect(e.code).toBe('KENNEKI_ERR_CONFIG_INVALID');
+    expect(e.details?.problems).toEqual(['tenants[2].id: duplicate tenant id "acme"']);
+  });
+
+  it('rejects an unknown top-level key and an unknown nested key', () => {
+    const e = loadError({ file: file('loglevel: debug\nposture:\n  retention: 3\n') });
+    expect(e.details?.problems).toEqual(['loglevel: unknown key', 'posture.retention: unknown key']);
+  });
+});
+
+describe('YAML problems', () => {
+  it('reports a syntax error with line:col', () => {
+    const f = file('http:\n  port: 8080\n  host: a: b\nlog:\n  level: info\n');
+    const e = loadError({ file: f });
+    expect(e.code).toBe('KENNEKI_ERR_CONFIG_INVALID');
+    expect(e.message).toBe(`invalid configuration in ${f}:\n  3:9: Nested mappings are not allowed in compact mappings`);
+    expect(e.details).toEqual({ problems: ['3:9: Nested mappings are not allowed in compact mappings'], line: 3, col: 9 });
+    expect(e.cause).toBeInstanceOf(Error);
+  });
+
+  test.each([
+    ['duplicate keys', 'log: {level: info}\nlog: {level: debug}\n', /^2:1: Map keys must be unique/],
+    ['several documents', 'log: {}\n---\nhttp: {}\n', /multiple documents/],
+    ['an unknown tag', 'data_dir: !vault secret/data\n', /^1:11: Unresolved tag: !vault/],
+    ['an undefined alias', 'data_dir: *nowhere\n', /^\(root\): Unresolved alias/],
+  ])('rejects %s', (_name, text, line) => {
+    const e = loadError({ file: file(text) });
+    expect(e.code).toBe('KENNEKI_ERR_CONFIG_INVALID');
+    expect(e.details?.problems).toEqual(expect.arrayContaining([expect.stringMatching(line)]));
+  });
+
+  it('refuses alias bombs instead of expanding them', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const e = loadError({ file: file(`${lines.join('\n')}\n`) });
+    expect(e.code).toBe('KENNEKI_ERR_CONFIG_INVALID');
+    expect(e.details?.problems).toEqual([expect.stringMatching(/^\(root\): Excessive alias count/)]);
+  });
+
+  it('does not quote the source line, which may hold a secret', () => {
+    const e = loadError({ file: file('admin:\n  bootstrap_password: hunter2hunter2hunter2: oops\n') });
+    expect(e.code).toBe('KENNEKI_ERR_CONFIG_INVALID');
+    expect(e.message).not.toContain('hunter2');
+    expect(JSON.stringify(e.details)).not.toContain('hunter2');
+    expect(String((e.cause as Error).message)).not.toContain('hunter2');
+  });
+});
+
+describe('unreadable files', () => {
+  test.each([
+    ['a missing file', () => join(dir, 'does-not-exist.yaml'), 'ENOENT'],
+    ['a directory', () => dir, 'EISDIR'],
+  ])('%s → KENNEKI_ERR_CONFIG_UNREADABLE with the cause', (_name, path, code) => {
+    const f = path();
+    const e = loadError({ file: f });
+    expect(e.code).toBe('KENNEKI_ERR_CONFIG_UNREADABLE');
+    expect(e.message).toBe(`cannot read configuration file ${f} (${code})`);
+    expect((e.cause as NodeJS.ErrnoException).code).toBe(code);
+  });
+});
+
+describe('paths', () => {
+  test.each([
+    ['relative data_dir and store.path', 'data_dir: var/k\nstore: {path: db/k.db}\n', '/srv/var/k', '/srv/var/k/db/k.db'],
+    ['absolute data_dir', 'data_dir: /var/lib/kenneki\n', '/var/lib/kenneki', '/var/lib/kenneki/kenneki.db'],
+    ['absolute store.path', 'data_dir: /d\nstore: {path: /other/k.db}\n', '/d', '/other/k.db'],
+    ['store.path with a harmless ..', 'store: {path: sub/../k.db}\n', '/srv/data', '/srv/data/k.db'],
+  ])('%s', (_name, text, dataDir, storePath) => {
+    const cfg = loadConfig({ file: file(text), cwd: '/srv' });
+    expect(cfg.data_dir).toBe(dataDir);
+    expect(cfg.store.path).toBe(storePath);
+  });
+
+  it('resolves a relative config file and TLS files against cwd', () => {
+    const f = file('http:\n  tls: {cert_file: tls/c.crt, key_file: /abs/k.key}\n');
+    const cfg = loadConfig({ file: f.slice(dir.length + 1), cwd: dir });
+    expect(cfg.http.tls).toEqual({ cert_file: join(dir, 'tls/c.crt'), key_file: '/abs/k.key' });
+  });
+});
+
+describe('redactedConfig', () => {
+  it('replaces secrets and leaves the original untouched', () => {
+    const cfg = loadConfig({ file: file('admin:\n  bootstrap_password: {env: PW}\n'), env: { PW: 'a-very-long-secret-value' } });
+    const red = redactedConfig(cfg);
+    expect(red.admin.bootstrap_password).toBe('[redacted]');
+    expect(JSON.stringify(red)).not.toContain('a-very-long-secret-value');
+    expect(cfg.admin.bootstrap_password).toBe('a-very-long-secret-value');
+    expect({ ...red, admin: { ...red.admin, bootstrap_password: cfg.admin.bootstrap_password } }).toEqual(cfg);
+  });
+
+  it('does not invent secrets that are absent', () => {
+    expect(redactedConfig(defaultConfig())).toEqual(defaultConfig());
+    expect('bootstrap_password' in redactedConfig(defaultConfig()).admin).toBe(false);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The shape of the server configuration file (YAML, snake_case keys), as a TypeBox schema.
+ *
+ * One schema serves three purposes: ajv validates the parsed file against it, ajv's
+ * `useDefaults` fills in every defaulted field from it, and `Static<>` derives the TypeScript
+ * type from it, so the documentation, the validation and the type cannot drift apart.
+ *
+ * Every object sets `additionalProperties: false`: a misspelt key (`http.tlss`) must be an error,
+ * not a silently ignored setting that leaves the server running with a default the operator
+ * believes they changed.
+ *
+ * Every object that has defaults for all of its fields defaults to `{}` itself, so ajv descends
+ * into it and fills the inner defaults; an empty file therefore yields the full default config.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * A string restricted to a fixed list. Emitted as JSON Schema `enum` (not TypeBox's union of
+ * `const`s) so that ajv reports one `enum` error, which reads as "must be one of: a, b".
+ */
+function StringEnum<const T extends readonly string[]>(values: T, options: { default?: T[number] } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+/** Only SQLite is implemented; PostgreSQL joins this list when scale-out lands. */
+export const STORE_DRIVERS = ['sqlite'] as const;
+/** `allow` is deliberately absent: an endpoint we know nothing about must fail closed. */
+export const UNKNOWN_ENDPOINT_VERDICTS = ['isolate', 'deny'] as const;
+
+export const TENANT_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+export const USERNAME_PATTERN = '^[A-Za-z0-9._@-]{1,64}$';
+/** POSIX-style environment variable names; anything else is almost certainly a typo. */
+export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+/** A bootstrap admin password shorter than this is too weak to put in front of a network. */
+export const BOOTSTRAP_PASSWORD_MIN_LENGTH = 16;
+
+const MIB = 1024 * 1024;
+
+/**
+ * A secret field: a literal string, or a reference to where the secret lives so that it need
+ * not be written into the config file. `secrets.ts` replaces references with their values.
+ * The literal branch comes first: the error formatter and `secrets.ts` look the length rule up
+ * on the string branch.
+ */
+export function SecretRef(minLength: number) {
+  return Type.Union([
+    Type.String({ minLength }),
+    Type.Object({ file: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    Type.Object({ env: Type.String({ pattern: ENV_NAME_PATTERN }) }, { additionalProperties: false }),
+  ]);
+}
+
+/**
+ * Builds the config schema around a schema for secret fields, so that the same shape describes
+ * both the file as written (secret references allowed) and the config after resolution (every
+ * secret is a plain string).
+ */
+function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
+  return Type.Object(
+    {
+      /** Relative paths are resolved against the working directory of the process. */
+      data_dir: Type.String({ minLength: 1, default: './data' }),
+      log: Type.Object(
+        { level: StringEnum(LOG_LEVELS, { default: 'info' }) },
+        { additionalProperties: false, default: {} },
+      ),
+      http: Type.Object(
+        {
+          host: Type.String({ minLength: 1, maxLength: 253, default: '127.0.0.1' }),
+          port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+          /** Absent means plain HTTP (e.g. behind a TLS-terminating proxy). */
+          tls: Type.Optional(
+            Type.Object(
+              { cert_file: Type.String({ minLength: 1 }), key_file: Type.String({ minLength: 1 }) },
+              { additionalProperties: false },
+            ),
+          ),
+          trust_proxy: Type.Boolean({ default: false }),
+          body_limit_bytes: Type.Integer({ minimum: 1024, maximum: 64 * MIB, default: MIB }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      store: Type.Object(
+        {
+          driver: StringEnum(STORE_DRIVERS, { default: 'sqlite' }),
+          /** Relative to data_dir unless absolute. */
+          path: Type.String({ minLength: 1, default: 'kenneki.db' }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      /** Bootstrap tenants, created at start when missing. Ids must be unique (checked in load.ts). */
+      tenants: Type.Array(
+        Type.Object(
+          {
+            id: Type.String({ pattern: TENANT_ID_PATTERN }),
+            name: Type.String({ minLength: 1, maxLength: 128 }),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, default: [{ id: 'default', name: 'Default' }] },
+      ),
+      admin: Type.Object(
+        {
+          bootstrap_user: Type.String({ pattern: USERNAME_PATTERN, default: 'admin' }),
+          /** Absent: a one-time password is generated and printed once at first start. */
+          bootstrap_password: Type.Optional(bootstrapPassword),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      posture: Type.Object(
+        {
+          stale_after_hours: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
+          unknown_endpoint_verdict: StringEnum(UNKNOWN_ENDPOINT_VERDICTS, { default: 'isolate' }),
+          retention_days: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+          reevaluate_interval_seconds: Type.Integer({ minimum: 5, maximum: 86400, default: 60 }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** The file as written: secret fields may be references (`{ file }` / `{ env }`). */
+export const ConfigSchema = buildConfigSchema(SecretRef(BOOTSTRAP_PASSWORD_MIN_LENGTH));
+/** The config after defaults, secret resolution and path resolution: secrets are strings. */
+export const ResolvedConfigSchema = buildConfigSchema(Type.String());
+
+export type SecretRefValue = Static<ReturnType<typeof SecretRef>>;
+/** The validated file with defaults applied, before secrets and paths are resolved. */
+export type RawConfig = Static<typeof ConfigSchema>;
+/** What the rest of the server receives from `loadConfig()`. */
+export type KennekiConfig = Static<typeof ResolvedConfigSchema>;

@@ -1,0 +1,42 @@
+/**
+ * A decision: the verdict plus everything needed to explain it. The trace is stored with each
+ * verdict so that an admin can always answer "why is this laptop quarantined?".
+ */
+import type { CheckId, CheckResult, CheckStatus, LocalizedText } from '../verifiers/contract.js';
+import type { FailureAction, Verdict } from './policy.js';
+
+/** How one check's result turned into an action. */
+export interface CheckDecision {
+  check: CheckId;
+  status: CheckStatus;
+  /** What the policy says this result does, before grace, monitor-only and exceptions. */
+  configuredAction: FailureAction | 'pass';
+  /** What it actually does. `waived` = an exception covers it. */
+  effectiveAction: FailureAction | 'pass' | 'waived';
+  grace?: { days: number; since: string; until: string; active: boolean };
+  monitorOnly?: boolean;
+  /** For monitor-only checks: what would have been enforced (after grace). */
+  wouldBe?: FailureAction | 'pass';
+  exceptionId?: string;
+  /** Set when the result was judged on the last known value because the fresh one was missing. */
+  usedLastKnown?: { collectedAt: string };
+  result: CheckResult;
+}
+
+export interface Decision {
+  verdict: Verdict;
+  /** What the verdict would be if nothing were in monitor-only mode. */
+  monitoredVerdict: Verdict;
+  reasons: LocalizedText[];
+  remediation: LocalizedText[];
+  remediationUrl?: string;
+  trace: {
+    evaluatedAt: string;
+    policy?: { id: string; name: string; revision: number; mode: 'enforce' | 'monitor'; matchedBy: string };
+    /** Why no posture-based decision was possible (no posture, no policy). */
+    defaulted?: string;
+    checks: CheckDecision[];
+    exceptions: { id: string; scope: string; checks: string[]; expiresAt: string }[];
+    postureReportedAt?: string;
+  };
+}

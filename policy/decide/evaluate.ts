@@ -1,0 +1,193 @@
+/**
+ * The policy decision point: facts + identity + policy + exceptions + grace → verdict and trace.
+ * Pure and synchronous, so the same function serves live ingestion, server-side re-evaluation and
+ * what-if runs, and so it can be measured alone.
+ */
+import type { DefinitionsView } from '../definitions/view.js';
+import type { FactKey, PostureFacts } from '../posture/facts.js';
+import { runCheck, BUILTIN_CHECKS } from '../verifiers/registry.js';
+import type { CheckContext, CheckId, CheckResult, LocalizedText } from '../verifiers/contract.js';
+import type { CheckDecision, Decision } from './decision.js';
+import { exceptionApplies, waiverFor, type PolicyException, type Subject } from './exception.js';
+import { stricter, type FailureAction, type Policy, type PolicyCheck, type Verdict } from './policy.js';
+import { selectPolicy } from './select.js';
+import { DEFAULTED_TEXT } from './texts.js';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export interface StoredPosture {
+  reportedAt: string;
+  facts: PostureFacts;
+  /** The last good value of every fact, for `onUnknown: use-last-known`. */
+  lastKnown: PostureFacts;
+}
+
+export interface EvaluationInput {
+  subject: Subject;
+  posture?: StoredPosture;
+  policies: readonly Policy[];
+  exceptions: readonly PolicyException[];
+  definitions: DefinitionsView;
+  /** When the endpoint first reported each pending update. */
+  firstReported: ReadonlyMap<string, Date>;
+  /** First failed evaluation per check, from earlier evaluations. */
+  failingSince: ReadonlyMap<string, string>;
+  now: Date;
+  defaults: { unknownEndpointVerdict: Exclude<Verdict, 'allow'>; staleAfterHours: number };
+}
+
+export function evaluate(input: EvaluationInput): Decision {
+  const { now, posture, defaults } = input;
+  const evaluatedAt = now.toISOString();
+  const active = input.exceptions.filter((e) => exceptionApplies(e, input.subject, now));
+  const exceptionsTrace = active.map((e) => ({
+    id: e.id,
+    scope: e.scope.kind === 'user' ? `user ${e.scope.user}` : e.scope.kind === 'group' ? `group ${e.scope.group}` : `device ${e.scope.endpointId}`,
+    checks: e.checks,
+    expiresAt: e.expiresAt,
+  }));
+
+  const defaulted = (key: keyof typeof DEFAULTED_TEXT, extra?: Partial<Decision['trace']>): Decision => ({
+    verdict: defaults.unknownEndpointVerdict,
+    monitoredVerdict: defaults.unknownEndpointVerdict,
+    reasons: [DEFAULTED_TEXT[key].reason],
+    remediation: DEFAULTED_TEXT[key].remediation,
+    trace: { evaluatedAt, defaulted: key, checks: [], exceptions: exceptionsTrace, ...extra },
+  });
+
+  if (!posture) return defaulted('no-posture');
+  const reportedAt = new Date(posture.reportedAt);
+  if (!(now.getTime() - reportedAt.getTime() <= defaults.staleAfterHours * HOUR_MS)) {
+    return defaulted('stale-posture', { postureReportedAt: posture.reportedAt });
+  }
+  const selection = selectPolicy(input.policies, input.subject);
+  if (!selection) return defaulted('no-policy', { postureReportedAt: posture.reportedAt });
+  const { policy } = selection;
+
+  const ctx: CheckContext = { facts: posture.facts, reportedAt, now, definitions: input.definitions, firstReported: input.firstReported };
+  const decisions = policy.checks.map((pc) => decideCheck(pc, ctx, posture, input, active, policy));
+
+  let verdict: Verdict = 'allow';
+  let monitoredVerdict: Verdict = 'allow';
+  const reasons: LocalizedText[] = [];
+  const remediation: LocalizedText[] = [];
+  for (const d of decisions) {
+    verdict = stricter(verdict, asVerdict(d.effectiveAction));
+    if (d.effectiveAction !== 'waived') monitoredVerdict = stricter(monitoredVerdict, asVerdict(d.wouldBe ?? d.effectiveAction));
+    if (d.effectiveAction !== 'pass' && d.effectiveAction !== 'waived') {
+      reasons.push(d.result.reason);
+      remediation.push(...d.result.remediation);
+    }
+  }
+  return {
+    verdict,
+    monitoredVerdict,
+    reasons,
+    remediation,
+    ...(policy.remediationUrl !== undefined && verdict !== 'allow' ? { remediationUrl: policy.remediationUrl } : {}),
+    trace: {
+      evaluatedAt,
+      policy: { id: policy.id, name: policy.name, revision: policy.revision, mode: policy.mode, matchedBy: selection.matchedBy },
+      checks: decisions,
+      exceptions: exceptionsTrace,
+      postureReportedAt: posture.reportedAt,
+    },
+  };
+}
+
+function decideCheck(
+  pc: PolicyCheck,
+  ctx: CheckContext,
+  posture: StoredPosture,
+  input: EvaluationInput,
+  active: readonly PolicyException[],
+  policy: Policy,
+): CheckDecision {
+  const params = paramsFor(pc);
+  let result = runCheck(pc.check, ctx, params);
+  let usedLastKnown: CheckDecision['usedLastKnown'];
+  if ((result.status === 'unknown' || result.status === 'error') && pc.onUnknown === 'use-last-known') {
+    const retried = retryOnLastKnown(pc, ctx, posture, params);
+    if (retried) ({ result, usedLastKnown } = retried);
+  }
+
+  const configuredAction = configuredActionFor(pc, result);
+  let effectiveAction: CheckDecision['effectiveAction'] = configuredAction;
+  let grace: CheckDecision['grace'];
+  if (result.status === 'non-compliant-major' && pc.graceDays && pc.graceDays > 0 && configuredAction !== 'warn') {
+    const since = result.failingSince ?? input.failingSince.get(pc.check) ?? input.now.toISOString();
+    const until = new Date(Date.parse(since) + pc.graceDays * DAY_MS);
+    const inGrace = input.now < until;
+    grace = { days: pc.graceDays, since, until: until.toISOString(), active: inGrace };
+    if (inGrace) effectiveAction = 'warn';
+  }
+  const monitorOnly = pc.monitorOnly === true || policy.mode === 'monitor';
+  const enforcing = effectiveAction === 'isolate' || effectiveAction === 'deny';
+  const configuredAfterGrace = effectiveAction;
+  if (monitorOnly && enforcing) effectiveAction = 'warn';
+  const waiver = configuredAction !== 'pass' ? waiverFor(pc.check, active) : undefined;
+  if (waiver) effectiveAction = 'waived';
+
+  return {
+    check: pc.check,
+    status: result.status,
+    configuredAction,
+    effectiveAction,
+    ...(monitorOnly ? { wouldBe: configuredAfterGrace as FailureAction | 'pass' } : {}),
+    ...(grace ? { grace } : {}),
+    ...(monitorOnly ? { monitorOnly: true } : {}),
+    ...(waiver ? { exceptionId: waiver.id } : {}),
+    ...(usedLastKnown ? { usedLastKnown } : {}),
+    result,
+  };
+}
+
+function configuredActionFor(pc: PolicyCheck, result: CheckResult): FailureAction | 'pass' {
+  switch (result.status) {
+    case 'compliant':
+      return 'pass';
+    case 'non-compliant-minor':
+      return 'warn';
+    case 'non-compliant-major':
+      return pc.action;
+    case 'unknown':
+    case 'error':
+      // A warn-only check cannot move access either way; otherwise missing evidence never allows.
+      if (pc.action === 'warn') return 'warn';
+      return pc.onUnknown === 'deny' ? 'deny' : 'isolate';
+  }
+}
+
+function paramsFor(pc: PolicyCheck): never {
+  const params: Record<string, unknown> = { ...(pc.params ?? {}) };
+  // One grace setting per check: the pending-updates check grades each update against it itself.
+  if (pc.check === 'pending-updates' && pc.graceDays !== undefined) params['graceDays'] = pc.graceDays;
+  return params as never;
+}
+
+function retryOnLastKnown(
+  pc: PolicyCheck,
+  ctx: CheckContext,
+  posture: StoredPosture,
+  params: never,
+): { result: CheckResult; usedLastKnown: { collectedAt: string } } | undefined {
+  const maxAgeMs = (pc.lastKnownMaxAgeHours ?? 72) * HOUR_MS;
+  const reads: readonly FactKey[] = BUILTIN_CHECKS[pc.check as CheckId].reads;
+  const facts: PostureFacts = { ...ctx.facts };
+  let oldest: string | undefined;
+  for (const key of reads) {
+    const fresh = ctx.facts[key];
+    if (fresh && fresh.status === 'ok') continue;
+    const known = posture.lastKnown[key];
+    if (!known || known.status !== 'ok' || ctx.now.getTime() - Date.parse(known.collectedAt) > maxAgeMs) return undefined;
+    (facts as Record<string, unknown>)[key] = { ...known, source: 'last-known' };
+    if (oldest === undefined || known.collectedAt < oldest) oldest = known.collectedAt;
+  }
+  if (oldest === undefined) return undefined;
+  return { result: runCheck(pc.check, { ...ctx, facts }, params), usedLastKnown: { collectedAt: oldest } };
+}
+
+function asVerdict(action: CheckDecision['effectiveAction']): Verdict {
+  return action === 'isolate' ? 'isolate' : action === 'deny' ? 'deny' : 'allow';
+}

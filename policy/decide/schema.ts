@@ -1,0 +1,82 @@
+/**
+ * JSON schemas for policies and exceptions as the admin API accepts them. Required check
+ * parameters are required here, so a policy that cannot be evaluated is rejected at the door.
+ */
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Discriminated, Enum } from '../util/schema.js';
+import { CHECK_IDS, type CheckId } from '../verifiers/contract.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 128 });
+const Names = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 256 });
+const Days = Type.Number({ minimum: 0, maximum: 3650 });
+const Versioned = Type.Object({ product: Type.String({ minLength: 1, maxLength: 128 }), version: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
+const PARAMS: Record<CheckId, TSchema> = {
+  'os-version': Type.Object(
+    { minimum: Type.Array(Versioned, { minItems: 1, maxItems: 64 }), unlisted: Type.Optional(Enum(['fail', 'pass'])) },
+    { additionalProperties: false },
+  ),
+  'pending-updates': Type.Object({ rebootRequiredIsMinor: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  packages: Type.Object({ vulnerable: Type.Optional(Type.Boolean()), forbidden: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  antivirus: Type.Object(
+    { maxSignatureAgeDays: Type.Optional(Days), requireTamperProtection: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
+  firewall: Type.Object({}, { additionalProperties: false }),
+  'disk-encryption': Type.Object({}, { additionalProperties: false }),
+  'ip-forwarding': Type.Object({}, { additionalProperties: false }),
+  'factory-default-password': Type.Object({}, { additionalProperties: false }),
+  'secure-boot': Type.Object({}, { additionalProperties: false }),
+  'agent-version': Type.Object({ minimum: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+', maxLength: 64 }) }, { additionalProperties: false }),
+  'posture-staleness': Type.Object({ maxAgeHours: Type.Optional(Type.Number({ minimum: 1, maximum: 8760 })) }, { additionalProperties: false }),
+};
+
+/** Checks whose parameters have required fields. */
+const PARAMS_REQUIRED = new Set<CheckId>(['os-version', 'agent-version']);
+
+const PolicyCheckSchema = Discriminated(
+  'check',
+  CHECK_IDS.map((id) =>
+    Type.Object(
+      {
+        check: Type.Literal(id),
+        action: Enum(['isolate', 'deny', 'warn']),
+        graceDays: Type.Optional(Days),
+        monitorOnly: Type.Optional(Type.Boolean()),
+        onUnknown: Type.Optional(Enum(['isolate', 'deny', 'use-last-known'])),
+        lastKnownMaxAgeHours: Type.Optional(Type.Number({ minimum: 1, maximum: 8760 })),
+        params: PARAMS_REQUIRED.has(id) ? PARAMS[id] : Type.Optional(PARAMS[id]),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+);
+
+export const PolicyInputSchema = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    precedence: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    enabled: Type.Boolean({ default: true }),
+    mode: Enum(['enforce', 'monitor'], { default: 'enforce' }),
+    match: Type.Object({ groups: Type.Optional(Names), deviceTags: Type.Optional(Names) }, { additionalProperties: false, default: {} }),
+    checks: Type.Array(PolicyCheckSchema, { maxItems: 64 }),
+    remediationUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ExceptionInputSchema = Type.Object(
+  {
+    scope: Discriminated('kind', [
+      Type.Object({ kind: Type.Literal('user'), user: Name }, { additionalProperties: false }),
+      Type.Object({ kind: Type.Literal('device'), endpointId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+      Type.Object({ kind: Type.Literal('group'), group: Name }, { additionalProperties: false }),
+    ]),
+    checks: Type.Array(Enum(['*', ...CHECK_IDS]), { minItems: 1, maxItems: 64 }),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    approver: Name,
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,71 @@
+/**
+ * The fastify application: health, metrics, OpenAPI at /docs, the admin REST API and JSON posture
+ * ingestion. Unknown body fields are rejected (not silently dropped), so a typo in a policy is an
+ * error instead of a check that quietly does nothing.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { packageVersion } from '../util/package-root.js';
+import { installAuth } from './auth.js';
+import type { AppContext } from './context.js';
+import { installErrorHandler } from './errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { definitionRoutes } from './routes/definitions.js';
+import { endpointRoutes } from './routes/endpoints.js';
+import { exceptionRoutes } from './routes/exceptions.js';
+import { policyRoutes } from './routes/policies.js';
+import { postureRoutes } from './routes/posture.js';
+
+export interface HttpOptions {
+  bodyLimit: number;
+  trustProxy: boolean;
+  https?: { cert: Buffer; key: Buffer };
+}
+
+export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<FastifyInstance> {
+  // Typed as the plain instance: pino's Logger and fastify's base logger differ only in generics.
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit,
+    trustProxy: opts.trustProxy,
+    ...(opts.https ? { https: opts.https } : {}),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, discriminator: true } },
+    // Per-request lines come from the onResponse hook below, at debug, with the route template.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+  installErrorHandler(app);
+  installAuth(app, ctx);
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    ctx.metrics.httpRequests.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    req.log.debug({ evt: 'HTTP_REQUEST', method: req.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Kenneki API', version: packageVersion(), description: 'Network access control: posture, policies, exceptions, verdicts.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { tags: ['health'] }, config: { access: 'public' } }, async () => {
+    await ctx.store.tenants.list();
+    return { status: 'ok', version: packageVersion() };
+  });
+  app.get('/metrics', { schema: { hide: true }, config: { access: 'public' } }, async (_req, reply) => {
+    reply.header('content-type', ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+
+  await endpointRoutes(app, ctx);
+  await policyRoutes(app, ctx);
+  await exceptionRoutes(app, ctx);
+  await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });
+  await postureRoutes(app, ctx);
+  await adminRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,20 @@
+/** What route plugins get: the services, never the raw database. */
+import type { Logger } from 'pino';
+import type { AccountService } from '../auth/accounts.js';
+import type { AdminChanges } from '../service/admin-changes.js';
+import type { Clock } from '../service/clock.js';
+import type { DecisionInputs } from '../service/decision-inputs.js';
+import type { PolicyDecisionPoint } from '../service/pdp.js';
+import type { Store } from '../store/repository.js';
+import type { KennekiMetrics } from './metrics.js';
+
+export interface AppContext {
+  store: Store;
+  pdp: PolicyDecisionPoint;
+  inputs: DecisionInputs;
+  changes: AdminChanges;
+  accounts: AccountService;
+  clock: Clock;
+  metrics: KennekiMetrics;
+  log: Logger;
+}

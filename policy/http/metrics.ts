@@ -1,0 +1,66 @@
+/**
+ * Prometheus metrics. One registry per server instance (not prom-client's global), so tests can run
+ * several servers in one process.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Verdict } from '../decide/policy.js';
+import type { PdpObserver } from '../service/pdp.js';
+import type { Store, VerdictCause } from '../store/repository.js';
+
+export class KennekiMetrics implements PdpObserver {
+  readonly registry = new Registry();
+  readonly evaluations = new Histogram({
+    name: 'kenneki_evaluation_duration_seconds',
+    help: 'Time to evaluate one endpoint against its policy',
+    labelNames: ['verdict'],
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.05],
+    registers: [this.registry],
+  });
+  readonly verdictChanges = new Counter({
+    name: 'kenneki_verdict_changes_total',
+    help: 'Verdict changes by transition and cause',
+    labelNames: ['from', 'to', 'cause'],
+    registers: [this.registry],
+  });
+  readonly ingested = new Counter({
+    name: 'kenneki_posture_reports_total',
+    help: 'Posture reports received, by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Histogram({
+    name: 'kenneki_http_request_duration_seconds',
+    help: 'Admin and ingestion API latency',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'kenneki_http_auth_failures_total',
+    help: 'Rejected API credentials, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
+  constructor(store: Store) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'kenneki_endpoints',
+      help: 'Endpoints by tenant and current verdict',
+      labelNames: ['tenant', 'verdict'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await store.endpoints.countByVerdict()) this.set({ tenant: r.tenantId, verdict: r.verdict }, r.count);
+      },
+    });
+  }
+
+  evaluated(seconds: number, verdict: Verdict): void {
+    this.evaluations.observe({ verdict }, seconds);
+  }
+
+  changed(from: Verdict, to: Verdict, cause: VerdictCause): void {
+    this.verdictChanges.inc({ from, to, cause });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Admin changes to decision inputs. Each writes through the store (audited in the same
+ * transaction), drops the tenant's cached inputs, and queues re-evaluation of stored posture so the
+ * change reaches enforcement without waiting for endpoints to report again.
+ */
+import type { PolicyException } from '../decide/exception.js';
+import type { Policy, PolicyBody } from '../decide/policy.js';
+import { KennekiError } from '../errors.js';
+import type { AuditEntry, DefinitionsContent, DefinitionsFeed, Store } from '../store/repository.js';
+import { newId } from '../util/ids.js';
+import type { Clock } from './clock.js';
+import type { DecisionInputs } from './decision-inputs.js';
+import type { ReevaluationQueue } from './reevaluation-queue.js';
+import type { Sweeper } from './sweeper.js';
+
+export type PolicyInput = PolicyBody & { name: string; precedence: number; enabled: boolean };
+export type ExceptionInput = Pick<PolicyException, 'scope' | 'checks' | 'reason' | 'approver' | 'expiresAt'>;
+type Actor = Omit<AuditEntry, 'action' | 'targetType' | 'targetId' | 'before' | 'after'>;
+
+export class AdminChanges {
+  constructor(
+    private readonly deps: { store: Store; inputs: DecisionInputs; queue: ReevaluationQueue; clock: Clock; sweeper?: Sweeper },
+  ) {}
+
+  private changed(tenantId: string, cause: Parameters<ReevaluationQueue['request']>[1]): void {
+    this.deps.inputs.invalidate(tenantId);
+    this.deps.queue.request(tenantId, cause);
+  }
+
+  async createPolicy(tenantId: string, input: PolicyInput, actor: Actor): Promise<Policy> {
+    const at = this.deps.clock.now().toISOString();
+    const p = await this.deps.store.policies.create({ ...input, id: newId(), tenantId, revision: 1, createdAt: at, updatedAt: at }, { ...actor, action: 'policy.create', targetType: 'policy' });
+    this.changed(tenantId, 'policy-change');
+    return p;
+  }
+
+  async updatePolicy(tenantId: string, id: string, input: PolicyInput, actor: Actor): Promise<Policy> {
+    const existing = await this.deps.store.policies.get(tenantId, id);
+    if (!existing) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `policy ${id} not found`);
+    // PUT replaces: optional fields absent from the input are cleared, not kept.
+    const replaced: Policy = { ...existing, ...input, description: input.description, remediationUrl: input.remediationUrl } as Policy;
+    const p = await this.deps.store.policies.update(replaced, { ...actor, action: 'policy.update', targetType: 'policy' });
+    if (!p) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `policy ${id} not found`);
+    this.changed(tenantId, 'policy-change');
+    return p;
+  }
+
+  async deletePolicy(tenantId: string, id: string, actor: Actor): Promise<void> {
+    if (!(await this.deps.store.policies.delete(tenantId, id, { ...actor, action: 'policy.delete', targetType: 'policy' }))) {
+      throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `policy ${id} not found`);
+    }
+    this.changed(tenantId, 'policy-change');
+  }
+
+  async createException(tenantId: string, input: ExceptionInput, actor: Actor): Promise<PolicyException> {
+    await this.assertScope(tenantId, input);
+    const e = await this.deps.store.exceptions.create(
+      { ...input, id: newId(), tenantId, createdAt: this.deps.clock.now().toISOString(), createdBy: actor.actor },
+      { ...actor, action: 'exception.create', targetType: 'exception' },
+    );
+    this.changed(tenantId, 'exception-change');
+    await this.deps.sweeper?.reschedule();
+    return e;
+  }
+
+  async updateException(tenantId: string, id: string, input: ExceptionInput, actor: Actor): Promise<PolicyException> {
+    await this.assertScope(tenantId, input);
+    const existing = await this.deps.store.exceptions.get(tenantId, id);
+    if (!existing) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `exception ${id} not found`);
+    const e = await this.deps.store.exceptions.update({ ...existing, ...input }, { ...actor, action: 'exception.update', targetType: 'exception' });
+    if (!e) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `exception ${id} not found`);
+    this.changed(tenantId, 'exception-change');
+    await this.deps.sweeper?.reschedule();
+    return e;
+  }
+
+  async deleteException(tenantId: string, id: string, actor: Actor): Promise<void> {
+    if (!(await this.deps.store.exceptions.delete(tenantId, id, { ...actor, action: 'exception.delete', targetType: 'exception' }))) {
+      throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `exception ${id} not found`);
+    }
+    this.changed(tenantId, 'exception-change');
+  }
+
+  async importDefinitions(tenantId: string, feed: Omit<DefinitionsFeed, 'importedAt'>, content: DefinitionsContent, actor: Actor): Promise<DefinitionsFeed> {
+    const full: DefinitionsFeed = { ...feed, importedAt: this.deps.clock.now().toISOString() };
+    await this.deps.store.definitions.replaceFeed(tenantId, full, content, { ...actor, action: 'definitions.import', targetType: 'definitions-feed' });
+    this.changed(tenantId, 'definitions-change');
+    return full;
+  }
+
+  async setIdentityGroups(tenantId: string, kind: 'user' | 'device', name: string, groups: string[], actor: Actor): Promise<void> {
+    await this.deps.store.identities.upsert(tenantId, { kind, name, groups, source: 'local' }, { ...actor, action: 'identity.update', targetType: 'identity' });
+    this.changed(tenantId, 'identity-change');
+  }
+
+  /** A device-scoped exception must name an endpoint of this tenant, not another tenant's. */
+  private async assertScope(tenantId: string, input: ExceptionInput): Promise<void> {
+    if (input.scope.kind === 'device' && !(await this.deps.store.endpoints.get(tenantId, input.scope.endpointId))) {
+      throw new KennekiError('KENNEKI_ERR_VALIDATION', `scope.endpointId: no endpoint ${input.scope.endpointId} in this tenant`, { details: { path: 'body.scope.endpointId' } });
+    }
+  }
+}

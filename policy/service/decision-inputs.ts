@@ -1,0 +1,46 @@
+/**
+ * Per-tenant caches of what every decision needs: policies, exceptions and the definitions view.
+ * Loaded on first use, dropped on every change to them (the mutating service calls invalidate), so
+ * re-evaluating 100k endpoints does not reload them 100k times.
+ */
+import type { PolicyException } from '../decide/exception.js';
+import type { Policy } from '../decide/policy.js';
+import { createDefinitionsView } from '../definitions/memory-view.js';
+import type { DefinitionsView } from '../definitions/view.js';
+import type { Store } from '../store/repository.js';
+
+export interface TenantInputs {
+  policies: Policy[];
+  /** Includes expired ones: the engine drops them by evaluation time, so expiry needs no reload. */
+  exceptions: PolicyException[];
+  definitions: DefinitionsView;
+}
+
+export class DecisionInputs {
+  private readonly cache = new Map<string, Promise<TenantInputs>>();
+
+  constructor(private readonly store: Store) {}
+
+  get(tenantId: string): Promise<TenantInputs> {
+    let p = this.cache.get(tenantId);
+    if (!p) {
+      p = this.load(tenantId);
+      this.cache.set(tenantId, p);
+      p.catch(() => this.cache.delete(tenantId));
+    }
+    return p;
+  }
+
+  invalidate(tenantId: string): void {
+    this.cache.delete(tenantId);
+  }
+
+  private async load(tenantId: string): Promise<TenantInputs> {
+    const [policies, exceptions, content] = await Promise.all([
+      this.store.policies.list(tenantId),
+      this.store.exceptions.list(tenantId, { includeExpired: true }),
+      this.store.definitions.load(tenantId),
+    ]);
+    return { policies, exceptions, definitions: createDefinitionsView(content) };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Time-driven re-evaluation: exceptions that expired, posture that went stale, and the retention
+ * purge. Runs on an interval and also exactly when the next exception is due, so an expiry takes
+ * effect on time rather than at the next tick.
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../store/repository.js';
+import type { Clock } from './clock.js';
+import type { DecisionInputs } from './decision-inputs.js';
+import type { PdpDefaults, PolicyDecisionPoint } from './pdp.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** setTimeout cannot wait longer than 2^31-1 ms; longer waits are served by the interval. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface SweepReport {
+  exceptionsExpired: number;
+  staleEndpoints: number;
+  changed: number;
+  snapshotsPurged: number;
+}
+
+export class Sweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SweepReport> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      pdp: PolicyDecisionPoint;
+      inputs: DecisionInputs;
+      clock: Clock;
+      defaults: PdpDefaults;
+      retentionDays: number;
+      intervalSeconds: number;
+      log: Logger;
+    },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Re-arm the timer now, e.g. after an exception with an earlier expiry was created. */
+  async reschedule(): Promise<void> {
+    if (this.stopped) return;
+    this.schedule(await this.msUntilNextDue());
+  }
+
+  /** One full pass. Concurrent callers share the pass in flight. */
+  sweep(): Promise<SweepReport> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.sweep()
+        .catch((err) => this.deps.log.error({ evt: 'SWEEP_FAILED', err }, 'sweep failed'))
+        .finally(() => void this.reschedule());
+    }, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+    this.timer.unref();
+  }
+
+  private async msUntilNextDue(): Promise<number> {
+    const interval = this.deps.intervalSeconds * 1000;
+    const now = this.deps.clock.now().getTime();
+    let next = now + interval;
+    for (const t of await this.deps.store.tenants.list()) {
+      for (const e of await this.deps.store.exceptions.list(t.id, { now: new Date(now).toISOString() })) next = Math.min(next, Date.parse(e.expiresAt));
+    }
+    return next - now;
+  }
+
+  private async pass(): Promise<SweepReport> {
+    const { store, pdp, clock, defaults, log } = this.deps;
+    const now = clock.now();
+    const report: SweepReport = { exceptionsExpired: 0, staleEndpoints: 0, changed: 0, snapshotsPurged: 0 };
+
+    const due = await store.exceptions.dueForExpiry(now.toISOString());
+    const tenantsWithExpiry = new Set(due.map((e) => e.tenantId));
+    for (const tenantId of tenantsWithExpiry) {
+      // Cached exceptions include expired ones and the engine filters by time, but a fresh load
+      // keeps the cache from growing with dead exceptions.
+      this.deps.inputs.invalidate(tenantId);
+      report.changed += (await pdp.reevaluateTenant(tenantId, 'exception-expiry')).changed;
+    }
+    for (const e of due) {
+      await store.exceptions.markExpiryProcessed(e.tenantId, e.id, now.toISOString());
+      log.info({ evt: 'EXCEPTION_EXPIRED', tenantId: e.tenantId, exceptionId: e.id }, 'exception expired; endpoints re-evaluated');
+    }
+    report.exceptionsExpired = due.length;
+
+    const staleBefore = new Date(now.getTime() - defaults.staleAfterHours * HOUR_MS).toISOString();
+    for (const t of await store.tenants.list()) {
+      for (;;) {
+        const ids = await store.endpoints.staleIds(t.id, staleBefore, defaults.unknownEndpointVerdict, 500);
+        if (ids.length === 0) break;
+        report.staleEndpoints += ids.length;
+        const changed = await pdp.reevaluate(t.id, ids, 'stale');
+        report.changed += changed;
+        if (changed === 0) break; // nothing moved: do not spin on endpoints that cannot change
+      }
+    }
+
+    report.snapshotsPurged = await store.retention.purgeSnapshots(new Date(now.getTime() - this.deps.retentionDays * DAY_MS).toISOString());
+    if (report.exceptionsExpired + report.staleEndpoints + report.snapshotsPurged > 0) log.info({ evt: 'SWEEP_DONE', ...report }, 'sweep done');
+    return report;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The store contract. Callers depend on this interface only; `sqlite/` implements it today and a
+ * PostgreSQL implementation can be added beside it without touching them.
+ *
+ * Rules every implementation keeps:
+ * - Every method takes the tenant and never returns another tenant's rows.
+ * - Every admin mutation takes its AuditEntry and writes it in the same transaction as the change,
+ *   so no change can land unaudited and no audit row can describe a change that did not land.
+ * - `recordAssessment` is one transaction: a report is acknowledged only after it is durable.
+ * - Methods are async even where SQLite is synchronous, because PostgreSQL is not.
+ */
+import type { Decision } from '../decide/decision.js';
+import type { PolicyException } from '../decide/exception.js';
+import type { Policy, Verdict } from '../decide/policy.js';
+import type { Advisory, ForbiddenRule } from '../definitions/view.js';
+import type { FactSource, PostureFacts } from '../posture/facts.js';
+import type { CheckId, Finding } from '../verifiers/contract.js';
+import type { PlatformRule } from '../definitions/platforms.js';
+
+export type Role = 'admin' | 'operator' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface AdminAccount {
+  id: string;
+  tenantId: string;
+  username: string;
+  role: Role;
+  ldapUser?: string;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export interface ApiToken {
+  id: string;
+  tenantId: string;
+  accountId: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  expiresAt?: string;
+  revokedAt?: string;
+}
+
+export interface Endpoint {
+  id: string;
+  tenantId: string;
+  mac?: string;
+  deviceId?: string;
+  hostname?: string;
+  owner?: string;
+  tags: string[];
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lastReportAt?: string;
+  verdict: Verdict;
+  verdictAt: string;
+  policyId?: string;
+}
+
+export type EndpointSortField = 'last_seen' | 'first_seen' | 'hostname' | 'verdict' | 'mac' | 'owner';
+
+export interface EndpointQuery {
+  verdict?: Verdict;
+  /** Endpoints where this check is currently non-compliant (minor or major). */
+  failingCheck?: CheckId;
+  /** Endpoints with this update pending (package name or KB id). */
+  missingPatch?: string;
+  /** Endpoints with a vulnerable or forbidden finding for this package. */
+  packageName?: string;
+  /** Endpoints whose owner or device is in this group. */
+  group?: string;
+  lastSeenBefore?: string;
+  lastSeenAfter?: string;
+  /** Prefix match on hostname, MAC or owner. */
+  search?: string;
+  sort: { field: EndpointSortField; dir: 'asc' | 'desc' };
+  limit: number;
+  offset: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface AuditEntry {
+  actor: string;
+  actorKind: 'account' | 'token' | 'device' | 'system' | 'cli';
+  action: string;
+  targetType: string;
+  targetId?: string;
+  before?: unknown;
+  after?: unknown;
+  requestId?: string;
+  sourceIp?: string;
+}
+
+export interface AuditRecord extends AuditEntry {
+  id: number;
+  tenantId: string;
+  at: string;
+}
+
+export interface CurrentPosture {
+  reportedAt: string;
+  receivedAt: string;
+  facts: PostureFacts;
+  lastKnown: PostureFacts;
+}
+
+/** Everything the engine needs about one endpoint, loaded in one go. */
+export interface EvaluationState {
+  endpoint: Endpoint;
+  posture?: CurrentPosture;
+  groups: string[];
+  firstReported: Map<string, Date>;
+  failingSince: Map<string, string>;
+}
+
+export interface VerdictRecord {
+  id: number;
+  endpointId: string;
+  verdict: Verdict;
+  previous?: Verdict;
+  cause: VerdictCause;
+  decision: Decision;
+  decidedAt: string;
+}
+
+export type VerdictCause = 'posture' | 'policy-change' | 'exception-change' | 'exception-expiry' | 'definitions-change' | 'stale' | 'identity-change' | 'registration';
+
+/** One evaluation's outcome, written atomically. */
+export interface Assessment {
+  tenantId: string;
+  endpointId: string;
+  at: string;
+  cause: VerdictCause;
+  /** Present when a new report arrived; absent for server-side re-evaluation. */
+  report?: { reportedAt: string; source: FactSource; facts: PostureFacts; lastKnown: PostureFacts; pendingUpdates: { id: string; version?: string }[] };
+  findings: Finding[];
+  decision: Decision;
+  /**
+   * For server-side re-evaluation: the report time the decision was based on (null: no posture).
+   * If a newer report landed meanwhile, the write is skipped, so an old decision never overwrites
+   * a newer one.
+   */
+  basedOnReportAt?: string | null;
+}
+
+export interface AssessmentOutcome {
+  /** True when basedOnReportAt no longer matched and nothing was written. */
+  skipped?: boolean;
+  previous: Verdict;
+  changed: boolean;
+  /** Set when the decision was stored as a new verdict-history row. */
+  verdictId?: number;
+}
+
+export interface DefinitionsFeed {
+  name: string;
+  format: string;
+  publishedAt?: string;
+  importedAt: string;
+  advisories: number;
+  forbidden: number;
+}
+
+export interface DefinitionsContent {
+  advisories: Advisory[];
+  forbidden: ForbiddenRule[];
+  platforms: PlatformRule[];
+}
+
+export interface NewEndpoint {
+  mac?: string;
+  deviceId?: string;
+  hostname?: string;
+  owner?: string;
+  tags?: string[];
+  credentialHash?: string;
+}
+
+export interface Store {
+  tenants: {
+    ensure(tenant: { id: string; name: string }): Promise<Tenant>;
+    get(id: string): Promise<Tenant | undefined>;
+    list(): Promise<Tenant[]>;
+  };
+  accounts: {
+    create(tenantId: string, a: { username: string; role: Role; passwordHash?: string; ldapUser?: string }, audit: AuditEntry): Promise<AdminAccount>;
+    findForLogin(tenantId: string, username: string): Promise<(AdminAccount & { passwordHash?: string }) | undefined>;
+    get(tenantId: string, id: string): Promise<AdminAccount | undefined>;
+    count(tenantId: string): Promise<number>;
+  };
+  tokens: {
+    create(tenantId: string, t: { id: string; accountId: string; name: string; role: Role; secretHash: string; expiresAt?: string }, audit: AuditEntry): Promise<ApiToken>;
+    /** Looks up across tenants: the token itself decides the tenant. */
+    findBySecretHash(secretHash: string): Promise<(ApiToken & { account: AdminAccount }) | undefined>;
+    revoke(tenantId: string, id: string, audit: AuditEntry): Promise<boolean>;
+  };
+  endpoints: {
+    create(tenantId: string, e: NewEndpoint, at: string, audit: AuditEntry | undefined): Promise<Endpoint>;
+    get(tenantId: string, id: string): Promise<Endpoint | undefined>;
+    /** Looks up across tenants: the device credential decides the tenant. */
+    findByCredential(credentialHash: string): Promise<Endpoint | undefined>;
+    findByMac(tenantId: string, mac: string): Promise<Endpoint | undefined>;
+    update(tenantId: string, id: string, patch: Partial<Pick<Endpoint, 'hostname' | 'owner' | 'tags' | 'mac' | 'deviceId'>>, audit: AuditEntry): Promise<Endpoint | undefined>;
+    setCredential(tenantId: string, id: string, credentialHash: string, audit: AuditEntry): Promise<boolean>;
+    /** Deletes the endpoint and everything stored about it (posture, history, findings). */
+    delete(tenantId: string, id: string, audit: AuditEntry): Promise<boolean>;
+    list(tenantId: string, q: EndpointQuery): Promise<Page<Endpoint>>;
+    /** Endpoint ids in stable order, for batched re-evaluation. */
+    ids(tenantId: string, after: string | undefined, limit: number): Promise<string[]>;
+    /** Endpoints whose last report is older than `before` and whose verdict is not yet `verdict`. */
+    staleIds(tenantId: string, before: string, verdict: Verdict, limit: number): Promise<string[]>;
+    countByVerdict(): Promise<{ tenantId: string; verdict: Verdict; count: number }[]>;
+  };
+  identities: {
+    upsert(tenantId: string, i: { kind: 'user' | 'device'; name: string; groups: string[]; source: string }, audit: AuditEntry | undefined): Promise<void>;
+    groupsOf(tenantId: string, kind: 'user' | 'device', name: string): Promise<string[]>;
+  };
+  assessments: {
+    loadState(tenantId: string, endpointIds: readonly string[]): Promise<EvaluationState[]>;
+    record(a: Assessment): Promise<AssessmentOutcome>;
+  };
+  verdicts: {
+    history(tenantId: string, endpointId: string, limit: number): Promise<VerdictRecord[]>;
+    latest(tenantId: string, endpointId: string): Promise<VerdictRecord | undefined>;
+    checkResults(tenantId: string, endpointId: string): Promise<{ checkId: string; status: string; action: string; evaluatedAt: string; failingSince?: string }[]>;
+    findings(tenantId: string, endpointId: string): Promise<(Finding & { firstSeenAt: string })[]>;
+  };
+  policies: {
+    list(tenantId: string): Promise<Policy[]>;
+    get(tenantId: string, id: string): Promise<Policy | undefined>;
+    create(p: Policy, audit: AuditEntry): Promise<Policy>;
+    update(p: Policy, audit: AuditEntry): Promise<Policy | undefined>;
+    delete(tenantId: string, id: string, audit: AuditEntry): Promise<boolean>;
+  };
+  exceptions: {
+    list(tenantId: string, opts?: { includeExpired?: boolean; now?: string }): Promise<PolicyException[]>;
+    get(tenantId: string, id: string): Promise<PolicyException | undefined>;
+    create(e: PolicyException, audit: AuditEntry): Promise<PolicyException>;
+    update(e: PolicyException, audit: AuditEntry): Promise<PolicyException | undefined>;
+    delete(tenantId: string, id: string, audit: AuditEntry): Promise<boolean>;
+    /** Expired exceptions whose endpoints have not been re-evaluated yet, across tenants. */
+    dueForExpiry(now: string): Promise<PolicyException[]>;
+    markExpiryProcessed(tenantId: string, id: string, at: string): Promise<void>;
+  };
+  definitions: {
+    /** Replaces one feed's content atomically. */
+    replaceFeed(tenantId: string, feed: DefinitionsFeed, content: DefinitionsContent, audit: AuditEntry): Promise<void>;
+    listFeeds(tenantId: string): Promise<DefinitionsFeed[]>;
+    load(tenantId: string): Promise<DefinitionsContent>;
+  };
+  audit: {
+    append(tenantId: string, entry: AuditEntry): Promise<void>;
+    list(tenantId: string, opts: { limit: number; beforeId?: number; action?: string; targetType?: string }): Promise<AuditRecord[]>;
+  };
+  retention: {
+    /** Deletes posture snapshots received before `before`; returns how many rows went. */
+    purgeSnapshots(before: string): Promise<number>;
+  };
+  close(): Promise<void>;
+}

@@ -1,0 +1,187 @@
+/** Endpoints: registration, lookup, and the filtered, sorted, paginated admin list. */
+import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import { KennekiError } from '../../errors.js';
+import type { Verdict } from '../../decide/policy.js';
+import { newId } from '../../util/ids.js';
+import type { Endpoint, EndpointQuery, Store } from '../repository.js';
+import { writeAudit } from './audit-repo.js';
+import type { Db } from './open.js';
+import { checkResults, endpointFindings, endpoints, identityGroups } from './schema.js';
+
+type Row = typeof endpoints.$inferSelect;
+
+export const toEndpoint = (r: Row): Endpoint => ({
+  id: r.id,
+  tenantId: r.tenantId,
+  tags: r.tags,
+  firstSeenAt: r.firstSeenAt,
+  lastSeenAt: r.lastSeenAt,
+  verdict: r.verdict as Verdict,
+  verdictAt: r.verdictAt,
+  ...(r.mac !== null ? { mac: r.mac } : {}),
+  ...(r.deviceId !== null ? { deviceId: r.deviceId } : {}),
+  ...(r.hostname !== null ? { hostname: r.hostname } : {}),
+  ...(r.owner !== null ? { owner: r.owner } : {}),
+  ...(r.lastReportAt !== null ? { lastReportAt: r.lastReportAt } : {}),
+  ...(r.policyId !== null ? { policyId: r.policyId } : {}),
+});
+
+const SORT_COLUMNS = {
+  last_seen: endpoints.lastSeenAt,
+  first_seen: endpoints.firstSeenAt,
+  hostname: endpoints.hostname,
+  verdict: endpoints.verdict,
+  mac: endpoints.mac,
+  owner: endpoints.owner,
+} as const;
+
+const FAILING = ['non-compliant-minor', 'non-compliant-major'];
+
+function filters(tenantId: string, q: EndpointQuery): SQL[] {
+  const where: SQL[] = [eq(endpoints.tenantId, tenantId)];
+  if (q.verdict) where.push(eq(endpoints.verdict, q.verdict));
+  if (q.lastSeenBefore) where.push(lt(endpoints.lastSeenAt, q.lastSeenBefore));
+  if (q.lastSeenAfter) where.push(gt(endpoints.lastSeenAt, q.lastSeenAfter));
+  if (q.search) {
+    const like = `${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(sql`(${endpoints.hostname} LIKE ${like} ESCAPE '\\' OR ${endpoints.mac} LIKE ${like.toLowerCase()} ESCAPE '\\' OR ${endpoints.owner} LIKE ${like} ESCAPE '\\')`);
+  }
+  if (q.failingCheck) {
+    where.push(
+      sql`${endpoints.id} IN (SELECT ${checkResults.endpointId} FROM ${checkResults} WHERE ${checkResults.tenantId} = ${tenantId} AND ${checkResults.checkId} = ${q.failingCheck} AND ${checkResults.status} IN (${sql.join(FAILING.map((s) => sql`${s}`), sql`, `)}))`,
+    );
+  }
+  if (q.missingPatch) {
+    where.push(
+      sql`${endpoints.id} IN (SELECT ${endpointFindings.endpointId} FROM ${endpointFindings} WHERE ${endpointFindings.tenantId} = ${tenantId} AND ${endpointFindings.name} = ${q.missingPatch} AND ${endpointFindings.kind} = 'pending-update')`,
+    );
+  }
+  if (q.packageName) {
+    where.push(
+      sql`${endpoints.id} IN (SELECT ${endpointFindings.endpointId} FROM ${endpointFindings} WHERE ${endpointFindings.tenantId} = ${tenantId} AND ${endpointFindings.name} = ${q.packageName} AND ${endpointFindings.kind} IN ('vulnerable-package', 'forbidden-package'))`,
+    );
+  }
+  if (q.group) {
+    const members = (kind: string) =>
+      sql`SELECT ${identityGroups.name} FROM ${identityGroups} WHERE ${identityGroups.tenantId} = ${tenantId} AND ${identityGroups.groupName} = ${q.group} AND ${identityGroups.kind} = ${kind}`;
+    where.push(sql`(${endpoints.owner} IN (${members('user')}) OR ${endpoints.hostname} IN (${members('device')}))`);
+  }
+  return where;
+}
+
+export function endpointRepo(db: Db, now: () => Date): Store['endpoints'] {
+  const get = (tenantId: string, id: string) => {
+    const r = db.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id))).get();
+    return r && toEndpoint(r);
+  };
+  return {
+    async create(tenantId, e, at, audit) {
+      const row: typeof endpoints.$inferInsert = {
+        id: newId(),
+        tenantId,
+        mac: e.mac ?? null,
+        deviceId: e.deviceId ?? null,
+        hostname: e.hostname ?? null,
+        owner: e.owner ?? null,
+        tags: e.tags ?? [],
+        credentialHash: e.credentialHash ?? null,
+        firstSeenAt: at,
+        lastSeenAt: at,
+        // Registration is not assessment: a new endpoint starts quarantined until it reports.
+        verdict: 'isolate',
+        verdictAt: at,
+      };
+      return db.transaction((tx) => {
+        const clash = [e.mac ? eq(endpoints.mac, e.mac) : undefined, e.deviceId ? eq(endpoints.deviceId, e.deviceId) : undefined].filter((c): c is SQL => c !== undefined);
+        if (clash.length > 0 && tx.select({ id: endpoints.id }).from(endpoints).where(and(eq(endpoints.tenantId, tenantId), or(...clash))).get()) {
+          throw new KennekiError('KENNEKI_ERR_STORE_CONFLICT', 'an endpoint with this MAC or device id already exists');
+        }
+        tx.insert(endpoints).values(row).run();
+        const created = toEndpoint(tx.select().from(endpoints).where(eq(endpoints.id, row.id!)).get()!);
+        if (audit) writeAudit(tx, tenantId, { ...audit, targetId: created.id, after: created }, at);
+        return created;
+      });
+    },
+    async get(tenantId, id) {
+      return get(tenantId, id);
+    },
+    async findByCredential(credentialHash) {
+      const r = db.select().from(endpoints).where(eq(endpoints.credentialHash, credentialHash)).get();
+      return r && toEndpoint(r);
+    },
+    async findByMac(tenantId, mac) {
+      const r = db.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.mac, mac))).get();
+      return r && toEndpoint(r);
+    },
+    async update(tenantId, id, patch, audit) {
+      const at = now().toISOString();
+      return db.transaction((tx) => {
+        const before = get(tenantId, id);
+        if (!before) return undefined;
+        tx.update(endpoints)
+          .set({
+            ...(patch.hostname !== undefined ? { hostname: patch.hostname } : {}),
+            ...(patch.owner !== undefined ? { owner: patch.owner } : {}),
+            ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+            ...(patch.mac !== undefined ? { mac: patch.mac } : {}),
+            ...(patch.deviceId !== undefined ? { deviceId: patch.deviceId } : {}),
+          })
+          .where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id)))
+          .run();
+        const after = get(tenantId, id)!;
+        writeAudit(tx, tenantId, { ...audit, targetId: id, before, after }, at);
+        return after;
+      });
+    },
+    async setCredential(tenantId, id, credentialHash, audit) {
+      const at = now().toISOString();
+      return db.transaction((tx) => {
+        const res = tx.update(endpoints).set({ credentialHash }).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id))).run();
+        if (res.changes === 0) return false;
+        writeAudit(tx, tenantId, { ...audit, targetId: id, after: { credential: 'rotated' } }, at);
+        return true;
+      });
+    },
+    async delete(tenantId, id, audit) {
+      const at = now().toISOString();
+      return db.transaction((tx) => {
+        const before = get(tenantId, id);
+        if (!before) return false;
+        // ON DELETE CASCADE removes posture, snapshots, results, findings and verdict history.
+        tx.delete(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id))).run();
+        writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
+        return true;
+      });
+    },
+    async list(tenantId, q) {
+      const where = and(...filters(tenantId, q));
+      const column = SORT_COLUMNS[q.sort.field];
+      const order = q.sort.dir === 'asc' ? [asc(column), asc(endpoints.id)] : [desc(column), desc(endpoints.id)];
+      const rows = db.select().from(endpoints).where(where).orderBy(...order).limit(q.limit).offset(q.offset).all();
+      const total = await db.$count(endpoints, where);
+      return { items: rows.map(toEndpoint), total, limit: q.limit, offset: q.offset };
+    },
+    async ids(tenantId, after, limit) {
+      const where = after === undefined ? eq(endpoints.tenantId, tenantId) : and(eq(endpoints.tenantId, tenantId), gt(endpoints.id, after));
+      return db.select({ id: endpoints.id }).from(endpoints).where(where).orderBy(asc(endpoints.id)).limit(limit).all().map((r) => r.id);
+    },
+    async staleIds(tenantId, before, verdict, limit) {
+      return db
+        .select({ id: endpoints.id })
+        .from(endpoints)
+        .where(and(eq(endpoints.tenantId, tenantId), lt(endpoints.lastReportAt, before), sql`${endpoints.verdict} <> ${verdict}`))
+        .limit(limit)
+        .all()
+        .map((r) => r.id);
+    },
+    async countByVerdict() {
+      return db
+        .select({ tenantId: endpoints.tenantId, verdict: endpoints.verdict, count: sql<number>`count(*)` })
+        .from(endpoints)
+        .groupBy(endpoints.tenantId, endpoints.verdict)
+        .all()
+        .map((r) => ({ tenantId: r.tenantId, verdict: r.verdict as Verdict, count: r.count }));
+    },
+  };
+}
+

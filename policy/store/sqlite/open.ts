@@ -1,0 +1,40 @@
+/**
+ * Opening the SQLite store: WAL for concurrent readers and crash safety, synchronous=NORMAL (in WAL
+ * a committed transaction survives a process crash; only an OS crash can lose the last commits),
+ * foreign keys on, and the committed drizzle migrations applied.
+ */
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { KennekiError } from '../../errors.js';
+import { packageRoot } from '../../util/package-root.js';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface OpenedSqlite {
+  db: Db;
+  raw: Database.Database;
+}
+
+export function openSqlite(path: string, opts: { migrate?: boolean } = {}): OpenedSqlite {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const raw = new Database(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  const db = drizzle(raw, { schema });
+  if (opts.migrate !== false) applyMigrations(db);
+  return { db, raw };
+}
+
+export function applyMigrations(db: Db): void {
+  try {
+    migrate(db, { migrationsFolder: join(packageRoot(), 'policy/store/sqlite/migrations') });
+  } catch (cause) {
+    throw new KennekiError('KENNEKI_ERR_STORE_MIGRATION', `store migration failed: ${(cause as Error).message}`, { cause });
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * SQLite schema (drizzle). Every table carries `tenant_id`; every query in the repositories is
+ * scoped by it. Timestamps are ISO 8601 strings in UTC so they sort lexically and read the same
+ * in SQLite and PostgreSQL. JSON columns hold structures that are always read whole.
+ *
+ * Migrations are generated from this file by `npm run db:generate` and committed.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
+
+export const tenants = sqliteTable('tenants', {
+  id: text('id').primaryKey(),
+  // tenant_id of a tenant is itself: keeps "every row has tenant_id" literally true.
+  tenantId: text('tenant_id').notNull(),
+  name: text('name').notNull(),
+  createdAt: text('created_at').notNull(),
+});
+
+export const adminAccounts = sqliteTable(
+  'admin_accounts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    username: text('username').notNull(),
+    passwordHash: text('password_hash'),
+    role: text('role').notNull(),
+    /** Set when the account is bound to a directory user instead of a local password. */
+    ldapUser: text('ldap_user'),
+    disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('admin_accounts_tenant_username').on(t.tenantId, t.username)],
+);
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    accountId: text('account_id').notNull().references(() => adminAccounts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** sha256 of the secret part; the secret itself is shown once and never stored. */
+    secretHash: text('secret_hash').notNull(),
+    role: text('role').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at'),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('api_tokens_tenant').on(t.tenantId)],
+);
+
+export const endpoints = sqliteTable(
+  'endpoints',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    mac: text('mac'),
+    deviceId: text('device_id'),
+    hostname: text('hostname'),
+    owner: text('owner'),
+    tags: json<string[]>('tags').notNull().default(sql`'[]'`),
+    /** sha256 of the device credential used for JSON posture ingestion. */
+    credentialHash: text('credential_hash'),
+    firstSeenAt: text('first_seen_at').notNull(),
+    lastSeenAt: text('last_seen_at').notNull(),
+    lastReportAt: text('last_report_at'),
+    /** Current verdict, denormalised from verdicts for admission lookups and list filters. */
+    verdict: text('verdict').notNull(),
+    verdictAt: text('verdict_at').notNull(),
+    policyId: text('policy_id'),
+    /** The latest decision with its trace, for endpoint detail; history rows are kept on change only. */
+    decision: json<unknown>('decision'),
+  },
+  (t) => [
+    uniqueIndex('endpoints_tenant_mac').on(t.tenantId, t.mac),
+    uniqueIndex('endpoints_tenant_device').on(t.tenantId, t.deviceId),
+    uniqueIndex('endpoints_credential').on(t.credentialHash),
+    index('endpoints_tenant_verdict_seen').on(t.tenantId, t.verdict, t.lastSeenAt),
+    index('endpoints_tenant_seen').on(t.tenantId, t.lastSeenAt),
+    index('endpoints_tenant_hostname').on(t.tenantId, t.hostname),
+    index('endpoints_tenant_owner').on(t.tenantId, t.owner),
+  ],
+);
+
+export const identities = sqliteTable(
+  'identities',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    kind: text('kind').notNull(), // user | device
+    name: text('name').notNull(),
+    groups: json<string[]>('groups').notNull().default(sql`'[]'`),
+    source: text('source').notNull(), // local | ldap | ad
+    refreshedAt: text('refreshed_at').notNull(),
+  },
+  (t) => [uniqueIndex('identities_tenant_kind_name').on(t.tenantId, t.kind, t.name)],
+);
+
+/** One row per (identity, group), so the group filter on the endpoint list is an index lookup. */
+export const identityGroups = sqliteTable(
+  'identity_groups',
+  {
+    tenantId: text('tenant_id').notNull(),
+    identityId: text('identity_id').notNull().references(() => identities.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    groupName: text('group_name').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.identityId, t.groupName] }),
+    index('identity_groups_tenant_group').on(t.tenantId, t.groupName, t.kind),
+  ],
+);
+
+/** The endpoint's current posture: the newest facts plus the last good value of each fact. */
+export const endpointPosture = sqliteTable('endpoint_posture', {
+  endpointId: text('endpoint_id')
+    .primaryKey()
+    .references(() => endpoints.id, { onDelete: 'cascade' }),
+  tenantId: text('tenant_id').notNull(),
+  reportedAt: text('reported_at').notNull(),
+  receivedAt: text('received_at').notNull(),
+  facts: json<unknown>('facts').notNull(),
+  lastKnown: json<unknown>('last_known').notNull(),
+});
+
+/** History of reports, purged after the retention period (seed 000). */
+export const postureSnapshots = sqliteTable(
+  'posture_snapshots',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    reportedAt: text('reported_at').notNull(),
+    receivedAt: text('received_at').notNull(),
+    source: text('source').notNull(),
+    facts: json<unknown>('facts').notNull(),
+  },
+  (t) => [
+    index('posture_snapshots_endpoint').on(t.tenantId, t.endpointId, t.receivedAt),
+    index('posture_snapshots_received').on(t.receivedAt),
+  ],
+);
+
+export const checkResults = sqliteTable(
+  'check_results',
+  {
+    tenantId: text('tenant_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    checkId: text('check_id').notNull(),
+    status: text('status').notNull(),
+    action: text('action').notNull(),
+    result: json<unknown>('result').notNull(),
+    evaluatedAt: text('evaluated_at').notNull(),
+    /** First evaluation at which this check failed, kept across evaluations for grace. */
+    failingSince: text('failing_since'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.endpointId, t.checkId] }),
+    index('check_results_tenant_check_status').on(t.tenantId, t.checkId, t.status),
+  ],
+);
+
+/** Pending updates and vulnerable/forbidden packages per endpoint: "extraction by patch". */
+export const endpointFindings = sqliteTable(
+  'endpoint_findings',
+  {
+    tenantId: text('tenant_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    version: text('version'),
+    detail: text('detail'),
+    firstSeenAt: text('first_seen_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.endpointId, t.kind, t.name] }),
+    index('endpoint_findings_tenant_name').on(t.tenantId, t.name, t.kind),
+  ],
+);
+
+export const verdicts = sqliteTable(
+  'verdicts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    verdict: text('verdict').notNull(),
+    previous: text('previous'),
+    cause: text('cause').notNull(),
+    decision: json<unknown>('decision').notNull(),
+    decidedAt: text('decided_at').notNull(),
+  },
+  (t) => [index('verdicts_endpoint').on(t.tenantId, t.endpointId, t.id)],
+);
+
+export const policies = sqliteTable(
+  'policies',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    name: text('name').notNull(),
+    precedence: integer('precedence').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    body: json<unknown>('body').notNull(),
+    revision: integer('revision').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('policies_tenant_name').on(t.tenantId, t.name), index('policies_tenant_prec').on(t.tenantId, t.precedence)],
+);
+
+export const exceptions = sqliteTable(
+  'exceptions',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    scopeKind: text('scope_kind').notNull(), // user | device | group
+    scopeValue: text('scope_value').notNull(),
+    checks: json<string[]>('checks').notNull(),
+    reason: text('reason').notNull(),
+    approver: text('approver').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    createdAt: text('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    /** Set once the sweeper has re-evaluated the endpoints after expiry. */
+    expiryProcessedAt: text('expiry_processed_at'),
+  },
+  (t) => [index('exceptions_tenant_expiry').on(t.tenantId, t.expiresAt)],
+);
+
+export const definitionFeeds = sqliteTable(
+  'definition_feeds',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    name: text('name').notNull(),
+    format: text('format').notNull(),
+    publishedAt: text('published_at'),
+    importedAt: text('imported_at').notNull(),
+    advisories: integer('advisories').notNull(),
+    forbidden: integer('forbidden').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+);
+
+export const definitions = sqliteTable(
+  'definitions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    feed: text('feed').notNull(),
+    kind: text('kind').notNull(), // advisory | forbidden | platform
+    body: json<unknown>('body').notNull(),
+  },
+  (t) => [index('definitions_tenant_feed').on(t.tenantId, t.feed)],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    at: text('at').notNull(),
+    actor: text('actor').notNull(),
+    actorKind: text('actor_kind').notNull(), // account | token | device | system | cli
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id'),
+    before: json<unknown>('before'),
+    after: json<unknown>('after'),
+    requestId: text('request_id'),
+    sourceIp: text('source_ip'),
+  },
+  (t) => [index('audit_tenant_at').on(t.tenantId, t.id)],
+);
