@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { AccountService } from './auth/accounts.js';
 import { bootstrap, type BootstrapResult } from './bootstrap/bootstrap.js';
 import type { KennekiConfig } from './config/schema.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type RouteInfo } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { KennekiMetrics } from './http/metrics.js';
 import { AdminChanges } from './service/admin-changes.js';
@@ -28,6 +28,7 @@ export interface RunningServer {
   bootstrap: BootstrapResult;
   /** Where the HTTP API listens, e.g. http://127.0.0.1:8080. */
   url: string;
+  routes: RouteInfo[];
   close(): Promise<void>;
 }
 
@@ -60,7 +61,7 @@ export async function startServer(cfg: KennekiConfig, opts: { log: Logger; clock
   const ctx: AppContext = { store, pdp, inputs, changes, accounts, clock, metrics, log };
 
   const boot = await bootstrap(cfg, { store, accounts, changes });
-  const app = await buildApp(ctx, {
+  const { app, routes } = await buildApp(ctx, {
     bodyLimit: cfg.http.body_limit_bytes,
     trustProxy: cfg.http.trust_proxy,
     ...(cfg.http.tls ? { https: { cert: readFileSync(cfg.http.tls.cert_file), key: readFileSync(cfg.http.tls.key_file) } } : {}),
@@ -77,6 +78,7 @@ export async function startServer(cfg: KennekiConfig, opts: { log: Logger; clock
     sweeper,
     bootstrap: boot,
     url,
+    routes,
     close() {
       closing ??= (async () => {
         sweeper.stop();

@@ -23,7 +23,13 @@ export interface HttpOptions {
   https?: { cert: Buffer; key: Buffer };
 }
 
-export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<FastifyInstance> {
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: string;
+}
+
+export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ app: FastifyInstance; routes: RouteInfo[] }> {
   // Typed as the plain instance: pino's Logger and fastify's base logger differ only in generics.
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
@@ -36,6 +42,11 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<Fast
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   installAuth(app, ctx);
+  // The route table, so tests can assert properties of *every* route (auth, tenant scoping, audit).
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, access: r.config?.access ?? 'unset' });
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
@@ -67,5 +78,5 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<Fast
   await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });
   await postureRoutes(app, ctx);
   await adminRoutes(app, ctx);
-  return app;
+  return { app, routes };
 }
