@@ -13,10 +13,10 @@ export const POLICY_ERRORS = {
   KENNEKI_ERR_VALIDATION: { status: 400, message: 'request is invalid' },
   KENNEKI_ERR_UNAUTHENTICATED: { status: 401, message: 'authentication required' },
   KENNEKI_ERR_FORBIDDEN: { status: 403, message: 'not allowed for this role' },
-  KENNEKI_ERR_POLICY_INVALID: { status: 400, message: 'policy is invalid' },
   KENNEKI_ERR_DEFINITIONS_INVALID: { status: 400, message: 'definitions feed is invalid' },
   KENNEKI_ERR_POSTURE_INVALID: { status: 400, message: 'posture report is invalid' },
   KENNEKI_ERR_VERSION_INVALID: { status: 400, message: 'version string is invalid' },
+  KENNEKI_ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const;
 
 export type PolicyErrorCode = keyof typeof POLICY_ERRORS;
