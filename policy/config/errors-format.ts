@@ -118,6 +118,9 @@ function singleIssue(e: ErrorObject): Issue {
       return { ...at, reason: `must be ${describeTypes(p.type)}` };
     case 'enum':
       return { ...at, reason: `must be one of: ${(p.allowedValues as unknown[]).map(describeValue).join(', ')}` };
+    case 'discriminator':
+      // The tag property picks the branch, so the problem is at the tag, not at the object.
+      return { ...at, child: String(p.tag), reason: p.error === 'mapping' ? 'is not one of the accepted values' : 'must be a string' };
     case 'const':
       return { ...at, reason: `must be ${JSON.stringify(p.allowedValue)}` };
     case 'pattern':

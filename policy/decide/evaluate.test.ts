@@ -58,9 +58,9 @@ describe('result → action → verdict', () => {
     ['major + isolate', firewallOff, 'isolate', undefined, 'isolate', 'isolate'],
     ['major + deny', firewallOff, 'deny', undefined, 'deny', 'deny'],
     ['major + warn', firewallOff, 'warn', undefined, 'allow', 'warn'],
-    ['unknown + default', { ...healthy, firewall: unknownFact('timed out') }, 'isolate', undefined, 'isolate', 'isolate'],
-    ['unknown + deny', { ...healthy, firewall: unknownFact('timed out') }, 'isolate', 'deny', 'deny', 'deny'],
-    ['unknown on a warn-only check', { ...healthy, firewall: unknownFact('timed out') }, 'warn', undefined, 'allow', 'warn'],
+    ['unknown + default', { ...healthy, firewall: unknownFact<never>('timed out') }, 'isolate', undefined, 'isolate', 'isolate'],
+    ['unknown + deny', { ...healthy, firewall: unknownFact<never>('timed out') }, 'isolate', 'deny', 'deny', 'deny'],
+    ['unknown on a warn-only check', { ...healthy, firewall: unknownFact<never>('timed out') }, 'warn', undefined, 'allow', 'warn'],
     ['absent fact', { os: ok(DEBIAN_12) }, 'isolate', undefined, 'isolate', 'isolate'],
   ] as const)('%s', (_name, facts, action, onUnknown, verdict, effective) => {
     const d = evaluate(input({ facts, policies: [policy([{ check: 'firewall', action, ...(onUnknown ? { onUnknown } : {}) }])] }));

@@ -40,7 +40,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
     // Per-request lines come from the onResponse hook below, at debug, with the route template.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
-  installErrorHandler(app);
+  installErrorHandler(app, ctx.metrics);
   installAuth(app, ctx);
   // The route table, so tests can assert properties of *every* route (auth, tenant scoping, audit).
   const routes: RouteInfo[] = [];

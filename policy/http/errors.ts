@@ -4,12 +4,15 @@
  * values`), so an admin's script can be fixed from the response alone.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { KennekiMetrics } from './metrics.js';
 import { ROOT_PATH, ajvProblems, renderProblems } from '../config/errors-format.js';
 import { isKennekiError } from '../errors.js';
 
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, metrics: KennekiMetrics): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
     if (err.validation) {
+      metrics.rejected.inc({ route, reason: 'validation' });
       const where = err.validationContext ?? 'body';
       const data = where === 'body' ? req.body : where === 'querystring' ? req.query : where === 'params' ? req.params : req.headers;
       const located = ajvProblems(err.validation as never, data).map((p) => ({
@@ -23,6 +26,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      metrics.rejected.inc({ route, reason: err.code ?? String(err.statusCode) });
       // Fastify's own client errors: bad JSON, body too large, wrong content type.
       return reply.code(err.statusCode).send({ error: { code: err.code ?? 'KENNEKI_ERR_VALIDATION', message: err.message } });
     }

@@ -35,6 +35,12 @@ export class KennekiMetrics implements PdpObserver {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly rejected = new Counter({
+    name: 'kenneki_http_rejected_total',
+    help: 'Requests rejected as malformed or invalid, by route and reason',
+    labelNames: ['route', 'reason'],
+    registers: [this.registry],
+  });
   readonly authFailures = new Counter({
     name: 'kenneki_http_auth_failures_total',
     help: 'Rejected API credentials, by kind',

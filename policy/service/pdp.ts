@@ -4,6 +4,7 @@
  * with its trace and published exactly once.
  */
 import type { Logger } from 'pino';
+import { KennekiError } from '../errors.js';
 import { evaluate, type EvaluationInput } from '../decide/evaluate.js';
 import type { Decision } from '../decide/decision.js';
 import type { Policy, Verdict } from '../decide/policy.js';
@@ -45,6 +46,11 @@ export class PolicyDecisionPoint {
     const inputs = await this.deps.inputs.get(tenantId);
     const [state] = await this.deps.store.assessments.loadState(tenantId, [endpointId]);
     if (!state) throw new Error(`endpoint ${endpointId} not found in tenant ${tenantId}`);
+    // A report older than the stored one is a replay or a delayed duplicate: it must not roll
+    // the endpoint's posture (and possibly its access) back.
+    if (state.posture && Date.parse(report.reportedAt) < Date.parse(state.posture.reportedAt)) {
+      throw new KennekiError('KENNEKI_ERR_POSTURE_INVALID', `body.reportedAt: older than the stored report (${state.posture.reportedAt})`, { details: { path: 'body.reportedAt' } });
+    }
     const facts = keepNeeded(report.facts, neededFacts(inputs.policies));
     const lastKnown = mergeLastKnown(state.posture?.lastKnown ?? {}, facts);
     const now = this.deps.clock.now();
@@ -52,14 +58,17 @@ export class PolicyDecisionPoint {
     // Updates seen for the first time now count from now.
     const firstReported = new Map(state.firstReported);
     for (const u of pendingUpdates) if (!firstReported.has(u.id)) firstReported.set(u.id, now);
-    const posture = { reportedAt: report.reportedAt, facts, lastKnown };
+    // Stored in UTC: the staleness sweep compares report times as strings, and a device may
+    // report in its local offset ("…T18:00:00+09:00").
+    const reportedAt = new Date(report.reportedAt).toISOString();
+    const posture = { reportedAt, facts, lastKnown };
     const decision = this.decide({ ...state, firstReported, posture: { ...posture, receivedAt: now.toISOString() } }, inputs, inputs.policies, now);
     const outcome = await this.deps.store.assessments.record({
       tenantId,
       endpointId,
       at: now.toISOString(),
       cause: 'posture',
-      report: { reportedAt: report.reportedAt, source, facts, lastKnown, pendingUpdates: pendingUpdates.map((u) => ({ id: u.id, ...(u.version ? { version: u.version } : {}) })) },
+      report: { reportedAt, source, facts, lastKnown, pendingUpdates: pendingUpdates.map((u) => ({ id: u.id, ...(u.version ? { version: u.version } : {}) })) },
       findings: findingsOf(decision),
       decision,
     });

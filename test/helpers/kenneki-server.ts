@@ -24,7 +24,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { tenants?: string[]; clock?: Clock; sweeper?: boolean; yaml?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { tenants?: string[]; clock?: Clock; sweeper?: boolean; yaml?: string; /** Overrides http.body_limit_bytes. */ bodyLimit?: number } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kenneki-test-'));
   const tenants = opts.tenants ?? ['default'];
   const file = join(dataDir, 'kenneki.yaml');
@@ -39,6 +41,7 @@ export async function startTestServer(opts: { tenants?: string[]; clock?: Clock;
   ].join('\n');
   (await import('node:fs')).writeFileSync(file, yaml);
   const cfg: KennekiConfig = loadConfig({ file });
+  if (opts.bodyLimit !== undefined) cfg.http.body_limit_bytes = opts.bodyLimit;
   const server = await startServer(cfg, { log: createLogger('silent'), ...(opts.clock ? { clock: opts.clock } : {}), startSweeper: opts.sweeper ?? false });
   const url = server.url;
   const { accounts, store } = server.ctx;

@@ -14,7 +14,12 @@ const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const WhatIfBody = Type.Object(
   {
     /** Policies to add (no id) or replace (with the id of an existing policy). */
-    upsert: Type.Array(Type.Intersect([PolicyInputSchema, Type.Object({ id: Type.Optional(Type.String({ format: 'uuid' })) })]), { maxItems: 64, default: [] }),
+    // One object schema, not an intersection: PolicyInputSchema rejects unknown keys, so in an
+    // allOf it would reject `id` and no existing policy could ever be replaced.
+    upsert: Type.Array(Type.Object({ ...PolicyInputSchema.properties, id: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false }), {
+      maxItems: 64,
+      default: [],
+    }),
     delete: Type.Array(Type.String({ format: 'uuid' }), { maxItems: 256, default: [] }),
     sampleLimit: Type.Integer({ minimum: 0, maximum: 1000, default: 100 }),
   },

@@ -69,7 +69,7 @@ function filters(tenantId: string, q: EndpointQuery): SQL[] {
   return where;
 }
 
-export function endpointRepo(db: Db, now: () => Date): Store['endpoints'] {
+export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = () => {}): Store['endpoints'] {
   const get = (tenantId: string, id: string) => {
     const r = db.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id))).get();
     return r && toEndpoint(r);
@@ -144,7 +144,7 @@ export function endpointRepo(db: Db, now: () => Date): Store['endpoints'] {
     },
     async delete(tenantId, id, audit) {
       const at = now().toISOString();
-      return db.transaction((tx) => {
+      const deleted = db.transaction((tx) => {
         const before = get(tenantId, id);
         if (!before) return false;
         // ON DELETE CASCADE removes posture, snapshots, results, findings and verdict history.
@@ -152,6 +152,8 @@ export function endpointRepo(db: Db, now: () => Date): Store['endpoints'] {
         writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
         return true;
       });
+      if (deleted) afterPurge();
+      return deleted;
     },
     async list(tenantId, q) {
       const where = and(...filters(tenantId, q));

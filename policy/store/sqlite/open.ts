@@ -26,6 +26,9 @@ export function openSqlite(path: string, opts: { migrate?: boolean } = {}): Open
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten, not left in free pages: a purge (retention, endpoint deletion)
+  // must really remove the data from the file (seed 000).
+  raw.pragma('secure_delete = ON');
   const db = drizzle(raw, { schema });
   if (opts.migrate !== false) applyMigrations(db);
   return { db, raw };

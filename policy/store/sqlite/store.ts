@@ -13,11 +13,13 @@ export function createSqliteStore(path: string, opts: { now?: () => Date } = {})
   const { db, raw } = openSqlite(path);
   const now = opts.now ?? (() => new Date());
   let closed = false;
+  // Old page images of deleted rows can linger in the WAL until a checkpoint rewrites it.
+  const checkpoint = () => raw.pragma('wal_checkpoint(TRUNCATE)');
   return {
     tenants: tenantRepo(db, now),
     accounts: accountRepo(db, now),
     tokens: tokenRepo(db, now),
-    endpoints: endpointRepo(db, now),
+    endpoints: endpointRepo(db, now, checkpoint),
     identities: identityRepo(db, now),
     assessments: assessmentRepo(db),
     verdicts: verdictRepo(db),
@@ -27,7 +29,9 @@ export function createSqliteStore(path: string, opts: { now?: () => Date } = {})
     audit: auditRepo(db, now),
     retention: {
       async purgeSnapshots(before) {
-        return db.delete(postureSnapshots).where(lt(postureSnapshots.receivedAt, before)).run().changes;
+        const purged = db.delete(postureSnapshots).where(lt(postureSnapshots.receivedAt, before)).run().changes;
+        if (purged > 0) checkpoint();
+        return purged;
       },
     },
     async close() {

@@ -1,0 +1,187 @@
+/**
+ * Shared plumbing for the benchmarks: machine description, statistics, tables, /proc readers and
+ * a cleanup registry so that temp dirs and child servers go away even when a benchmark throws.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+
+export interface Figure {
+  label: string;
+  value: string;
+  /** Human-readable target, e.g. "≥ 5,000/s". Absent: informational. */
+  target?: string;
+  met?: boolean;
+}
+
+export interface BenchResult {
+  name: string;
+  figures: Figure[];
+}
+
+export interface Bench {
+  name: string;
+  /** One line: what is measured. */
+  description: string;
+  run(): Promise<BenchResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+
+export function machine(): string {
+  const cpus = os.cpus();
+  const model = cpus[0]?.model.trim() ?? 'unknown CPU';
+  return `${model}, ${cpus.length} core${cpus.length === 1 ? '' : 's'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+export interface Summary {
+  n: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentile of an ascending array. */
+function rank(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function summarize(samples: ArrayLike<number>): Summary {
+  const sorted = Float64Array.from(samples).sort();
+  let sum = 0;
+  for (const x of sorted) sum += x;
+  return {
+    n: sorted.length,
+    mean: sorted.length ? sum / sorted.length : NaN,
+    p50: rank(sorted, 50),
+    p95: rank(sorted, 95),
+    p99: rank(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+  };
+}
+
+export const fmt = {
+  int: (x: number) => Math.round(x).toLocaleString('en-US'),
+  n: (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a'),
+};
+
+export function printTable(headers: string[], rows: string[][]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(headers));
+  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+export function header(title: string, what: string): void {
+  console.log(`\n=== ${title} ===`);
+  console.log(`measures: ${what}`);
+  console.log(`machine:  ${machine()}`);
+}
+
+export function printFigures(figures: Figure[]): void {
+  printTable(
+    ['figure', 'value', 'target', 'met'],
+    figures.map((f) => [f.label, f.value, f.target ?? '', f.met === undefined ? '' : f.met ? 'yes' : 'NO']),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup
+
+const cleanups: (() => void | Promise<void>)[] = [];
+
+/** Registers a cleanup; returns a function that runs it now (once) and unregisters it. */
+export function onCleanup(fn: () => void | Promise<void>): () => Promise<void> {
+  let done = false;
+  const once = async () => {
+    if (done) return;
+    done = true;
+    const i = cleanups.indexOf(once);
+    if (i >= 0) cleanups.splice(i, 1);
+    await fn();
+  };
+  cleanups.push(once);
+  return once;
+}
+
+export async function runCleanups(): Promise<void> {
+  // Newest first: child servers stop before their data dirs are removed.
+  while (cleanups.length > 0) {
+    const fn = cleanups[cleanups.length - 1]!;
+    try {
+      await fn();
+    } catch (err) {
+      console.error('cleanup failed:', err);
+      cleanups.splice(cleanups.indexOf(fn), 1);
+    }
+  }
+}
+
+/** Synchronous last resort for process exit: kill children, remove dirs. */
+const exitActions: (() => void)[] = [];
+export function onExit(fn: () => void): void {
+  exitActions.push(fn);
+}
+process.once('exit', () => {
+  for (const fn of exitActions) {
+    try {
+      fn();
+    } catch {
+      /* exiting anyway */
+    }
+  }
+});
+
+export function tempDir(prefix: string): { dir: string; remove: () => Promise<void> } {
+  const dir = mkdtempSync(join(os.tmpdir(), prefix));
+  const rm = () => rmSync(dir, { recursive: true, force: true });
+  onExit(rm);
+  return { dir, remove: onCleanup(rm) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+let clkTck: number | undefined;
+function ticksPerSecond(): number {
+  if (clkTck === undefined) {
+    try {
+      clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  return clkTck;
+}
+
+/** User + system CPU seconds of a process, all threads (fields 14 and 15 of /proc/<pid>/stat). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may contain spaces and parentheses: fields are counted after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so utime (14) is fields[11] and stime (15) is fields[12].
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+}
+
+/** VmRSS and VmHWM (peak RSS) in MiB, from /proc/<pid>/status. */
+export function processMemoryMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function elapsedMs(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
