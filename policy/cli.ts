@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AccountService } from './auth/accounts.js';
 import { loadConfig } from './config/load.js';
-import type { KennekiConfig } from './config/schema.js';
+import { TENANT_ID_PATTERN, type KennekiConfig } from './config/schema.js';
 import { importDebianTracker } from './definitions/debian-tracker.js';
 import { parseKennekiDefinitions } from './definitions/kenneki-format.js';
 import { isKennekiError } from './errors.js';
@@ -118,7 +118,7 @@ withConfig(tenant.command('create'))
   .requiredOption('--id <id>', 'tenant id: lowercase letters, digits and dashes')
   .requiredOption('--name <name>', 'display name')
   .action(async (opts: { config?: string; id: string; name: string }) => {
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(opts.id)) throw new Error('--id: must match ^[a-z0-9][a-z0-9-]{0,62}$');
+    if (!new RegExp(TENANT_ID_PATTERN).test(opts.id)) throw new Error(`--id: must match ${TENANT_ID_PATTERN}`);
     const cfg = config(opts);
     const store = openStore(cfg);
     try {

@@ -13,14 +13,7 @@
  * into it and fills the inner defaults; an empty file therefore yields the full default config.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-
-/**
- * A string restricted to a fixed list. Emitted as JSON Schema `enum` (not TypeBox's union of
- * `const`s) so that ajv reports one `enum` error, which reads as "must be one of: a, b".
- */
-function StringEnum<const T extends readonly string[]>(values: T, options: { default?: T[number] } = {}) {
-  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
-}
+import { Enum } from '../util/schema.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 /** Only SQLite is implemented; PostgreSQL joins this list when scale-out lands. */
@@ -62,7 +55,7 @@ function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
       /** Relative paths are resolved against the working directory of the process. */
       data_dir: Type.String({ minLength: 1, default: './data' }),
       log: Type.Object(
-        { level: StringEnum(LOG_LEVELS, { default: 'info' }) },
+        { level: Enum(LOG_LEVELS, { default: 'info' }) },
         { additionalProperties: false, default: {} },
       ),
       http: Type.Object(
@@ -83,7 +76,7 @@ function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
       ),
       store: Type.Object(
         {
-          driver: StringEnum(STORE_DRIVERS, { default: 'sqlite' }),
+          driver: Enum(STORE_DRIVERS, { default: 'sqlite' }),
           /** Relative to data_dir unless absolute. */
           path: Type.String({ minLength: 1, default: 'kenneki.db' }),
         },
@@ -111,7 +104,7 @@ function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
       posture: Type.Object(
         {
           stale_after_hours: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
-          unknown_endpoint_verdict: StringEnum(UNKNOWN_ENDPOINT_VERDICTS, { default: 'isolate' }),
+          unknown_endpoint_verdict: Enum(UNKNOWN_ENDPOINT_VERDICTS, { default: 'isolate' }),
           retention_days: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
           reevaluate_interval_seconds: Type.Integer({ minimum: 5, maximum: 86400, default: 60 }),
         },
