@@ -11,6 +11,7 @@ export const POLICY_ERRORS = {
   KENNEKI_ERR_STORE_CONFLICT: { status: 409, message: 'the record already exists' },
   KENNEKI_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   KENNEKI_ERR_VALIDATION: { status: 400, message: 'request is invalid' },
+  KENNEKI_ERR_TOO_LARGE: { status: 413, message: 'request body is too large' },
   KENNEKI_ERR_UNAUTHENTICATED: { status: 401, message: 'authentication required' },
   KENNEKI_ERR_FORBIDDEN: { status: 403, message: 'not allowed for this role' },
   KENNEKI_ERR_DEFINITIONS_INVALID: { status: 400, message: 'definitions feed is invalid' },

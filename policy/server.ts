@@ -51,7 +51,6 @@ export async function startServer(cfg: KennekiConfig, opts: { log: Logger; clock
     pdp,
     inputs,
     clock,
-    defaults,
     retentionDays: cfg.posture.retention_days,
     intervalSeconds: cfg.posture.reevaluate_interval_seconds,
     log: log.child({ component: 'sweeper' }),

@@ -30,6 +30,11 @@ export interface Decision {
   reasons: LocalizedText[];
   remediation: LocalizedText[];
   remediationUrl?: string;
+  /**
+   * The earliest time at which this decision can change by time alone (a grace period ends, the
+   * posture goes stale, an exception expires). The sweeper re-evaluates the endpoint then.
+   */
+  reviewAt?: string;
   trace: {
     evaluatedAt: string;
     policy?: { id: string; name: string; revision: number; mode: 'enforce' | 'monitor'; matchedBy: string };

@@ -35,6 +35,8 @@ export interface EvaluationInput {
   failingSince: ReadonlyMap<string, string>;
   now: Date;
   defaults: { unknownEndpointVerdict: Exclude<Verdict, 'allow'>; staleAfterHours: number };
+  /** The endpoint's current verdict: stale posture never loosens it (deny stays deny). */
+  previousVerdict?: Verdict;
 }
 
 export function evaluate(input: EvaluationInput): Decision {
@@ -48,9 +50,9 @@ export function evaluate(input: EvaluationInput): Decision {
     expiresAt: e.expiresAt,
   }));
 
-  const defaulted = (key: keyof typeof DEFAULTED_TEXT, extra?: Partial<Decision['trace']>): Decision => ({
-    verdict: defaults.unknownEndpointVerdict,
-    monitoredVerdict: defaults.unknownEndpointVerdict,
+  const defaulted = (key: keyof typeof DEFAULTED_TEXT, extra?: Partial<Decision['trace']>, floor: Verdict = 'allow'): Decision => ({
+    verdict: stricter(defaults.unknownEndpointVerdict, floor),
+    monitoredVerdict: stricter(defaults.unknownEndpointVerdict, floor),
     reasons: [DEFAULTED_TEXT[key].reason],
     remediation: DEFAULTED_TEXT[key].remediation,
     trace: { evaluatedAt, defaulted: key, checks: [], exceptions: exceptionsTrace, ...extra },
@@ -58,8 +60,10 @@ export function evaluate(input: EvaluationInput): Decision {
 
   if (!posture) return defaulted('no-posture');
   const reportedAt = new Date(posture.reportedAt);
-  if (!(now.getTime() - reportedAt.getTime() <= defaults.staleAfterHours * HOUR_MS)) {
-    return defaulted('stale-posture', { postureReportedAt: posture.reportedAt });
+  const staleAt = reportedAt.getTime() + defaults.staleAfterHours * HOUR_MS;
+  if (!(now.getTime() <= staleAt)) {
+    // Going stale is losing evidence: it may tighten access, never loosen it.
+    return defaulted('stale-posture', { postureReportedAt: posture.reportedAt }, input.previousVerdict === 'deny' ? 'deny' : 'allow');
   }
   const selection = selectPolicy(input.policies, input.subject);
   if (!selection) return defaulted('no-policy', { postureReportedAt: posture.reportedAt });
@@ -80,12 +84,14 @@ export function evaluate(input: EvaluationInput): Decision {
       remediation.push(...d.result.remediation);
     }
   }
+  const reviewAt = earliestReview(staleAt, decisions, policy, active, reportedAt);
   return {
     verdict,
     monitoredVerdict,
     reasons,
     remediation,
     ...(policy.remediationUrl !== undefined && verdict !== 'allow' ? { remediationUrl: policy.remediationUrl } : {}),
+    reviewAt: new Date(reviewAt).toISOString(),
     trace: {
       evaluatedAt,
       policy: { id: policy.id, name: policy.name, revision: policy.revision, mode: policy.mode, matchedBy: selection.matchedBy },
@@ -186,6 +192,26 @@ function retryOnLastKnown(
   }
   if (oldest === undefined) return undefined;
   return { result: runCheck(pc.check, { ...ctx, facts }, params), usedLastKnown: { collectedAt: oldest } };
+}
+
+/** When time alone can change this decision: staleness, grace ends, exception expiries. */
+function earliestReview(staleAt: number, decisions: CheckDecision[], policy: Policy, active: readonly PolicyException[], reportedAt: Date): number {
+  let at = staleAt + 1; // stale strictly after staleAt
+  for (const d of decisions) {
+    if (d.grace?.active) at = Math.min(at, Date.parse(d.grace.until));
+    const pc = policy.checks.find((c) => c.check === d.check);
+    // Pending updates grade themselves against grace: a minor result turns major when its oldest
+    // update's grace runs out.
+    if (d.check === 'pending-updates' && d.status === 'non-compliant-minor' && d.result.failingSince && pc?.graceDays) {
+      at = Math.min(at, Date.parse(d.result.failingSince) + pc.graceDays * DAY_MS + 1);
+    }
+    if (d.check === 'posture-staleness' && d.status === 'compliant') {
+      const maxAgeHours = (pc?.params as { maxAgeHours?: number } | undefined)?.maxAgeHours ?? 24;
+      at = Math.min(at, reportedAt.getTime() + maxAgeHours * HOUR_MS + 1);
+    }
+  }
+  for (const e of active) at = Math.min(at, Date.parse(e.expiresAt));
+  return at;
 }
 
 function asVerdict(action: CheckDecision['effectiveAction']): Verdict {

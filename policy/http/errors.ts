@@ -23,12 +23,18 @@ export function installErrorHandler(app: FastifyInstance, metrics: KennekiMetric
       return reply.code(400).send({ error: { code: 'KENNEKI_ERR_VALIDATION', message: problems[0] ?? 'request is invalid', problems } });
     }
     if (isKennekiError(err)) {
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+      const located = err.statusCode === 400 && typeof err.details?.['path'] === 'string';
+      if (located) metrics.rejected.inc({ route, reason: err.code });
+      return reply.code(err.statusCode).send({
+        error: { code: err.code, message: err.message, ...(located ? { problems: [err.message] } : {}), ...(err.details ? { details: err.details } : {}) },
+      });
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      metrics.rejected.inc({ route, reason: err.code ?? String(err.statusCode) });
-      // Fastify's own client errors: bad JSON, body too large, wrong content type.
-      return reply.code(err.statusCode).send({ error: { code: err.code ?? 'KENNEKI_ERR_VALIDATION', message: err.message } });
+      // Fastify's own client errors (bad JSON, body too large, wrong content type) in Kenneki's
+      // shape; the framework code stays visible in details for debugging.
+      const code = err.statusCode === 413 ? 'KENNEKI_ERR_TOO_LARGE' : 'KENNEKI_ERR_VALIDATION';
+      metrics.rejected.inc({ route, reason: code });
+      return reply.code(err.statusCode).send({ error: { code, message: `body: ${err.message}`, problems: [`body: ${err.message}`], details: { cause: err.code } } });
     }
     req.log.error({ evt: 'HTTP_INTERNAL_ERROR', err }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'KENNEKI_ERR_INTERNAL', message: 'internal error' } });

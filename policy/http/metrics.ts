@@ -50,14 +50,17 @@ export class KennekiMetrics implements PdpObserver {
 
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry });
+    // Summed over tenants: /metrics is unauthenticated, and tenant ids name an ISP's customers.
     new Gauge({
       name: 'kenneki_endpoints',
-      help: 'Endpoints by tenant and current verdict',
-      labelNames: ['tenant', 'verdict'],
+      help: 'Endpoints by current verdict, all tenants',
+      labelNames: ['verdict'],
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const r of await store.endpoints.countByVerdict()) this.set({ tenant: r.tenantId, verdict: r.verdict }, r.count);
+        const sums = new Map<string, number>();
+        for (const r of await store.endpoints.countByVerdict()) sums.set(r.verdict, (sums.get(r.verdict) ?? 0) + r.count);
+        for (const [verdict, count] of sums) this.set({ verdict }, count);
       },
     });
   }

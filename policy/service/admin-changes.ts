@@ -93,10 +93,16 @@ export class AdminChanges {
     this.changed(tenantId, 'identity-change');
   }
 
-  /** A device-scoped exception must name an endpoint of this tenant, not another tenant's. */
+  /**
+   * An exception must expire in the future (an already expired one would waive nothing and only
+   * confuse), and a device-scoped one must name an endpoint of this tenant, not another tenant's.
+   */
   private async assertScope(tenantId: string, input: ExceptionInput): Promise<void> {
+    if (Date.parse(input.expiresAt) <= this.deps.clock.now().getTime()) {
+      throw new KennekiError('KENNEKI_ERR_VALIDATION', 'body.expiresAt: must be in the future', { details: { path: 'body.expiresAt' } });
+    }
     if (input.scope.kind === 'device' && !(await this.deps.store.endpoints.get(tenantId, input.scope.endpointId))) {
-      throw new KennekiError('KENNEKI_ERR_VALIDATION', `scope.endpointId: no endpoint ${input.scope.endpointId} in this tenant`, { details: { path: 'body.scope.endpointId' } });
+      throw new KennekiError('KENNEKI_ERR_VALIDATION', `body.scope.endpointId: no endpoint ${input.scope.endpointId} in this tenant`, { details: { path: 'body.scope.endpointId' } });
     }
   }
 }

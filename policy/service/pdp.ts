@@ -76,8 +76,11 @@ export class PolicyDecisionPoint {
     return { decision, outcome };
   }
 
-  /** Server-side re-evaluation of stored posture, no agent round trip. Returns how many verdicts changed. */
-  async reevaluate(tenantId: string, endpointIds: readonly string[], cause: VerdictCause): Promise<number> {
+  /**
+   * Server-side re-evaluation of stored posture, no agent round trip. Returns how many verdicts
+   * changed. `cause` may depend on the new decision (time-driven reviews: stale or grace expiry).
+   */
+  async reevaluate(tenantId: string, endpointIds: readonly string[], cause: VerdictCause | ((d: Decision) => VerdictCause)): Promise<number> {
     const inputs = await this.deps.inputs.get(tenantId);
     let changed = 0;
     for (let i = 0; i < endpointIds.length; i += BATCH) {
@@ -85,16 +88,17 @@ export class PolicyDecisionPoint {
       for (const state of states) {
         const now = this.deps.clock.now();
         const decision = this.decide(state, inputs, inputs.policies, now);
+        const why = typeof cause === 'function' ? cause(decision) : cause;
         const outcome = await this.deps.store.assessments.record({
           tenantId,
           endpointId: state.endpoint.id,
           at: now.toISOString(),
-          cause,
+          cause: why,
           findings: findingsOf(decision),
           decision,
           basedOnReportAt: state.endpoint.lastReportAt ?? null,
         });
-        if (this.afterRecord(state, decision, outcome, cause, now)) changed++;
+        if (this.afterRecord(state, decision, outcome, why, now)) changed++;
       }
       // Let admission lookups and ingestion in between batches: a big tenant must not stall them.
       await new Promise((r) => setImmediate(r));
@@ -172,6 +176,7 @@ export class PolicyDecisionPoint {
       failingSince: state.failingSince,
       now,
       defaults: this.deps.defaults,
+      previousVerdict: state.endpoint.verdict,
     };
     const decision = evaluate(input);
     this.deps.observer?.evaluated(Number(process.hrtime.bigint() - start) / 1e9, decision.verdict);

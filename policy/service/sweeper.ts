@@ -4,19 +4,20 @@
  * effect on time rather than at the next tick.
  */
 import type { Logger } from 'pino';
-import type { Store } from '../store/repository.js';
+import type { Decision } from '../decide/decision.js';
+import type { Store, VerdictCause } from '../store/repository.js';
 import type { Clock } from './clock.js';
 import type { DecisionInputs } from './decision-inputs.js';
-import type { PdpDefaults, PolicyDecisionPoint } from './pdp.js';
+import type { PolicyDecisionPoint } from './pdp.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
+const DAY_MS = 86_400_000;
 /** setTimeout cannot wait longer than 2^31-1 ms; longer waits are served by the interval. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SweepReport {
   exceptionsExpired: number;
-  staleEndpoints: number;
+  /** Endpoints re-evaluated because time alone could change their decision. */
+  reviewed: number;
   changed: number;
   snapshotsPurged: number;
 }
@@ -32,7 +33,6 @@ export class Sweeper {
       pdp: PolicyDecisionPoint;
       inputs: DecisionInputs;
       clock: Clock;
-      defaults: PdpDefaults;
       retentionDays: number;
       intervalSeconds: number;
       log: Logger;
@@ -83,9 +83,9 @@ export class Sweeper {
   }
 
   private async pass(): Promise<SweepReport> {
-    const { store, pdp, clock, defaults, log } = this.deps;
+    const { store, pdp, clock, log } = this.deps;
     const now = clock.now();
-    const report: SweepReport = { exceptionsExpired: 0, staleEndpoints: 0, changed: 0, snapshotsPurged: 0 };
+    const report: SweepReport = { exceptionsExpired: 0, reviewed: 0, changed: 0, snapshotsPurged: 0 };
 
     const due = await store.exceptions.dueForExpiry(now.toISOString());
     const tenantsWithExpiry = new Set(due.map((e) => e.tenantId));
@@ -101,20 +101,22 @@ export class Sweeper {
     }
     report.exceptionsExpired = due.length;
 
-    const staleBefore = new Date(now.getTime() - defaults.staleAfterHours * HOUR_MS).toISOString();
+    // Decisions that time alone changes: posture gone stale, grace run out.
+    const cause = (d: Decision): VerdictCause => (d.trace.defaulted === 'stale-posture' ? 'stale' : 'grace-expiry');
     for (const t of await store.tenants.list()) {
+      let previous = '';
       for (;;) {
-        const ids = await store.endpoints.staleIds(t.id, staleBefore, defaults.unknownEndpointVerdict, 500);
-        if (ids.length === 0) break;
-        report.staleEndpoints += ids.length;
-        const changed = await pdp.reevaluate(t.id, ids, 'stale');
-        report.changed += changed;
-        if (changed === 0) break; // nothing moved: do not spin on endpoints that cannot change
+        const ids = await store.endpoints.dueForReview(t.id, now.toISOString(), 500);
+        // Re-evaluation moves reviewAt past now; the same batch twice means nothing can move.
+        if (ids.length === 0 || ids.join() === previous) break;
+        previous = ids.join();
+        report.reviewed += ids.length;
+        report.changed += await pdp.reevaluate(t.id, ids, cause);
       }
     }
 
     report.snapshotsPurged = await store.retention.purgeSnapshots(new Date(now.getTime() - this.deps.retentionDays * DAY_MS).toISOString());
-    if (report.exceptionsExpired + report.staleEndpoints + report.snapshotsPurged > 0) log.info({ evt: 'SWEEP_DONE', ...report }, 'sweep done');
+    if (report.exceptionsExpired + report.reviewed + report.snapshotsPurged > 0) log.info({ evt: 'SWEEP_DONE', ...report }, 'sweep done');
     return report;
   }
 }

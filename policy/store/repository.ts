@@ -135,7 +135,16 @@ export interface VerdictRecord {
   decidedAt: string;
 }
 
-export type VerdictCause = 'posture' | 'policy-change' | 'exception-change' | 'exception-expiry' | 'definitions-change' | 'stale' | 'identity-change' | 'registration';
+export type VerdictCause =
+  | 'posture'
+  | 'policy-change'
+  | 'exception-change'
+  | 'exception-expiry'
+  | 'definitions-change'
+  | 'stale'
+  | 'grace-expiry'
+  | 'identity-change'
+  | 'registration';
 
 /** One evaluation's outcome, written atomically. */
 export interface Assessment {
@@ -219,8 +228,8 @@ export interface Store {
     list(tenantId: string, q: EndpointQuery): Promise<Page<Endpoint>>;
     /** Endpoint ids in stable order, for batched re-evaluation. */
     ids(tenantId: string, after: string | undefined, limit: number): Promise<string[]>;
-    /** Endpoints whose last report is older than `before` and whose verdict is not yet `verdict`. */
-    staleIds(tenantId: string, before: string, verdict: Verdict, limit: number): Promise<string[]>;
+    /** Endpoints whose decision is due for a time-driven review (reviewAt ≤ now). */
+    dueForReview(tenantId: string, now: string, limit: number): Promise<string[]>;
     countByVerdict(): Promise<{ tenantId: string; verdict: Verdict; count: number }[]>;
   };
   identities: {
@@ -234,6 +243,11 @@ export interface Store {
   verdicts: {
     history(tenantId: string, endpointId: string, limit: number): Promise<VerdictRecord[]>;
     latest(tenantId: string, endpointId: string): Promise<VerdictRecord | undefined>;
+    /**
+     * The decision of the endpoint's latest evaluation. History keeps only material changes, so
+     * the latest history row can be older than this (e.g. a re-judgement on last-known values).
+     */
+    current(tenantId: string, endpointId: string): Promise<Decision | undefined>;
     checkResults(tenantId: string, endpointId: string): Promise<{ checkId: string; status: string; action: string; evaluatedAt: string; failingSince?: string }[]>;
     findings(tenantId: string, endpointId: string): Promise<(Finding & { firstSeenAt: string })[]>;
   };

@@ -138,7 +138,7 @@ export function buildUniverse(now: Date): Universe {
     const rev = int(r, 2, 6);
     const tilde = r() < 0.3;
     // Core packages and 40% of the rest have advisories, until there are ADVISORY_COUNT of them.
-    const covered = advisories.length < ADVISORY_COUNT && (i < CORE.length || r() < 0.42);
+    const covered = advisories.length < ADVISORY_COUNT && (i < CORE.length || r() < 0.46);
     if (!covered) {
       packages.push({ name, patched: `${epoch}${upstream}-${rev}`, advisories: [] });
       continue;
@@ -217,17 +217,17 @@ export function endpointPosture(u: Universe, profile: Profile, seed: number, inv
   const t = collectedAt.toISOString();
   const ok = <T>(value: T) => ({ status: 'ok' as const, value, collectedAt: t, source: 'kenneki-agent' as const });
 
-  // Inventory: the core packages plus a random sample of the rest.
-  const size = Math.max(u.core.length, Math.min(inventorySize, u.packages.length));
+  // Inventory: the core packages plus a random sample of the rest (at most 40% of the universe,
+  // so rejection sampling stays cheap).
+  const size = Math.max(u.core.length, Math.min(inventorySize, Math.floor(u.packages.length * 0.4)));
   const chosen = new Map<string, string>();
+  const installed: PackageInfo[] = [...u.core];
   for (const p of u.core) chosen.set(p.name, p.patched);
-  const rest = u.packages.length - u.core.length;
-  const idx = Array.from({ length: rest }, (_, i) => u.core.length + i);
-  for (let k = 0; chosen.size < size; k++) {
-    const j = k + Math.floor(r() * (rest - k));
-    [idx[k], idx[j]] = [idx[j]!, idx[k]!];
-    const p = u.packages[idx[k]!]!;
+  while (chosen.size < size) {
+    const p = u.packages[u.core.length + Math.floor(r() * (u.packages.length - u.core.length))]!;
+    if (chosen.has(p.name)) continue;
     chosen.set(p.name, p.patched);
+    installed.push(p);
   }
 
   const updates: PendingUpdate[] = [];
@@ -238,7 +238,7 @@ export function endpointPosture(u: Universe, profile: Profile, seed: number, inv
       if (asUpdates && !updates.some((x) => x.id === p.name)) updates.push({ id: p.name, package: p.name, version: p.advisories[p.advisories.length - 1]!.fixedVersion, security: true });
     }
   };
-  const covered = u.packages.filter((p) => p.vulnerable !== undefined && chosen.has(p.name));
+  const covered = installed.filter((p) => p.vulnerable !== undefined);
   switch (profile) {
     case 'pending-in-grace':
       vulnerableFrom(u.recentlyFixed, int(r, 1, 3), true);
@@ -257,7 +257,7 @@ export function endpointPosture(u: Universe, profile: Profile, seed: number, inv
       break;
   }
   // Non-security updates are always around; they do not count.
-  for (let k = 0; k < int(r, 0, 6); k++) {
+  for (let k = 0, n = int(r, 0, 6); k < n; k++) {
     const p = pick(r, u.packages);
     updates.push({ id: `${p.name}`, package: p.name, version: `${p.patched}.1`, security: false });
   }

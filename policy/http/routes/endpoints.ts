@@ -83,10 +83,11 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const endpoint = await ctx.store.endpoints.get(tenantId, id);
     if (!endpoint) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `endpoint ${id} not found`);
     const [state] = await ctx.store.assessments.loadState(tenantId, [id]);
-    const [checks, findings, history] = await Promise.all([
+    const [checks, findings, history, decision] = await Promise.all([
       ctx.store.verdicts.checkResults(tenantId, id),
       ctx.store.verdicts.findings(tenantId, id),
       ctx.store.verdicts.history(tenantId, id, 50),
+      ctx.store.verdicts.current(tenantId, id),
     ]);
     return {
       endpoint,
@@ -94,7 +95,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
       posture: state?.posture ?? null,
       checks,
       findings,
-      decision: history[0]?.decision ?? null,
+      // The latest evaluation, not the latest history row: history keeps material changes only.
+      decision: decision ?? history[0]?.decision ?? null,
       history: history.map(({ decision, ...h }) => ({ ...h, reasons: decision.reasons })),
     };
   });

@@ -25,9 +25,6 @@ export async function exceptionRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.post('/api/v1/exceptions', { schema: { tags: ['exceptions'], body: ExceptionInputSchema }, config: { access: 'operator' } }, async (req, reply) => {
     const input = normalized(req.body as ExceptionInput);
-    if (Date.parse(input.expiresAt) <= ctx.clock.now().getTime()) {
-      throw new KennekiError('KENNEKI_ERR_VALIDATION', 'body.expiresAt: must be in the future', { details: { path: 'body.expiresAt' } });
-    }
     return reply.code(201).send(await ctx.changes.createException(principalOf(req).tenantId, input, actorOf(req)));
   });
 

@@ -10,11 +10,21 @@ import type { Finding } from '../../verifiers/contract.js';
 import type { AssessmentOutcome, EvaluationState, Store, VerdictCause, VerdictRecord } from '../repository.js';
 import { toEndpoint } from './endpoint-repo.js';
 import type { Db } from './open.js';
-import { checkResults, endpointFindings, endpointPosture, endpoints, identityGroups, postureSnapshots, verdicts } from './schema.js';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { checkResults, endpointFindings, endpointPosture, endpoints, identities, identityGroups, postureSnapshots, verdicts } from './schema.js';
 
 const FAILING = new Set(['non-compliant-minor', 'non-compliant-major', 'unknown', 'error']);
 const PACKAGE_KINDS = ['vulnerable-package', 'forbidden-package'];
 const CHUNK = 500;
+
+/**
+ * `tenant_id = ?` as a filter only. Without ANALYZE statistics SQLite rates check_results'
+ * (tenant_id, check_id, status) index as good as the (endpoint_id, check_id) primary key for
+ * "this tenant, this endpoint" and may pick it, which reads every check result of the tenant (a
+ * million rows at 100k endpoints) for each endpoint. The unary `+` keeps the tenant scoping but
+ * takes the term out of index selection, so the lookup goes by endpoint id.
+ */
+const tenantFilter = (column: SQLiteColumn, tenantId: string) => sql`+${column} = ${tenantId}`;
 
 function chunks<T>(xs: readonly T[]): T[][] {
   const out: T[][] = [];
@@ -33,15 +43,21 @@ export function assessmentRepo(db: Db): Store['assessments'] {
     const hosts = [...new Set(rows.map((r) => r.hostname).filter((h): h is string => h !== null))];
     const groupsOf = new Map<string, string[]>();
     if (owners.length + hosts.length > 0) {
+      // Through identities' (tenant_id, kind, name) index, then identity_groups by primary key:
+      // identity_groups has no index on the member name, so filtering it directly scans the
+      // whole tenant's memberships. Ordered by group name, as the group index used to return them.
       const gs = db
-        .select()
-        .from(identityGroups)
+        .select({ kind: identityGroups.kind, name: identityGroups.name, groupName: identityGroups.groupName })
+        .from(identities)
+        .innerJoin(identityGroups, eq(identityGroups.identityId, identities.id))
         .where(
           and(
-            eq(identityGroups.tenantId, tenantId),
-            sql`((${identityGroups.kind} = 'user' AND ${inArray(identityGroups.name, owners.length ? owners : [''])}) OR (${identityGroups.kind} = 'device' AND ${inArray(identityGroups.name, hosts.length ? hosts : [''])}))`,
+            eq(identities.tenantId, tenantId),
+            tenantFilter(identityGroups.tenantId, tenantId),
+            sql`((${identities.kind} = 'user' AND ${inArray(identities.name, owners.length ? owners : [''])}) OR (${identities.kind} = 'device' AND ${inArray(identities.name, hosts.length ? hosts : [''])}))`,
           ),
         )
+        .orderBy(identityGroups.groupName)
         .all();
       for (const g of gs) {
         const key = `${g.kind}\0${g.name}`;
@@ -62,7 +78,7 @@ export function assessmentRepo(db: Db): Store['assessments'] {
     for (const c of db
       .select({ endpointId: checkResults.endpointId, checkId: checkResults.checkId, failingSince: checkResults.failingSince })
       .from(checkResults)
-      .where(and(eq(checkResults.tenantId, tenantId), inArray(checkResults.endpointId, ids)))
+      .where(and(tenantFilter(checkResults.tenantId, tenantId), inArray(checkResults.endpointId, ids)))
       .all()) {
       if (c.failingSince === null) continue;
       const m = failingSince.get(c.endpointId) ?? new Map<string, string>();
@@ -119,6 +135,7 @@ export function assessmentRepo(db: Db): Store['assessments'] {
         tx.update(endpoints)
           .set({
             decision: a.decision,
+            reviewAt: a.decision.reviewAt ?? null,
             policyId: a.decision.trace.policy?.id ?? null,
             ...(previous !== a.decision.verdict ? { verdict: a.decision.verdict, verdictAt: a.at } : {}),
             ...(a.report ? { lastSeenAt: a.at, lastReportAt: a.report.reportedAt } : {}),
@@ -150,7 +167,7 @@ function replaceFindings(tx: Tx, tenantId: string, endpointId: string, kinds: st
 function writeCheckResults(tx: Tx, tenantId: string, endpointId: string, decision: Decision, at: string): void {
   const checks = decision.trace.checks;
   const ids = checks.map((c) => c.check as string);
-  const scope = and(eq(checkResults.tenantId, tenantId), eq(checkResults.endpointId, endpointId));
+  const scope = and(tenantFilter(checkResults.tenantId, tenantId), eq(checkResults.endpointId, endpointId));
   tx.delete(checkResults).where(ids.length ? and(scope, notInArray(checkResults.checkId, ids)) : scope).run();
   for (const c of checks) {
     const failing = FAILING.has(c.status);
@@ -201,11 +218,15 @@ export function verdictRepo(db: Db): Store['verdicts'] {
       const r = db.select().from(verdicts).where(and(eq(verdicts.tenantId, tenantId), eq(verdicts.endpointId, endpointId))).orderBy(desc(verdicts.id)).limit(1).get();
       return r && toRecord(r);
     },
+    async current(tenantId, endpointId) {
+      const r = db.select({ decision: endpoints.decision }).from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, endpointId))).get();
+      return (r?.decision as Decision | null | undefined) ?? undefined;
+    },
     async checkResults(tenantId, endpointId) {
       return db
         .select()
         .from(checkResults)
-        .where(and(eq(checkResults.tenantId, tenantId), eq(checkResults.endpointId, endpointId)))
+        .where(and(tenantFilter(checkResults.tenantId, tenantId), eq(checkResults.endpointId, endpointId)))
         .all()
         .map((r) => ({ checkId: r.checkId, status: r.status, action: r.action, evaluatedAt: r.evaluatedAt, ...(r.failingSince !== null ? { failingSince: r.failingSince } : {}) }));
     },

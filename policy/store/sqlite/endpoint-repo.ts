@@ -1,5 +1,5 @@
 /** Endpoints: registration, lookup, and the filtered, sorted, paginated admin list. */
-import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { KennekiError } from '../../errors.js';
 import type { Verdict } from '../../decide/policy.js';
 import { newId } from '../../util/ids.js';
@@ -167,11 +167,12 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
       const where = after === undefined ? eq(endpoints.tenantId, tenantId) : and(eq(endpoints.tenantId, tenantId), gt(endpoints.id, after));
       return db.select({ id: endpoints.id }).from(endpoints).where(where).orderBy(asc(endpoints.id)).limit(limit).all().map((r) => r.id);
     },
-    async staleIds(tenantId, before, verdict, limit) {
+    async dueForReview(tenantId, at, limit) {
       return db
         .select({ id: endpoints.id })
         .from(endpoints)
-        .where(and(eq(endpoints.tenantId, tenantId), lt(endpoints.lastReportAt, before), sql`${endpoints.verdict} <> ${verdict}`))
+        .where(and(eq(endpoints.tenantId, tenantId), lte(endpoints.reviewAt, at)))
+        .orderBy(asc(endpoints.reviewAt))
         .limit(limit)
         .all()
         .map((r) => r.id);

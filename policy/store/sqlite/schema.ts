@@ -73,6 +73,8 @@ export const endpoints = sqliteTable(
     policyId: text('policy_id'),
     /** The latest decision with its trace, for endpoint detail; history rows are kept on change only. */
     decision: json<unknown>('decision'),
+    /** When time alone can change the decision (grace end, staleness, exception expiry). */
+    reviewAt: text('review_at'),
   },
   (t) => [
     uniqueIndex('endpoints_tenant_mac').on(t.tenantId, t.mac),
@@ -82,6 +84,7 @@ export const endpoints = sqliteTable(
     index('endpoints_tenant_seen').on(t.tenantId, t.lastSeenAt),
     index('endpoints_tenant_hostname').on(t.tenantId, t.hostname),
     index('endpoints_tenant_owner').on(t.tenantId, t.owner),
+    index('endpoints_tenant_review').on(t.tenantId, t.reviewAt),
   ],
 );
 

@@ -1,0 +1,13 @@
+import { fleet } from '../../../dist/simulations/bench/store-100k.js';
+import { runCleanups } from '../../../dist/simulations/bench/common.js';
+import Database from 'better-sqlite3';
+const f = await fleet();
+const db = new Database(f.dbPath, { readonly: true });
+const ts = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g;
+const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const norm = (v) => typeof v === 'string' ? v.replace(ts, 'T').replace(uuid, 'U') : v;
+const order = { endpoints: 'hostname', endpoint_posture: '(select hostname from endpoints e where e.id = endpoint_id)', check_results: '(select hostname from endpoints e where e.id = endpoint_id), check_id', endpoint_findings: '(select hostname from endpoints e where e.id = endpoint_id), kind, name', verdicts: '(select hostname from endpoints e where e.id = endpoint_id)', posture_snapshots: 'id' };
+const out = {};
+for (const [t, o] of Object.entries(order)) out[t] = db.prepare(`select * from ${t} order by ${o}`).all().map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'id').map(([k, v]) => [k, norm(v)])));
+console.log(JSON.stringify(out));
+db.close(); await runCleanups();
