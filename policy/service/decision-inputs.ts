@@ -11,7 +11,10 @@ import type { Store } from '../store/repository.js';
 
 export interface TenantInputs {
   policies: Policy[];
-  /** Includes expired ones: the engine drops them by evaluation time, so expiry needs no reload. */
+  /**
+   * Exceptions not yet expired when loaded. The engine still compares each against the evaluation
+   * time, so one that expires while cached stops applying at once, without a reload.
+   */
   exceptions: PolicyException[];
   definitions: DefinitionsView;
 }
@@ -38,7 +41,7 @@ export class DecisionInputs {
   private async load(tenantId: string): Promise<TenantInputs> {
     const [policies, exceptions, content] = await Promise.all([
       this.store.policies.list(tenantId),
-      this.store.exceptions.list(tenantId, { includeExpired: true }),
+      this.store.exceptions.list(tenantId),
       this.store.definitions.load(tenantId),
     ]);
     return { policies, exceptions, definitions: createDefinitionsView(content) };

@@ -90,8 +90,7 @@ export class Sweeper {
     const due = await store.exceptions.dueForExpiry(now.toISOString());
     const tenantsWithExpiry = new Set(due.map((e) => e.tenantId));
     for (const tenantId of tenantsWithExpiry) {
-      // Cached exceptions include expired ones and the engine filters by time, but a fresh load
-      // keeps the cache from growing with dead exceptions.
+      // The engine already ignores the expired exception by time; reloading drops it from the cache.
       this.deps.inputs.invalidate(tenantId);
       report.changed += (await pdp.reevaluateTenant(tenantId, 'exception-expiry')).changed;
     }
