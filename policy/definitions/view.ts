@@ -6,6 +6,7 @@
  *   "debian:bookworm", "ubuntu:noble", "windows", "macos".
  */
 import type { OsFact } from '../posture/facts.js';
+import type { PackageAssessment } from './package-assessment.js';
 
 export type VersionScheme = 'dpkg' | 'rpm' | 'semver' | 'dotted';
 
@@ -45,4 +46,10 @@ export interface DefinitionsView {
   forbiddenFor(platform: string | undefined): readonly ForbiddenRule[];
   /** Negative, zero or positive, like a sort comparator. */
   compare(scheme: VersionScheme, a: string, b: string): number;
+  /**
+   * A judge of installed packages on one platform: the advisories a version is behind and the
+   * forbidden rule it matches. Without a platform only rules for every platform apply. Memoised:
+   * get it once per inventory and call it for every package.
+   */
+  packageAssessor(platform: string | undefined): (name: string, version: string) => PackageAssessment;
 }

@@ -98,31 +98,36 @@ export function printFigures(figures: Figure[]): void {
 // ---------------------------------------------------------------------------------------------
 // Cleanup
 
-const cleanups: (() => void | Promise<void>)[] = [];
+/** 'bench': undone after the benchmark that made it; 'run': kept for later benchmarks (the 100k store). */
+export type CleanupScope = 'bench' | 'run';
+const cleanups: { fn: () => Promise<void>; scope: CleanupScope }[] = [];
 
 /** Registers a cleanup; returns a function that runs it now (once) and unregisters it. */
-export function onCleanup(fn: () => void | Promise<void>): () => Promise<void> {
+export function onCleanup(fn: () => void | Promise<void>, scope: CleanupScope = 'bench'): () => Promise<void> {
   let done = false;
   const once = async () => {
     if (done) return;
     done = true;
-    const i = cleanups.indexOf(once);
+    const i = cleanups.findIndex((c) => c.fn === once);
     if (i >= 0) cleanups.splice(i, 1);
     await fn();
   };
-  cleanups.push(once);
+  cleanups.push({ fn: once, scope });
   return once;
 }
 
-export async function runCleanups(): Promise<void> {
+/** Runs the cleanups of one benchmark ('bench'), or all of them at the end of the run ('run'). */
+export async function runCleanups(scope: CleanupScope = 'run'): Promise<void> {
   // Newest first: child servers stop before their data dirs are removed.
-  while (cleanups.length > 0) {
-    const fn = cleanups[cleanups.length - 1]!;
+  for (;;) {
+    const c = [...cleanups].reverse().find((x) => scope === 'run' || x.scope === 'bench');
+    if (!c) return;
     try {
-      await fn();
+      await c.fn();
     } catch (err) {
       console.error('cleanup failed:', err);
-      cleanups.splice(cleanups.indexOf(fn), 1);
+      const i = cleanups.indexOf(c);
+      if (i >= 0) cleanups.splice(i, 1);
     }
   }
 }
@@ -142,11 +147,11 @@ process.once('exit', () => {
   }
 });
 
-export function tempDir(prefix: string): { dir: string; remove: () => Promise<void> } {
+export function tempDir(prefix: string, scope: CleanupScope = 'bench'): { dir: string; remove: () => Promise<void> } {
   const dir = mkdtempSync(join(os.tmpdir(), prefix));
   const rm = () => rmSync(dir, { recursive: true, force: true });
   onExit(rm);
-  return { dir, remove: onCleanup(rm) };
+  return { dir, remove: onCleanup(rm, scope) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,6 +176,14 @@ export function processCpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state), so utime (14) is fields[11] and stime (15) is fields[12].
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+}
+
+/** CPU seconds the whole machine spent busy (all cores; /proc/stat), to spot competing load. */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+  const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+  return busy / ticksPerSecond();
 }
 
 /** VmRSS and VmHWM (peak RSS) in MiB, from /proc/<pid>/status. */

@@ -35,7 +35,7 @@ async function main(): Promise<number> {
       console.error(`\nbenchmark ${b.name} failed:`, err);
       results.push({ name: b.name, figures: [{ label: `${b.name}: FAILED`, value: err instanceof Error ? err.message.slice(0, 60) : 'error', met: false }] });
     } finally {
-      await runCleanups();
+      await runCleanups('bench');
     }
     console.log(`(${b.name} took ${fmt.n((Date.now() - t0) / 1000)} s)`);
   }

@@ -37,7 +37,10 @@ export interface ServerProcess {
   url: string;
   /** Resolves with the first JSON log line matching `evt` (log level must let it through). */
   waitForLog(evt: string, timeoutMs: number): Promise<Record<string, unknown>>;
+  /** SIGTERM (graceful: waits for queued re-evaluation), SIGKILL after 10 s. */
   stop(): Promise<void>;
+  /** SIGKILL now, for a server busy with work the benchmark no longer needs. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -99,6 +102,10 @@ export async function spawnServer(configFile: string): Promise<ServerProcess> {
       });
     },
     stop,
+    async kill() {
+      kill();
+      await stop();
+    },
   };
 }
 
