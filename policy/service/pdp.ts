@@ -109,12 +109,12 @@ export class PolicyDecisionPoint {
   async reevaluateTenant(tenantId: string, cause: VerdictCause): Promise<{ evaluated: number; changed: number }> {
     let evaluated = 0;
     let changed = 0;
-    for (let after: string | undefined; ; ) {
-      const ids = await this.deps.store.endpoints.ids(tenantId, after, BATCH);
-      if (ids.length === 0) break;
-      evaluated += ids.length;
-      changed += await this.reevaluate(tenantId, ids, cause);
-      after = ids[ids.length - 1];
+    for (let cursor: string | undefined; ; ) {
+      const batch = await this.deps.store.endpoints.ids(tenantId, cursor, BATCH);
+      if (batch.ids.length === 0) break;
+      evaluated += batch.ids.length;
+      changed += await this.reevaluate(tenantId, batch.ids, cause);
+      cursor = batch.cursor;
     }
     this.deps.log.info({ evt: 'TENANT_REEVALUATED', tenantId, cause, evaluated, changed }, 'stored posture re-evaluated');
     return { evaluated, changed };
@@ -126,11 +126,11 @@ export class PolicyDecisionPoint {
     const moves = new Map<string, number>();
     const result: WhatIfResult = { evaluated: 0, changed: 0, moves: [], endpoints: [] };
     const now = this.deps.clock.now();
-    for (let after: string | undefined; ; ) {
-      const ids = await this.deps.store.endpoints.ids(tenantId, after, BATCH);
-      if (ids.length === 0) break;
-      after = ids[ids.length - 1];
-      for (const state of await this.deps.store.assessments.loadState(tenantId, ids)) {
+    for (let cursor: string | undefined; ; ) {
+      const batch = await this.deps.store.endpoints.ids(tenantId, cursor, BATCH);
+      if (batch.ids.length === 0) break;
+      cursor = batch.cursor;
+      for (const state of await this.deps.store.assessments.loadState(tenantId, batch.ids)) {
         result.evaluated++;
         const from = this.decide(state, inputs, inputs.policies, now);
         const to = this.decide(state, inputs, candidate, now);

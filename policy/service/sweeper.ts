@@ -114,6 +114,7 @@ export class Sweeper {
       }
     }
 
+    await store.optimize();
     report.snapshotsPurged = await store.retention.purgeSnapshots(new Date(now.getTime() - this.deps.retentionDays * DAY_MS).toISOString());
     if (report.exceptionsExpired + report.reviewed + report.snapshotsPurged > 0) log.info({ evt: 'SWEEP_DONE', ...report }, 'sweep done');
     return report;

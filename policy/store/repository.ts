@@ -226,8 +226,8 @@ export interface Store {
     /** Deletes the endpoint and everything stored about it (posture, history, findings). */
     delete(tenantId: string, id: string, audit: AuditEntry): Promise<boolean>;
     list(tenantId: string, q: EndpointQuery): Promise<Page<Endpoint>>;
-    /** Endpoint ids in stable order, for batched re-evaluation. */
-    ids(tenantId: string, after: string | undefined, limit: number): Promise<string[]>;
+    /** A batch of endpoint ids in stable order, for re-evaluation; pass the cursor back for the next. */
+    ids(tenantId: string, cursor: string | undefined, limit: number): Promise<{ ids: string[]; cursor?: string }>;
     /** Endpoints whose decision is due for a time-driven review (reviewAt ≤ now). */
     dueForReview(tenantId: string, now: string, limit: number): Promise<string[]>;
     countByVerdict(): Promise<{ tenantId: string; verdict: Verdict; count: number }[]>;
@@ -278,6 +278,8 @@ export interface Store {
     append(tenantId: string, entry: AuditEntry): Promise<void>;
     list(tenantId: string, opts: { limit: number; beforeId?: number; action?: string; targetType?: string }): Promise<AuditRecord[]>;
   };
+  /** Keeps query plans good as data grows (statistics for the planner). Cheap; run periodically. */
+  optimize(): Promise<void>;
   retention: {
     /** Deletes posture snapshots received before `before`; returns how many rows went. */
     purgeSnapshots(before: string): Promise<number>;

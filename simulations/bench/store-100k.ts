@@ -303,41 +303,45 @@ function rawWriter(raw: Database.Database, tenantId: string): Writer {
   );
   // A new endpoint is 'isolate'; record() moves verdict_at only when the verdict changes.
   const updateEndpoint = raw.prepare(
-    `UPDATE endpoints SET decision = ?, review_at = ?, policy_id = ?, verdict = ?, verdict_at = CASE WHEN ? <> 'isolate' THEN ? ELSE verdict_at END,
+    `UPDATE endpoints SET review_at = ?, policy_id = ?, verdict = ?, verdict_at = CASE WHEN ? <> 'isolate' THEN ? ELSE verdict_at END,
        last_seen_at = coalesce(?, last_seen_at), last_report_at = coalesce(?, last_report_at) WHERE tenant_id = ? AND id = ?`,
   );
   const insertPosture = raw.prepare(`INSERT INTO endpoint_posture (endpoint_id, tenant_id, reported_at, received_at, facts, last_known) VALUES (?, ?, ?, ?, ?, ?)`);
-  const insertFinding = raw.prepare(`INSERT INTO endpoint_findings (tenant_id, endpoint_id, kind, name, version, detail, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const insertFinding = raw.prepare(`INSERT INTO endpoint_findings (tenant_id, endpoint_id, endpoint_seq, kind, name, version, detail, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertCheck = raw.prepare(
-    `INSERT INTO check_results (tenant_id, endpoint_id, check_id, status, action, result, evaluated_at, failing_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO check_results (tenant_id, endpoint_id, endpoint_seq, check_id, status, action, result, evaluated_at, failing_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const insertDecision = raw.prepare(`INSERT INTO endpoint_decisions (endpoint_id, tenant_id, decision) VALUES (?, ?, ?)`);
   const insertVerdict = raw.prepare(`INSERT INTO verdicts (tenant_id, endpoint_id, verdict, previous, cause, decision, decided_at) VALUES (?, ?, ?, 'isolate', ?, ?, ?)`);
+  const seqOf = new Map<string, number>();
   return {
     async create(e, at) {
       const id = newId();
-      insertEndpoint.run(id, tenantId, e.mac ?? null, e.deviceId ?? null, e.hostname ?? null, e.owner ?? null, JSON.stringify(e.tags ?? []), e.credentialHash ?? null, at, at, at);
+      seqOf.set(id, Number(insertEndpoint.run(id, tenantId, e.mac ?? null, e.deviceId ?? null, e.hostname ?? null, e.owner ?? null, JSON.stringify(e.tags ?? []), e.credentialHash ?? null, at, at, at).lastInsertRowid));
       return id;
     },
     async record(a) {
       const decision = JSON.stringify(a.decision);
+      const seq = seqOf.get(a.endpointId)!;
       if (a.report) {
         const facts = JSON.stringify(a.report.facts);
         insertPosture.run(a.endpointId, tenantId, a.report.reportedAt, a.at, facts, a.report.lastKnown === a.report.facts ? facts : JSON.stringify(a.report.lastKnown));
-        for (const u of a.report.pendingUpdates) insertFinding.run(tenantId, a.endpointId, 'pending-update', u.id, u.version ?? null, null, a.at);
+        for (const u of a.report.pendingUpdates) insertFinding.run(tenantId, a.endpointId, seq, 'pending-update', u.id, u.version ?? null, null, a.at);
       }
-      for (const f of a.findings) if (PACKAGE_KINDS.has(f.kind)) insertFinding.run(tenantId, a.endpointId, f.kind, f.name, f.version ?? null, f.detail ?? null, a.at);
+      for (const f of a.findings) if (PACKAGE_KINDS.has(f.kind)) insertFinding.run(tenantId, a.endpointId, seq, f.kind, f.name, f.version ?? null, f.detail ?? null, a.at);
       for (const c of a.decision.trace.checks) {
-        insertCheck.run(tenantId, a.endpointId, c.check, c.status, c.effectiveAction, JSON.stringify(c.result), a.at, FAILING.has(c.status) ? a.at : null);
+        insertCheck.run(tenantId, a.endpointId, seq, c.check, c.status, c.effectiveAction, JSON.stringify(c.result), a.at, FAILING.has(c.status) ? a.at : null);
       }
       insertVerdict.run(tenantId, a.endpointId, a.decision.verdict, a.cause, decision, a.at);
       const v = a.decision.verdict;
       const reviewAt = (a.decision as { reviewAt?: string }).reviewAt ?? null;
-      updateEndpoint.run(decision, reviewAt, a.decision.trace.policy?.id ?? null, v, v, a.at, a.report ? a.at : null, a.report?.reportedAt ?? null, tenantId, a.endpointId);
+      insertDecision.run(a.endpointId, tenantId, decision);
+      updateEndpoint.run(reviewAt, a.decision.trace.policy?.id ?? null, v, v, a.at, a.report ? a.at : null, a.report?.reportedAt ?? null, tenantId, a.endpointId);
     },
   };
 }
 
-const TABLES = ['endpoints', 'endpoint_posture', 'check_results', 'endpoint_findings', 'verdicts', 'identities', 'identity_groups'];
+const TABLES = ['endpoints', 'endpoint_decisions', 'endpoint_posture', 'check_results', 'endpoint_findings', 'verdicts', 'identities', 'identity_groups'];
 
 /**
  * Writes a small sample through the repositories and through the raw writer, each into its own

@@ -11,7 +11,7 @@ import type { AssessmentOutcome, EvaluationState, Store, VerdictCause, VerdictRe
 import { toEndpoint } from './endpoint-repo.js';
 import type { Db } from './open.js';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { checkResults, endpointFindings, endpointPosture, endpoints, identities, identityGroups, postureSnapshots, verdicts } from './schema.js';
+import { checkResults, endpointDecisions, endpointFindings, endpointPosture, endpoints, identities, identityGroups, postureSnapshots, verdicts } from './schema.js';
 
 const FAILING = new Set(['non-compliant-minor', 'non-compliant-major', 'unknown', 'error']);
 const PACKAGE_KINDS = ['vulnerable-package', 'forbidden-package'];
@@ -107,8 +107,9 @@ export function assessmentRepo(db: Db): Store['assessments'] {
     async record(a) {
       return db.transaction((tx): AssessmentOutcome => {
         const current = tx
-          .select({ verdict: endpoints.verdict, decision: endpoints.decision, lastReportAt: endpoints.lastReportAt })
+          .select({ seq: endpoints.seq, verdict: endpoints.verdict, decision: endpointDecisions.decision, lastReportAt: endpoints.lastReportAt })
           .from(endpoints)
+          .leftJoin(endpointDecisions, eq(endpointDecisions.endpointId, endpoints.id))
           .where(and(eq(endpoints.tenantId, a.tenantId), eq(endpoints.id, a.endpointId)))
           .get();
         if (!current) throw new Error(`endpoint ${a.endpointId} vanished during assessment`);
@@ -122,10 +123,10 @@ export function assessmentRepo(db: Db): Store['assessments'] {
             .onConflictDoUpdate({ target: endpointPosture.endpointId, set: { reportedAt: r.reportedAt, receivedAt: a.at, facts: r.facts, lastKnown: r.lastKnown } })
             .run();
           tx.insert(postureSnapshots).values({ tenantId: a.tenantId, endpointId: a.endpointId, reportedAt: r.reportedAt, receivedAt: a.at, source: r.source, facts: r.facts }).run();
-          replaceFindings(tx, a.tenantId, a.endpointId, ['pending-update'], r.pendingUpdates.map((u) => ({ kind: 'pending-update', name: u.id, ...(u.version ? { version: u.version } : {}) })), a.at);
+          replaceFindings(tx, a.tenantId, a.endpointId, current.seq, ['pending-update'], r.pendingUpdates.map((u) => ({ kind: 'pending-update', name: u.id, ...(u.version ? { version: u.version } : {}) })), a.at);
         }
-        replaceFindings(tx, a.tenantId, a.endpointId, PACKAGE_KINDS, a.findings.filter((f) => PACKAGE_KINDS.includes(f.kind)), a.at);
-        writeCheckResults(tx, a.tenantId, a.endpointId, a.decision, a.at);
+        replaceFindings(tx, a.tenantId, a.endpointId, current.seq, PACKAGE_KINDS, a.findings.filter((f) => PACKAGE_KINDS.includes(f.kind)), a.at);
+        writeCheckResults(tx, a.tenantId, a.endpointId, current.seq, a.decision, a.at);
 
         const changed = previous !== a.decision.verdict || materiallyDifferent(current.decision as Decision | null, a.decision);
         let verdictId: number | undefined;
@@ -134,9 +135,12 @@ export function assessmentRepo(db: Db): Store['assessments'] {
             tx.insert(verdicts).values({ tenantId: a.tenantId, endpointId: a.endpointId, verdict: a.decision.verdict, previous, cause: a.cause, decision: a.decision, decidedAt: a.at }).run().lastInsertRowid,
           );
         }
+        tx.insert(endpointDecisions)
+          .values({ endpointId: a.endpointId, tenantId: a.tenantId, decision: a.decision })
+          .onConflictDoUpdate({ target: endpointDecisions.endpointId, set: { decision: a.decision } })
+          .run();
         tx.update(endpoints)
           .set({
-            decision: a.decision,
             reviewAt: a.decision.reviewAt ?? null,
             policyId: a.decision.trace.policy?.id ?? null,
             ...(previous !== a.decision.verdict ? { verdict: a.decision.verdict, verdictAt: a.at } : {}),
@@ -153,20 +157,20 @@ export function assessmentRepo(db: Db): Store['assessments'] {
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** Keeps first_seen_at of findings that persist: grace counts from the first report. */
-function replaceFindings(tx: Tx, tenantId: string, endpointId: string, kinds: string[], findings: Finding[], at: string): void {
+function replaceFindings(tx: Tx, tenantId: string, endpointId: string, endpointSeq: number, kinds: string[], findings: Finding[], at: string): void {
   const scope = and(tenantFilter(endpointFindings.tenantId, tenantId), eq(endpointFindings.endpointId, endpointId), inArray(endpointFindings.kind, kinds));
   const keep = findings.map((f) => `${f.kind}\0${f.name}`);
   if (keep.length === 0) tx.delete(endpointFindings).where(scope).run();
   else tx.delete(endpointFindings).where(and(scope, notInArray(sql`${endpointFindings.kind} || char(0) || ${endpointFindings.name}`, keep))).run();
   for (const f of findings) {
     tx.insert(endpointFindings)
-      .values({ tenantId, endpointId, kind: f.kind, name: f.name, version: f.version ?? null, detail: f.detail ?? null, firstSeenAt: at })
+      .values({ tenantId, endpointId, endpointSeq, kind: f.kind, name: f.name, version: f.version ?? null, detail: f.detail ?? null, firstSeenAt: at })
       .onConflictDoUpdate({ target: [endpointFindings.endpointId, endpointFindings.kind, endpointFindings.name], set: { version: f.version ?? null, detail: f.detail ?? null } })
       .run();
   }
 }
 
-function writeCheckResults(tx: Tx, tenantId: string, endpointId: string, decision: Decision, at: string): void {
+function writeCheckResults(tx: Tx, tenantId: string, endpointId: string, endpointSeq: number, decision: Decision, at: string): void {
   const checks = decision.trace.checks;
   const ids = checks.map((c) => c.check as string);
   const scope = and(tenantFilter(checkResults.tenantId, tenantId), eq(checkResults.endpointId, endpointId));
@@ -174,7 +178,7 @@ function writeCheckResults(tx: Tx, tenantId: string, endpointId: string, decisio
   for (const c of checks) {
     const failing = FAILING.has(c.status);
     tx.insert(checkResults)
-      .values({ tenantId, endpointId, checkId: c.check, status: c.status, action: c.effectiveAction, result: c.result, evaluatedAt: at, failingSince: failing ? at : null })
+      .values({ tenantId, endpointId, endpointSeq, checkId: c.check, status: c.status, action: c.effectiveAction, result: c.result, evaluatedAt: at, failingSince: failing ? at : null })
       .onConflictDoUpdate({
         target: [checkResults.endpointId, checkResults.checkId],
         set: {
@@ -221,8 +225,8 @@ export function verdictRepo(db: Db): Store['verdicts'] {
       return r && toRecord(r);
     },
     async current(tenantId, endpointId) {
-      const r = db.select({ decision: endpoints.decision }).from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, endpointId))).get();
-      return (r?.decision as Decision | null | undefined) ?? undefined;
+      const r = db.select({ decision: endpointDecisions.decision }).from(endpointDecisions).where(and(eq(endpointDecisions.tenantId, tenantId), eq(endpointDecisions.endpointId, endpointId))).get();
+      return r?.decision as Decision | undefined;
     },
     async checkResults(tenantId, endpointId) {
       return db

@@ -1,5 +1,5 @@
 /** Endpoints: registration, lookup, and the filtered, sorted, paginated admin list. */
-import { and, asc, desc, eq, gt, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { KennekiError } from '../../errors.js';
 import type { Verdict } from '../../decide/policy.js';
 import { newId } from '../../util/ids.js';
@@ -43,28 +43,42 @@ function filters(tenantId: string, q: EndpointQuery): SQL[] {
   if (q.lastSeenBefore) where.push(lt(endpoints.lastSeenAt, q.lastSeenBefore));
   if (q.lastSeenAfter) where.push(gt(endpoints.lastSeenAt, q.lastSeenAfter));
   if (q.search) {
-    const like = `${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(sql`(${endpoints.hostname} LIKE ${like} ESCAPE '\\' OR ${endpoints.mac} LIKE ${like.toLowerCase()} ESCAPE '\\' OR ${endpoints.owner} LIKE ${like} ESCAPE '\\')`);
+    // Prefix ranges on lowered values (expression indexes), one index scan per column, unioned:
+    // an OR of three LIKEs would scan the tenant's whole table.
+    const lo = q.search.toLowerCase();
+    const hi = `${lo}\uffff`;
+    const mac = lo.replace(/-/g, ':');
+    where.push(
+      sql`${endpoints.seq} IN (
+        SELECT ${endpoints.seq} FROM ${endpoints} WHERE ${endpoints.tenantId} = ${tenantId} AND lower(${endpoints.hostname}) >= ${lo} AND lower(${endpoints.hostname}) < ${hi}
+        UNION SELECT ${endpoints.seq} FROM ${endpoints} WHERE ${endpoints.tenantId} = ${tenantId} AND lower(${endpoints.owner}) >= ${lo} AND lower(${endpoints.owner}) < ${hi}
+        UNION SELECT ${endpoints.seq} FROM ${endpoints} WHERE ${endpoints.tenantId} = ${tenantId} AND ${endpoints.mac} >= ${mac} AND ${endpoints.mac} < ${`${mac}\uffff`})`,
+    );
   }
   if (q.failingCheck) {
     where.push(
-      sql`${endpoints.id} IN (SELECT ${checkResults.endpointId} FROM ${checkResults} WHERE ${checkResults.tenantId} = ${tenantId} AND ${checkResults.checkId} = ${q.failingCheck} AND ${checkResults.status} IN (${sql.join(FAILING.map((s) => sql`${s}`), sql`, `)}))`,
+      sql`${endpoints.seq} IN (SELECT ${checkResults.endpointSeq} FROM ${checkResults} WHERE ${checkResults.tenantId} = ${tenantId} AND ${checkResults.checkId} = ${q.failingCheck} AND ${checkResults.status} IN (${sql.join(FAILING.map((s) => sql`${s}`), sql`, `)}))`,
     );
   }
   if (q.missingPatch) {
     where.push(
-      sql`${endpoints.id} IN (SELECT ${endpointFindings.endpointId} FROM ${endpointFindings} WHERE ${endpointFindings.tenantId} = ${tenantId} AND ${endpointFindings.name} = ${q.missingPatch} AND ${endpointFindings.kind} = 'pending-update')`,
+      sql`${endpoints.seq} IN (SELECT ${endpointFindings.endpointSeq} FROM ${endpointFindings} WHERE ${endpointFindings.tenantId} = ${tenantId} AND ${endpointFindings.name} = ${q.missingPatch} AND ${endpointFindings.kind} = 'pending-update')`,
     );
   }
   if (q.packageName) {
     where.push(
-      sql`${endpoints.id} IN (SELECT ${endpointFindings.endpointId} FROM ${endpointFindings} WHERE ${endpointFindings.tenantId} = ${tenantId} AND ${endpointFindings.name} = ${q.packageName} AND ${endpointFindings.kind} IN ('vulnerable-package', 'forbidden-package'))`,
+      sql`${endpoints.seq} IN (SELECT ${endpointFindings.endpointSeq} FROM ${endpointFindings} WHERE ${endpointFindings.tenantId} = ${tenantId} AND ${endpointFindings.name} = ${q.packageName} AND ${endpointFindings.kind} IN ('vulnerable-package', 'forbidden-package'))`,
     );
   }
   if (q.group) {
     const members = (kind: string) =>
       sql`SELECT ${identityGroups.name} FROM ${identityGroups} WHERE ${identityGroups.tenantId} = ${tenantId} AND ${identityGroups.groupName} = ${q.group} AND ${identityGroups.kind} = ${kind}`;
-    where.push(sql`(${endpoints.owner} IN (${members('user')}) OR ${endpoints.hostname} IN (${members('device')}))`);
+    // A union of two index lookups rather than an OR, which SQLite would answer with a scan.
+    where.push(
+      sql`${endpoints.seq} IN (
+        SELECT ${endpoints.seq} FROM ${endpoints} WHERE ${endpoints.tenantId} = ${tenantId} AND ${endpoints.owner} IN (${members('user')})
+        UNION SELECT ${endpoints.seq} FROM ${endpoints} WHERE ${endpoints.tenantId} = ${tenantId} AND ${endpoints.hostname} IN (${members('device')}))`,
+    );
   }
   return where;
 }
@@ -158,14 +172,30 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
     async list(tenantId, q) {
       const where = and(...filters(tenantId, q));
       const column = SORT_COLUMNS[q.sort.field];
-      const order = q.sort.dir === 'asc' ? [asc(column), asc(endpoints.id)] : [desc(column), desc(endpoints.id)];
-      const rows = db.select().from(endpoints).where(where).orderBy(...order).limit(q.limit).offset(q.offset).all();
+      // seq (the rowid) ends every index, so it breaks ties without a sort step.
+      const order = q.sort.dir === 'asc' ? [asc(column), asc(endpoints.seq)] : [desc(column), desc(endpoints.seq)];
+      // Late row lookup: page through seqs (answered from indexes, so a deep offset skips index
+      // entries, not whole rows), then read only the rows of the page.
+      const page = db.select({ seq: endpoints.seq }).from(endpoints).where(where).orderBy(...order).limit(q.limit).offset(q.offset).all().map((r) => r.seq);
+      const bySeq = new Map(page.length === 0 ? [] : db.select().from(endpoints).where(inArray(endpoints.seq, page)).all().map((r) => [r.seq, r] as const));
+      const items = page.flatMap((seq) => {
+        const row = bySeq.get(seq);
+        return row ? [toEndpoint(row)] : [];
+      });
       const total = await db.$count(endpoints, where);
-      return { items: rows.map(toEndpoint), total, limit: q.limit, offset: q.offset };
+      return { items, total, limit: q.limit, offset: q.offset };
     },
-    async ids(tenantId, after, limit) {
-      const where = after === undefined ? eq(endpoints.tenantId, tenantId) : and(eq(endpoints.tenantId, tenantId), gt(endpoints.id, after));
-      return db.select({ id: endpoints.id }).from(endpoints).where(where).orderBy(asc(endpoints.id)).limit(limit).all().map((r) => r.id);
+    async ids(tenantId, cursor, limit) {
+      const after = cursor === undefined ? 0 : Number(cursor);
+      const rows = db
+        .select({ id: endpoints.id, seq: endpoints.seq })
+        .from(endpoints)
+        .where(and(eq(endpoints.tenantId, tenantId), gt(endpoints.seq, after)))
+        .orderBy(asc(endpoints.seq))
+        .limit(limit)
+        .all();
+      const last = rows[rows.length - 1];
+      return { ids: rows.map((r) => r.id), ...(last ? { cursor: String(last.seq) } : {}) };
     },
     async dueForReview(tenantId, at, limit) {
       return db

@@ -55,7 +55,13 @@ export const apiTokens = sqliteTable(
 export const endpoints = sqliteTable(
   'endpoints',
   {
-    id: text('id').primaryKey(),
+    /**
+     * Integer rowid alias, internal only (the API uses `id`). Findings and check results carry it,
+     * so list filters resolve through covering indexes straight to table rows, and every sort
+     * index ends in it for a free, stable tie-breaker.
+     */
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
     tenantId: text('tenant_id').notNull().references(() => tenants.id),
     mac: text('mac'),
     deviceId: text('device_id'),
@@ -71,12 +77,12 @@ export const endpoints = sqliteTable(
     verdict: text('verdict').notNull(),
     verdictAt: text('verdict_at').notNull(),
     policyId: text('policy_id'),
-    /** The latest decision with its trace, for endpoint detail; history rows are kept on change only. */
-    decision: json<unknown>('decision'),
     /** When time alone can change the decision (grace end, staleness, exception expiry). */
     reviewAt: text('review_at'),
   },
   (t) => [
+    // (tenant_id, seq): batches of a tenant's endpoints in seq order, for re-evaluation.
+    index('endpoints_tenant').on(t.tenantId),
     uniqueIndex('endpoints_tenant_mac').on(t.tenantId, t.mac),
     uniqueIndex('endpoints_tenant_device').on(t.tenantId, t.deviceId),
     uniqueIndex('endpoints_credential').on(t.credentialHash),
@@ -84,6 +90,9 @@ export const endpoints = sqliteTable(
     index('endpoints_tenant_seen').on(t.tenantId, t.lastSeenAt),
     index('endpoints_tenant_hostname').on(t.tenantId, t.hostname),
     index('endpoints_tenant_owner').on(t.tenantId, t.owner),
+    // Case-insensitive prefix search (`q`) as index range scans on the lowered values.
+    index('endpoints_tenant_lhostname').on(t.tenantId, sql`lower(${t.hostname})`),
+    index('endpoints_tenant_lowner').on(t.tenantId, sql`lower(${t.owner})`),
     index('endpoints_tenant_review').on(t.tenantId, t.reviewAt),
   ],
 );
@@ -117,6 +126,19 @@ export const identityGroups = sqliteTable(
     index('identity_groups_tenant_group').on(t.tenantId, t.groupName, t.kind),
   ],
 );
+
+/**
+ * The latest decision with its trace, for endpoint detail and change detection. Kept out of the
+ * endpoints row (it is several KB) so that list queries scan narrow rows; verdict history keeps
+ * only material changes.
+ */
+export const endpointDecisions = sqliteTable('endpoint_decisions', {
+  endpointId: text('endpoint_id')
+    .primaryKey()
+    .references(() => endpoints.id, { onDelete: 'cascade' }),
+  tenantId: text('tenant_id').notNull(),
+  decision: json<unknown>('decision').notNull(),
+});
 
 /** The endpoint's current posture: the newest facts plus the last good value of each fact. */
 export const endpointPosture = sqliteTable('endpoint_posture', {
@@ -157,6 +179,7 @@ export const checkResults = sqliteTable(
     endpointId: text('endpoint_id')
       .notNull()
       .references(() => endpoints.id, { onDelete: 'cascade' }),
+    endpointSeq: integer('endpoint_seq').notNull(),
     checkId: text('check_id').notNull(),
     status: text('status').notNull(),
     action: text('action').notNull(),
@@ -167,7 +190,7 @@ export const checkResults = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.endpointId, t.checkId] }),
-    index('check_results_tenant_check_status').on(t.tenantId, t.checkId, t.status),
+    index('check_results_tenant_check_status').on(t.tenantId, t.checkId, t.status, t.endpointSeq),
   ],
 );
 
@@ -179,6 +202,7 @@ export const endpointFindings = sqliteTable(
     endpointId: text('endpoint_id')
       .notNull()
       .references(() => endpoints.id, { onDelete: 'cascade' }),
+    endpointSeq: integer('endpoint_seq').notNull(),
     kind: text('kind').notNull(),
     name: text('name').notNull(),
     version: text('version'),
@@ -187,7 +211,7 @@ export const endpointFindings = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.endpointId, t.kind, t.name] }),
-    index('endpoint_findings_tenant_name').on(t.tenantId, t.name, t.kind),
+    index('endpoint_findings_tenant_name').on(t.tenantId, t.name, t.kind, t.endpointSeq),
   ],
 );
 

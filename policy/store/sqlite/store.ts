@@ -27,6 +27,9 @@ export function createSqliteStore(path: string, opts: { now?: () => Date } = {})
     exceptions: exceptionRepo(db, now),
     definitions: definitionsRepo(db, now),
     audit: auditRepo(db, now),
+    async optimize() {
+      raw.pragma('optimize');
+    },
     retention: {
       async purgeSnapshots(before) {
         const purged = db.delete(postureSnapshots).where(lt(postureSnapshots.receivedAt, before)).run().changes;

@@ -46,6 +46,7 @@ CREATE INDEX `audit_tenant_at` ON `audit_log` (`tenant_id`,`id`);--> statement-b
 CREATE TABLE `check_results` (
 	`tenant_id` text NOT NULL,
 	`endpoint_id` text NOT NULL,
+	`endpoint_seq` integer NOT NULL,
 	`check_id` text NOT NULL,
 	`status` text NOT NULL,
 	`action` text NOT NULL,
@@ -56,7 +57,7 @@ CREATE TABLE `check_results` (
 	FOREIGN KEY (`endpoint_id`) REFERENCES `endpoints`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `check_results_tenant_check_status` ON `check_results` (`tenant_id`,`check_id`,`status`);--> statement-breakpoint
+CREATE INDEX `check_results_tenant_check_status` ON `check_results` (`tenant_id`,`check_id`,`status`,`endpoint_seq`);--> statement-breakpoint
 CREATE TABLE `definition_feeds` (
 	`tenant_id` text NOT NULL,
 	`name` text NOT NULL,
@@ -78,9 +79,17 @@ CREATE TABLE `definitions` (
 );
 --> statement-breakpoint
 CREATE INDEX `definitions_tenant_feed` ON `definitions` (`tenant_id`,`feed`);--> statement-breakpoint
+CREATE TABLE `endpoint_decisions` (
+	`endpoint_id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`decision` text NOT NULL,
+	FOREIGN KEY (`endpoint_id`) REFERENCES `endpoints`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `endpoint_findings` (
 	`tenant_id` text NOT NULL,
 	`endpoint_id` text NOT NULL,
+	`endpoint_seq` integer NOT NULL,
 	`kind` text NOT NULL,
 	`name` text NOT NULL,
 	`version` text,
@@ -90,7 +99,7 @@ CREATE TABLE `endpoint_findings` (
 	FOREIGN KEY (`endpoint_id`) REFERENCES `endpoints`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `endpoint_findings_tenant_name` ON `endpoint_findings` (`tenant_id`,`name`,`kind`);--> statement-breakpoint
+CREATE INDEX `endpoint_findings_tenant_name` ON `endpoint_findings` (`tenant_id`,`name`,`kind`,`endpoint_seq`);--> statement-breakpoint
 CREATE TABLE `endpoint_posture` (
 	`endpoint_id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -102,7 +111,8 @@ CREATE TABLE `endpoint_posture` (
 );
 --> statement-breakpoint
 CREATE TABLE `endpoints` (
-	`id` text PRIMARY KEY NOT NULL,
+	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`id` text NOT NULL,
 	`tenant_id` text NOT NULL,
 	`mac` text,
 	`device_id` text,
@@ -116,10 +126,12 @@ CREATE TABLE `endpoints` (
 	`verdict` text NOT NULL,
 	`verdict_at` text NOT NULL,
 	`policy_id` text,
-	`decision` text,
+	`review_at` text,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX `endpoints_id_unique` ON `endpoints` (`id`);--> statement-breakpoint
+CREATE INDEX `endpoints_tenant` ON `endpoints` (`tenant_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `endpoints_tenant_mac` ON `endpoints` (`tenant_id`,`mac`);--> statement-breakpoint
 CREATE UNIQUE INDEX `endpoints_tenant_device` ON `endpoints` (`tenant_id`,`device_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `endpoints_credential` ON `endpoints` (`credential_hash`);--> statement-breakpoint
@@ -127,6 +139,9 @@ CREATE INDEX `endpoints_tenant_verdict_seen` ON `endpoints` (`tenant_id`,`verdic
 CREATE INDEX `endpoints_tenant_seen` ON `endpoints` (`tenant_id`,`last_seen_at`);--> statement-breakpoint
 CREATE INDEX `endpoints_tenant_hostname` ON `endpoints` (`tenant_id`,`hostname`);--> statement-breakpoint
 CREATE INDEX `endpoints_tenant_owner` ON `endpoints` (`tenant_id`,`owner`);--> statement-breakpoint
+CREATE INDEX `endpoints_tenant_lhostname` ON `endpoints` (`tenant_id`,lower("hostname"));--> statement-breakpoint
+CREATE INDEX `endpoints_tenant_lowner` ON `endpoints` (`tenant_id`,lower("owner"));--> statement-breakpoint
+CREATE INDEX `endpoints_tenant_review` ON `endpoints` (`tenant_id`,`review_at`);--> statement-breakpoint
 CREATE TABLE `exceptions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
