@@ -28,6 +28,9 @@ export function createSqliteStore(path: string, opts: { now?: () => Date } = {})
     definitions: definitionsRepo(db, now),
     audit: auditRepo(db, now),
     async optimize() {
+      // Periodic and on the main thread: re-analyzes only tables that grew or shrank a lot, and
+      // then on a bounded sample so a sweep never stalls admission.
+      raw.pragma('analysis_limit = 10000');
       raw.pragma('optimize');
     },
     retention: {
