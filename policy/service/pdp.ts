@@ -27,7 +27,7 @@ export interface PdpObserver {
 
 /** Facts kept whatever the policies say: they identify the device and pick its platform. */
 const ALWAYS_KEPT: readonly FactKey[] = ['os', 'agent', 'deviceId'];
-const BATCH = 500;
+const BATCH = 100;
 
 export interface WhatIfResult {
   evaluated: number;

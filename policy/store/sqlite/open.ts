@@ -29,9 +29,9 @@ export function openSqlite(path: string, opts: { migrate?: boolean } = {}): Open
   // Deleted rows are overwritten, not left in free pages: a purge (retention, endpoint deletion)
   // must really remove the data from the file (seed 000).
   raw.pragma('secure_delete = ON');
-  // 64 MiB of page cache (the default is 2 MiB): list filters at 100k endpoints touch tens of MB
+  // 48 MiB of page cache (the default is 2 MiB): list filters at 100k endpoints touch tens of MB
   // of index and row pages; with a tiny cache every query re-reads them from the OS.
-  raw.pragma('cache_size = -65536');
+  raw.pragma('cache_size = -49152');
   const db = drizzle(raw, { schema });
   if (opts.migrate !== false) applyMigrations(db);
   // Planner statistics: without them SQLite guesses, and guesses badly at 100k endpoints (scans
