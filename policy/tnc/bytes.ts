@@ -74,7 +74,8 @@ export class Reader {
   }
 }
 
-const DECODER = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is content the peer sent, not something to drop silently.
+const DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const ENCODER = new TextEncoder();
 
 export const utf8Bytes = (s: string): Uint8Array => ENCODER.encode(s);

@@ -1,0 +1,27 @@
+/** Shared helpers for the PB-TNC tests: hex literals with spaces, and error shape checks. */
+import { expect } from 'vitest';
+import { WireError } from '../wire-error.js';
+
+export const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
+/** Runs fn and returns the WireError it throws; fails the test on any other outcome. */
+export function wireErrorOf(fn: () => unknown): WireError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(WireError);
+    return e as WireError;
+  }
+  throw new Error('expected a WireError, but nothing was thrown');
+}
+
+/** "Returns or throws WireError" — anything else (RangeError, TypeError) fails the property. */
+export function returnsOrWireError(fn: () => unknown): boolean {
+  try {
+    fn();
+    return true;
+  } catch (e) {
+    if (e instanceof WireError && e.layer === 'pb-tnc') return true;
+    throw e;
+  }
+}
