@@ -1,0 +1,303 @@
+/**
+ * One TNCS connection, independent of the transport: the caller feeds it each PT-TLS message the
+ * framer cut from the TLS stream and writes back the replies. It follows what a standard NEA
+ * client (strongSwan's pt-tls-client with the OS IMC) expects, per nea-wire.md "What a standard
+ * client does": version exchange, an always-sent SASL Mechanisms message, optional SASL PLAIN,
+ * then PB-TNC batches until RESULT and CLOSE.
+ *
+ * receive() never rejects: a hostile peer must only ever earn a protocol error and a closed
+ * connection, never a crash of the server.
+ */
+import type { Decision } from '../../decide/decision.js';
+import type { FactKey, PostureFacts } from '../../posture/facts.js';
+import { attributesToRequest } from '../imv/attribute-requests.js';
+import { mapOsAttributes } from '../imv/os-attributes.js';
+import { attributeTypeNotSupported, paErrorAttribute } from '../pa/error-attribute.js';
+import { encodeIetfAttribute } from '../pa/ietf-attributes.js';
+import { ITA_HSR_DEVICE_ID_TYPE, PA_SUBTYPE, VENDOR } from '../pa/constants.js';
+import { decodePaMessage, encodePaMessage, type PaAttribute } from '../pa/message.js';
+import { BatchType, decodeBatch, encodeBatch, type BatchTypeValue, type PbMessage } from '../pb/batch.js';
+import { decodeIetfPbMessage, encodeIetfPbMessage, pbErrorFor, type PbPa } from '../pb/messages.js';
+import { PbState, TncsStateMachine } from '../pb/state-machine.js';
+import { SASL_RESULT, decodePtBody, ptMessage, saslPlain, type PtBody } from '../pt/bodies.js';
+import { errorMessageFor } from '../pt/framer.js';
+import { encodePtMessage, PT_TYPE, type PtMessage } from '../pt/message.js';
+import { PB_ERROR, PT_ERROR, WireError } from '../wire-error.js';
+import { languageFromPreference, type Language } from './language.js';
+import { resultAttributes, resultPbMessages } from './result-batch.js';
+
+export interface TncsSessionOptions {
+  /** Checks SASL PLAIN credentials; undefined means no SASL is offered (empty Mechanisms). */
+  authenticate?: (user: string, password: string) => Promise<boolean>;
+  /** Facts the policy's checks read: missing ones are asked for with an Attribute Request. */
+  neededFacts: ReadonlySet<FactKey>;
+  decide: (facts: PostureFacts) => Promise<Decision>;
+  /** Language of the texts when the client states no usable preference. */
+  language?: Language;
+  limits: {
+    /** SDATA batches (Attribute Requests) per assessment, so a client cannot loop us. */
+    maxRoundTrips: number;
+    /** Largest PB-TNC batch accepted; bigger is answered with PB-Error Local Error. */
+    maxBatchBytes: number;
+  };
+  /** Collection time stamped on facts (the client sends none); injectable for tests. */
+  now?: () => Date;
+}
+
+export interface ReceiveResult {
+  replies: PtMessage[];
+  /** True when the caller must close the connection after writing the replies. */
+  close: boolean;
+}
+
+type Phase = 'version' | 'sasl-selection' | 'sasl-data' | 'pb' | 'closed';
+
+/** The only PT-TLS version there is (RFC 6876 §3.6). */
+const PT_VERSION = 1;
+/** Our validator id in PB-PA headers; the client only uses it to address replies. */
+export const KENNEKI_VALIDATOR_ID = 1;
+/** Collector id meaning "any collector", for a PB-PA sent when no OS collector spoke. */
+const ANY_COLLECTOR = 0xffff;
+
+export class TncsSession {
+  private phase: Phase = 'version';
+  private readonly pb = new TncsStateMachine();
+  private nextPtId = 0;
+  private nextPaId = 0;
+  private roundTrips = 0;
+  private collectorId: number | undefined;
+  private lang: Language;
+  private collected: PostureFacts = {};
+  private decided: Decision | undefined;
+  /** Serializes receive() calls: the protocol is strictly ordered, whatever the caller does. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: TncsSessionOptions) {
+    this.lang = opts.language ?? 'en';
+  }
+
+  /** Facts received so far, merged across batches (later attributes win). */
+  get facts(): PostureFacts {
+    return this.collected;
+  }
+
+  /** The decision sent in the RESULT batch, once there is one. */
+  get decision(): Decision | undefined {
+    return this.decided;
+  }
+
+  receive(msg: PtMessage): Promise<ReceiveResult> {
+    const p = this.chain.then(() => this.handle(msg));
+    this.chain = p;
+    return p;
+  }
+
+  private async handle(msg: PtMessage): Promise<ReceiveResult> {
+    if (this.phase === 'closed') return { replies: [], close: true };
+    try {
+      return await this.dispatch(msg);
+    } catch (e) {
+      return this.fail(e, msg);
+    }
+  }
+
+  /** Any failure becomes the error of the layer it came from, and the connection closes. */
+  private fail(e: unknown, msg: PtMessage): ReceiveResult {
+    this.phase = 'closed';
+    const offending = encodePtMessage(msg);
+    if (e instanceof WireError && e.layer === 'pt-tls') return { replies: [errorMessageFor(e, offending, this.id())], close: true };
+    if (this.pb.state !== PbState.Init || (e instanceof WireError && e.layer === 'pb-tnc')) {
+      const err = e instanceof WireError && e.layer === 'pb-tnc' ? e : new WireError('pb-tnc', PB_ERROR.LOCAL_ERROR, 'internal error', 0);
+      // A fatal PB-Error travels in a CLOSE batch: the PB session ends with it (RFC 5793 §4.9).
+      return { replies: [this.batch(BatchType.CLOSE, [pbErrorFor(err)])], close: true };
+    }
+    // A bug before PB-TNC started: PT-TLS has no "local error", Invalid Message is the nearest.
+    const err = new WireError('pt-tls', PT_ERROR.INVALID_MESSAGE, 'internal error', 0);
+    return { replies: [errorMessageFor(err, offending, this.id())], close: true };
+  }
+
+  private async dispatch(msg: PtMessage): Promise<ReceiveResult> {
+    let body: PtBody;
+    try {
+      body = decodePtBody(msg);
+    } catch (e) {
+      // RFC 6876 §3.9 lets the receiver report an unknown type and carry on.
+      if (e instanceof WireError && e.code === PT_ERROR.TYPE_NOT_SUPPORTED) return { replies: [errorMessageFor(e, encodePtMessage(msg), this.id())], close: false };
+      throw e;
+    }
+    // A peer's PT-TLS Error ends the connection; answering an error with an error could loop.
+    if (body.type === PT_TYPE.ERROR) {
+      this.phase = 'closed';
+      return { replies: [], close: true };
+    }
+    switch (this.phase) {
+      case 'version':
+        if (body.type === PT_TYPE.VERSION_REQUEST) return this.onVersion(body.min, body.max);
+        break;
+      case 'sasl-selection':
+        if (body.type === PT_TYPE.SASL_MECHANISM_SELECTION) {
+          if (body.name !== 'PLAIN') throw new WireError('pt-tls', PT_ERROR.SASL_MECHANISM_ERROR, `mechanism ${body.name} was not offered`, 0);
+          // PLAIN without an initial response: an empty challenge asks for the credentials.
+          if (body.initial === undefined) {
+            this.phase = 'sasl-data';
+            return { replies: [this.pt({ type: PT_TYPE.SASL_AUTHENTICATION_DATA, data: new Uint8Array(0) })], close: false };
+          }
+          return this.onPlain(body.initial);
+        }
+        break;
+      case 'sasl-data':
+        if (body.type === PT_TYPE.SASL_AUTHENTICATION_DATA) return this.onPlain(body.data);
+        break;
+      case 'pb':
+        if (body.type === PT_TYPE.PB_TNC_BATCH) return this.onBatch(body.batch);
+        break;
+    }
+    throw new WireError('pt-tls', PT_ERROR.INVALID_MESSAGE, `message type ${body.type} not expected in phase ${this.phase}`, 0);
+  }
+
+  private onVersion(min: number, max: number): ReceiveResult {
+    if (min > PT_VERSION || max < PT_VERSION) throw new WireError('pt-tls', PT_ERROR.VERSION_NOT_SUPPORTED, `versions ${min}..${max} do not include ${PT_VERSION}`, 0);
+    // strongSwan waits for a Mechanisms message even when no SASL is wanted: always send one.
+    const sasl = this.opts.authenticate !== undefined;
+    this.phase = sasl ? 'sasl-selection' : 'pb';
+    return {
+      replies: [this.pt({ type: PT_TYPE.VERSION_RESPONSE, version: PT_VERSION }), this.pt({ type: PT_TYPE.SASL_MECHANISMS, names: sasl ? ['PLAIN'] : [] })],
+      close: false,
+    };
+  }
+
+  private async onPlain(response: Uint8Array): Promise<ReceiveResult> {
+    const { user, password } = saslPlain(response);
+    let ok = false;
+    try {
+      ok = (await this.opts.authenticate?.(user, password)) === true;
+    } catch {
+      ok = false; // A broken credential store must not let anyone in.
+    }
+    if (!ok) {
+      // strongSwan reads the 16-bit code as 8 bits, so it may take a failure for success:
+      // closing is the only reliable way to refuse.
+      this.phase = 'closed';
+      return { replies: [this.pt({ type: PT_TYPE.SASL_RESULT, code: SASL_RESULT.FAILURE })], close: true };
+    }
+    this.phase = 'pb';
+    // The empty Mechanisms message tells the client no further authentication is needed.
+    return { replies: [this.pt({ type: PT_TYPE.SASL_RESULT, code: SASL_RESULT.SUCCESS }), this.pt({ type: PT_TYPE.SASL_MECHANISMS, names: [] })], close: false };
+  }
+
+  private async onBatch(bytes: Uint8Array): Promise<ReceiveResult> {
+    const batch = decodeBatch(bytes, { maxBatchBytes: this.opts.limits.maxBatchBytes, expectFromServer: false });
+    const before = this.pb.state;
+    this.pb.onClientBatch(batch.type);
+    if (batch.type === BatchType.CLOSE) {
+      this.phase = 'closed';
+      return { replies: [this.batch(BatchType.CLOSE, [])], close: true };
+    }
+    // CRETRY after a decision is a reassessment: fresh facts, fresh round-trip budget.
+    if (batch.type === BatchType.CRETRY && before === PbState.Decided) {
+      this.collected = {};
+      this.roundTrips = 0;
+      this.decided = undefined;
+    }
+    const paErrors: PbMessage[] = [];
+    for (const m of batch.messages) {
+      const fatal = this.onPbMessage(m, paErrors);
+      if (fatal) return fatal;
+    }
+    // A CRETRY while the client holds the turn changes nothing: nothing to answer yet.
+    if (this.pb.state !== PbState.ServerWorking) return { replies: [], close: false };
+    return { replies: [await this.assess(paErrors)], close: false };
+  }
+
+  /** Handles one PB message; returns a result only when the connection must end. */
+  private onPbMessage(m: PbMessage, paErrors: PbMessage[]): ReceiveResult | undefined {
+    const x = decodeIetfPbMessage(m);
+    if (x === undefined) {
+      if (!m.noskip) return undefined; // RFC 5793 §4.2: unknown and skippable, so skipped.
+      throw new WireError('pb-tnc', PB_ERROR.UNSUPPORTED_MANDATORY_MESSAGE, `unsupported NOSKIP message ${m.vendor}/${m.type}`, m.offset ?? 0);
+    }
+    switch (x.kind) {
+      case 'language-preference':
+        this.lang = languageFromPreference(x.text) ?? this.lang;
+        return undefined;
+      case 'pa':
+        this.onPa(x, paErrors);
+        return undefined;
+      case 'error':
+        if (!x.fatal) return undefined;
+        this.phase = 'closed';
+        return { replies: [], close: true };
+      default:
+        // Result-type messages are the server's to send; a client's copy carries no posture.
+        return undefined;
+    }
+  }
+
+  /**
+   * Only the Operating System component has a validator here. A malformed PA message is the
+   * collector's problem, not the session's: it gets a PA-TNC Error and the assessment goes on.
+   */
+  private onPa(pa: PbPa, paErrors: PbMessage[]): void {
+    if (pa.paVendor !== VENDOR.IETF || pa.paSubtype !== PA_SUBTYPE.OPERATING_SYSTEM) return;
+    this.collectorId = pa.collectorId;
+    try {
+      const msg = decodePaMessage(pa.paMessage);
+      // mapOsAttributes leaves NOSKIP to us (RFC 5792 §4.1): refuse what we cannot understand.
+      const unknown = msg.attributes.find((a) => a.noskip && !understood(a));
+      if (unknown) throw attributeTypeNotSupported(unknown);
+      const mapped = mapOsAttributes(msg.attributes, (this.opts.now?.() ?? new Date()).toISOString());
+      this.collected = { ...this.collected, ...mapped.facts };
+    } catch (e) {
+      if (!(e instanceof WireError) || e.layer !== 'pa-tnc') throw e;
+      paErrors.push(this.paPb([paErrorAttribute(e, pa.paMessage)], pa.collectorId));
+    }
+  }
+
+  /** Ask for what the policy still needs while the budget lasts, else decide with what there is. */
+  private async assess(prefix: PbMessage[]): Promise<PtMessage> {
+    const wanted = attributesToRequest(this.opts.neededFacts, this.collected);
+    if (wanted.length > 0 && this.roundTrips < this.opts.limits.maxRoundTrips && this.collectorId !== undefined) {
+      this.roundTrips++;
+      const request = encodeIetfAttribute({ type: 'attribute-request', attributes: wanted });
+      return this.serverBatch(BatchType.SDATA, [...prefix, this.paPb([request], this.collectorId)]);
+    }
+    const d = await this.opts.decide(this.collected);
+    this.decided = d;
+    const pa = this.paPb(resultAttributes(d, this.lang), this.collectorId ?? ANY_COLLECTOR);
+    return this.serverBatch(BatchType.RESULT, [...prefix, pa, ...resultPbMessages(d, this.lang)]);
+  }
+
+  /** A PB-PA from our OS validator: EXCL when addressed to a known collector, NOSKIP always. */
+  private paPb(attributes: PaAttribute[], collectorId: number): PbMessage {
+    const paMessage = encodePaMessage({ version: 1, id: this.nextPaId++ >>> 0, attributes });
+    return encodeIetfPbMessage(
+      { kind: 'pa', exclusive: collectorId !== ANY_COLLECTOR, paVendor: VENDOR.IETF, paSubtype: PA_SUBTYPE.OPERATING_SYSTEM, collectorId, validatorId: KENNEKI_VALIDATOR_ID, paMessage },
+      true,
+    );
+  }
+
+  private serverBatch(type: BatchTypeValue, messages: PbMessage[]): PtMessage {
+    this.pb.onServerBatch(type);
+    return this.batch(type, messages);
+  }
+
+  private batch(type: BatchTypeValue, messages: PbMessage[]): PtMessage {
+    return this.pt({ type: PT_TYPE.PB_TNC_BATCH, batch: encodeBatch({ fromServer: true, type, messages }) });
+  }
+
+  private pt(body: PtBody): PtMessage {
+    return ptMessage(body, this.id());
+  }
+
+  private id(): number {
+    const id = this.nextPtId;
+    this.nextPtId = (this.nextPtId + 1) >>> 0;
+    return id;
+  }
+}
+
+/** Attributes the OS validator interprets: every IETF type the codec knows, and the Device ID. */
+function understood(a: PaAttribute): boolean {
+  if (a.vendor === VENDOR.IETF) return a.type >= 1 && a.type <= 12;
+  return a.vendor === VENDOR.ITA_HSR && a.type === ITA_HSR_DEVICE_ID_TYPE;
+}
