@@ -35,7 +35,7 @@ withConfig(program.command('serve'))
   .action(async (opts: { config?: string }) => {
     const cfg = config(opts);
     const log = createLogger(cfg.log.level);
-    const server = await startServer(cfg, { log });
+    const server = await startServer(cfg, { log, defaultsOnly: opts.config === undefined });
     const admin = server.bootstrap.createdAdmin;
     if (admin?.password) {
       // Printed once to the terminal, never to the log: only the hash is stored.

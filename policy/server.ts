@@ -1,8 +1,10 @@
 /**
- * The composition root for `kenneki serve`: store, caches, PDP, sweeper, HTTP. Also used by tests
+ * The composition root for `kenneki serve`: store, caches, PDP, sweeper, HTTP, the PT-TLS (NEA)
+ * listener. Also used by tests
  * to run a real server on port 0.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { AccountService } from './auth/accounts.js';
 import { bootstrap, type BootstrapResult } from './bootstrap/bootstrap.js';
@@ -19,6 +21,13 @@ import { Sweeper } from './service/sweeper.js';
 import { VerdictBus } from './service/verdict-bus.js';
 import type { Store } from './store/repository.js';
 import { createSqliteStore } from './store/sqlite/store.js';
+import { TncsSession } from './tnc/broker/session.js';
+import { issueServerCertificate, loadOrCreateCa } from './tnc/ca/index.js';
+import { PtTlsListener, type PtTlsEvent } from './tnc/listener/pt-tls-listener.js';
+import { PostureService } from './tnc/posture-service.js';
+import { neededFacts } from './service/pdp.js';
+import type { FactKey } from './posture/facts.js';
+import { KennekiError } from './errors.js';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -29,14 +38,118 @@ export interface RunningServer {
   /** Where the HTTP API listens, e.g. http://127.0.0.1:8080. */
   url: string;
   routes: RouteInfo[];
+  /** Where the PT-TLS (NEA) listener listens; absent when disabled or unavailable. */
+  ptTlsPort?: number;
   close(): Promise<void>;
 }
+
+export interface StartServerOptions {
+  log: Logger;
+  clock?: Clock;
+  startSweeper?: boolean;
+  /**
+   * True when the config is the embedded defaults (no --config): a PT-TLS port that cannot be
+   * bound (EACCES, EADDRINUSE) then only logs PT_TLS_UNAVAILABLE. With a config file the operator
+   * asked for the listener, so the start fails instead.
+   */
+  defaultsOnly?: boolean;
+}
+
+/** Bounds of one PT-TLS connection's work. */
+const PT_TLS_MAX_ROUND_TRIPS = 2;
+const PT_TLS_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+const PT_TLS_MAX_BATCH_BYTES = PT_TLS_MAX_MESSAGE_BYTES - 16;
+
+const PT_TLS_EVENT_LEVEL: Partial<Record<PtTlsEvent['evt'], 'debug' | 'warn' | 'error'>> = {
+  PT_TLS_CONNECTED: 'debug',
+  PT_TLS_CLOSED: 'debug',
+  PT_TLS_SERVER_ERROR: 'error',
+  PT_TLS_SESSION_ERROR: 'warn',
+};
 
 export function openStore(cfg: KennekiConfig, clock: Clock = systemClock): Store {
   return createSqliteStore(cfg.store.path, { now: () => clock.now() });
 }
 
-export async function startServer(cfg: KennekiConfig, opts: { log: Logger; clock?: Clock; startSweeper?: boolean }): Promise<RunningServer> {
+/**
+ * Starts the NEA listener: Kenneki's CA (created in data_dir on first start) issues a fresh server
+ * certificate for `server_names` at each start, kept in memory only. Returns undefined when the
+ * listener is disabled, or unavailable on the embedded defaults.
+ */
+async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServerOptions): Promise<{ listener: PtTlsListener; port: number } | undefined> {
+  const pt = cfg.pt_tls;
+  if (!pt.enabled) return undefined;
+  const log = opts.log.child({ component: 'pt-tls' });
+  const tenantId = pt.tenant ?? cfg.tenants[0]?.id ?? 'default';
+  const ca = await loadOrCreateCa(cfg.data_dir);
+  const names = pt.server_names;
+  const cert = await issueServerCertificate(ca, { dnsNames: names.filter((n) => isIP(n) === 0), ipAddresses: names.filter((n) => isIP(n) !== 0) });
+  const posture = new PostureService({ store: ctx.store, pdp: ctx.pdp, clock: ctx.clock, unknownEndpointVerdict: cfg.posture.unknown_endpoint_verdict, log });
+  // Warm the tenant's inputs so the first session already knows which facts to ask for.
+  void ctx.inputs.get(tenantId).catch(() => {});
+
+  const listener = new PtTlsListener({
+    host: pt.host,
+    port: pt.port,
+    cert: cert.certPem,
+    key: cert.keyPem,
+    ...(pt.client_auth === 'mutual-tls' ? { ca: [ca.certPem] } : {}),
+    clientAuth: pt.client_auth,
+    idleTimeoutMs: pt.idle_timeout_seconds * 1000,
+    handshakeTimeoutMs: pt.handshake_timeout_seconds * 1000,
+    maxConnections: pt.max_connections,
+    maxMessageBytes: PT_TLS_MAX_MESSAGE_BYTES,
+    onEvent: (e) => log[PT_TLS_EVENT_LEVEL[e.evt] ?? 'info']({ ...e }, e.evt),
+    sessionFactory: (peer) => {
+      let user: string | undefined;
+      // The session reads the set only when it assesses, after the version exchange, SASL and
+      // the first batch: by then the (usually cached) tenant inputs have filled it.
+      const needed = new Set<FactKey>();
+      ctx.inputs.get(tenantId).then(
+        (inputs) => {
+          for (const k of neededFacts(inputs.policies)) needed.add(k);
+        },
+        (err: unknown) => log.error({ evt: 'PT_TLS_INPUTS_FAILED', err, tenantId }, 'cannot load the tenant policies'),
+      );
+      const authenticate =
+        pt.client_auth === 'sasl-plain'
+          ? async (u: string, p: string): Promise<boolean> => {
+              const ok = await ctx.accounts.checkPassword(tenantId, u, p);
+              if (ok) user = u;
+              else log.warn({ evt: 'PT_TLS_AUTH_FAILED', remoteAddress: peer.remoteAddress, user: u }, 'SASL PLAIN authentication failed');
+              return ok;
+            }
+          : undefined;
+      return new TncsSession({
+        ...(authenticate ? { authenticate } : {}),
+        neededFacts: needed,
+        decide: (facts) =>
+          posture.assess(tenantId, { ...(user !== undefined ? { user } : {}), ...(peer.clientCertificate ? { certificateCn: peer.clientCertificate.subjectCN } : {}) }, facts),
+        limits: { maxRoundTrips: PT_TLS_MAX_ROUND_TRIPS, maxBatchBytes: PT_TLS_MAX_BATCH_BYTES },
+        now: () => ctx.clock.now(),
+      });
+    },
+  });
+  try {
+    const { port } = await listener.start();
+    log.info({ evt: 'PT_TLS_LISTENING', host: pt.host, port, tenantId, clientAuth: pt.client_auth }, `PT-TLS listening on ${pt.host}:${port}`);
+    return { listener, port };
+  } catch (err) {
+    await listener.stop();
+    const code = (err as NodeJS.ErrnoException).code;
+    const fix = code === 'EACCES' ? `set pt_tls.port to a port above 1023, or run with CAP_NET_BIND_SERVICE` : `set pt_tls.port to a free port, or stop what listens on ${pt.port}`;
+    if (opts.defaultsOnly === true && (code === 'EACCES' || code === 'EADDRINUSE')) {
+      log.warn({ evt: 'PT_TLS_UNAVAILABLE', host: pt.host, port: pt.port, code }, `PT-TLS not started: cannot listen on ${pt.host}:${pt.port} (${code}); ${fix} (or set pt_tls.enabled: false)`);
+      return undefined;
+    }
+    throw new KennekiError('KENNEKI_ERR_CONFIG_INVALID', `pt_tls: cannot listen on ${pt.host}:${pt.port} (${code ?? String(err)}); ${fix}, or set pt_tls.enabled: false`, {
+      cause: err,
+      details: { problems: [`pt_tls.port: cannot listen on ${pt.host}:${pt.port} (${code ?? 'error'})`] },
+    });
+  }
+}
+
+export async function startServer(cfg: KennekiConfig, opts: StartServerOptions): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
   const store = openStore(cfg, clock);
@@ -65,7 +178,21 @@ export async function startServer(cfg: KennekiConfig, opts: { log: Logger; clock
     trustProxy: cfg.http.trust_proxy,
     ...(cfg.http.tls ? { https: { cert: readFileSync(cfg.http.tls.cert_file), key: readFileSync(cfg.http.tls.key_file) } } : {}),
   });
-  const url = await app.listen({ host: cfg.http.host, port: cfg.http.port });
+  let pt: Awaited<ReturnType<typeof startPtTls>>;
+  try {
+    pt = await startPtTls(cfg, ctx, opts);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let url: string;
+  try {
+    url = await app.listen({ host: cfg.http.host, port: cfg.http.port });
+  } catch (err) {
+    await pt?.listener.stop();
+    await store.close();
+    throw err;
+  }
   if (opts.startSweeper !== false) sweeper.start();
   log.info({ evt: 'SERVER_LISTENING', url, store: cfg.store.path }, `kenneki listening on ${url}`);
 
@@ -78,9 +205,11 @@ export async function startServer(cfg: KennekiConfig, opts: { log: Logger; clock
     bootstrap: boot,
     url,
     routes,
+    ...(pt ? { ptTlsPort: pt.port } : {}),
     close() {
       closing ??= (async () => {
         sweeper.stop();
+        await pt?.listener.stop();
         await app.close();
         await queue.idle();
         await store.close();

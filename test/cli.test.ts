@@ -63,7 +63,7 @@ describe('admin commands', () => {
   it('migrate, admin create and token create work on the configured store, and the token is accepted', async () => {
     const dir = tempDir();
     const file = join(dir, 'k.yaml');
-    writeFileSync(file, `data_dir: ${dir}\nhttp: { port: 0 }\nlog: { level: warn }\n`);
+    writeFileSync(file, `data_dir: ${dir}\nhttp: { port: 0 }\npt_tls: { port: 0 }\nlog: { level: warn }\n`);
     const run = async (args: string[]) => {
       const p = spawnKenneki([...args, '--config', file]);
       procs.push(p);

@@ -12,7 +12,7 @@ import { spawnKenneki, type Spawned } from './helpers/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kenneki-crash-'));
 const file = join(dir, 'k.yaml');
-writeFileSync(file, `data_dir: ${dir}\nhttp: { port: 0 }\nlog: { level: warn }\nadmin: { bootstrap_password: "crash-test-password-0123456789" }\n`);
+writeFileSync(file, `data_dir: ${dir}\nhttp: { port: 0 }\npt_tls: { port: 0 }\nlog: { level: warn }\nadmin: { bootstrap_password: "crash-test-password-0123456789" }\n`);
 const procs: Spawned[] = [];
 afterAll(() => {
   for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');

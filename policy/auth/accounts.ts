@@ -35,6 +35,18 @@ export class AccountService {
     return { token, record };
   }
 
+  /**
+   * True when the password is right for an enabled account of the tenant; no token, no audit.
+   * Same timing for unknown users. Used by PT-TLS SASL PLAIN (admin accounts stand in for local
+   * users until LDAP/AD identity lands).
+   */
+  async checkPassword(tenantId: string, username: string, password: string): Promise<boolean> {
+    const account = await this.store.accounts.findForLogin(tenantId, username);
+    const hash = account?.passwordHash ?? (await (dummyHash ??= hashPassword(newSecret())));
+    const ok = await verifyPassword(password, hash);
+    return ok && account !== undefined && !account.disabled && account.passwordHash !== undefined;
+  }
+
   /** Username and password → a session token, or undefined. Same timing for unknown users. */
   async login(tenantId: string, username: string, password: string, meta: Pick<AuditEntry, 'requestId' | 'sourceIp'>): Promise<{ token: string; expiresAt: string } | undefined> {
     const account = await this.store.accounts.findForLogin(tenantId, username);

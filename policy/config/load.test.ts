@@ -41,7 +41,25 @@ describe('defaults', () => {
       tenants: [{ id: 'default', name: 'Default' }],
       admin: { bootstrap_user: 'admin' },
       posture: { stale_after_hours: 24, unknown_endpoint_verdict: 'isolate', retention_days: 30, reevaluate_interval_seconds: 60 },
+      pt_tls: {
+        enabled: true,
+        host: '127.0.0.1',
+        port: 271,
+        tenant: 'default',
+        client_auth: 'sasl-plain',
+        server_names: ['localhost', '127.0.0.1'],
+        idle_timeout_seconds: 60,
+        handshake_timeout_seconds: 10,
+        max_connections: 1000,
+      },
     });
+  });
+
+  it('pt_tls.tenant defaults to the first configured tenant, and an explicit one is kept', () => {
+    const two = 'tenants:\n  - {id: acme, name: A}\n  - {id: beta, name: B}\n';
+    expect(loadConfig({ file: file(two), env: {} }).pt_tls.tenant).toBe('acme');
+    const cfg = loadConfig({ file: file(`${two}pt_tls: {tenant: beta, port: 0, client_auth: mutual-tls, server_names: [nac.example.net, "10.0.0.1"]}\n`), env: {} });
+    expect(cfg.pt_tls).toMatchObject({ tenant: 'beta', port: 0, client_auth: 'mutual-tls', server_names: ['nac.example.net', '10.0.0.1'] });
   });
 
   it('defaultConfig() equals loadConfig() without a file', () => {
@@ -127,6 +145,12 @@ describe('invalid configurations', () => {
     ['posture:\n  retention_days: 1.5\n', 'posture.retention_days: must be an integer'],
     ['posture:\n  retention_days: 3651\n', 'posture.retention_days: must be <= 3650'],
     ['posture:\n  reevaluate_interval_seconds: 4\n', 'posture.reevaluate_interval_seconds: must be >= 5'],
+    ['pt_tls:\n  port: 65536\n', 'pt_tls.port: must be <= 65535'],
+    ['pt_tls:\n  client_auth: password\n', 'pt_tls.client_auth: must be one of: none, sasl-plain, mutual-tls'],
+    ['pt_tls:\n  tenant: acme\n', 'pt_tls.tenant: must be one of the configured tenants ("default")'],
+    ['pt_tls:\n  server_names: ["bad name"]\n', 'pt_tls.server_names[0]: must be a DNS name or an IP address'],
+    ['pt_tls:\n  server_names: []\n', 'pt_tls.server_names: must have at least 1 item'],
+    ['pt_tls:\n  max_connection: 5\n', 'pt_tls.max_connection: unknown key'],
     ['- data_dir: /x\n', '(root): must be a mapping'],
     ['just a string\n', '(root): must be a mapping'],
   ])('%j → %s', (text, expected) => {

@@ -9,6 +9,7 @@
  * and a synchronous API keeps the composition root simple.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
@@ -73,6 +74,9 @@ function parseYaml(text: string, source: string): unknown {
   }
 }
 
+/** What the CA accepts as a certificate DNS name (a leading `*.` wildcard allowed). */
+const DNS_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -90,6 +94,18 @@ function semanticProblems(data: unknown): Problem[] {
       if (!isRecord(t) || typeof t.id !== 'string') return;
       if (seen.has(t.id)) problems.push({ path: formatPath(['tenants', i, 'id']), reason: `duplicate tenant id ${JSON.stringify(t.id)}` });
       seen.add(t.id);
+    });
+  }
+  const ptTls = isRecord(data.pt_tls) ? data.pt_tls : undefined;
+  if (ptTls && typeof ptTls.tenant === 'string' && Array.isArray(data.tenants)) {
+    const ids = data.tenants.flatMap((t: unknown) => (isRecord(t) && typeof t.id === 'string' ? [t.id] : []));
+    if (!ids.includes(ptTls.tenant)) problems.push({ path: formatPath(['pt_tls', 'tenant']), reason: `must be one of the configured tenants (${ids.map((i) => JSON.stringify(i)).join(', ')})` });
+  }
+  if (ptTls && Array.isArray(ptTls.server_names)) {
+    ptTls.server_names.forEach((n: unknown, i) => {
+      if (typeof n === 'string' && n !== '' && isIP(n) === 0 && !DNS_NAME.test(n)) {
+        problems.push({ path: formatPath(['pt_tls', 'server_names', i]), reason: 'must be a DNS name or an IP address' });
+      }
     });
   }
   // A relative store path is "inside data_dir"; letting `../` escape it would surprise whoever
@@ -113,6 +129,8 @@ function resolvePaths(cfg: KennekiConfig, cwd: string): KennekiConfig {
     data_dir: dataDir,
     http: { ...cfg.http, ...(tls ? { tls } : {}) },
     store: { ...cfg.store, path: resolve(dataDir, cfg.store.path) },
+    // PT-TLS clients belong to the first tenant unless one is named.
+    pt_tls: { ...cfg.pt_tls, tenant: cfg.pt_tls.tenant ?? cfg.tenants[0]?.id ?? 'default' },
   };
 }
 

@@ -20,6 +20,8 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export const STORE_DRIVERS = ['sqlite'] as const;
 /** `allow` is deliberately absent: an endpoint we know nothing about must fail closed. */
 export const UNKNOWN_ENDPOINT_VERDICTS = ['isolate', 'deny'] as const;
+/** How a PT-TLS client proves who it is: nothing, SASL PLAIN inside TLS, or a device certificate. */
+export const PT_TLS_CLIENT_AUTH = ['none', 'sasl-plain', 'mutual-tls'] as const;
 
 export const TENANT_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const USERNAME_PATTERN = '^[A-Za-z0-9._@-]{1,64}$';
@@ -107,6 +109,24 @@ function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
           unknown_endpoint_verdict: Enum(UNKNOWN_ENDPOINT_VERDICTS, { default: 'isolate' }),
           retention_days: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
           reevaluate_interval_seconds: Type.Integer({ minimum: 5, maximum: 86400, default: 60 }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      /** The NEA (RFC 6876 PT-TLS) listener standard clients such as strongSwan's pt-tls-client connect to. */
+      pt_tls: Type.Object(
+        {
+          enabled: Type.Boolean({ default: true }),
+          host: Type.String({ minLength: 1, maxLength: 253, default: '127.0.0.1' }),
+          /** 271 is the IANA port for PT-TLS; 0 picks a free port (tests). */
+          port: Type.Integer({ minimum: 0, maximum: 65535, default: 271 }),
+          /** The tenant PT-TLS clients belong to. Absent: the first of `tenants` (checked in load.ts). */
+          tenant: Type.Optional(Type.String({ pattern: TENANT_ID_PATTERN })),
+          client_auth: Enum(PT_TLS_CLIENT_AUTH, { default: 'sasl-plain' }),
+          /** DNS names and IP addresses put in the server certificate Kenneki's CA issues. */
+          server_names: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { minItems: 1, default: ['localhost', '127.0.0.1'] }),
+          idle_timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+          handshake_timeout_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
+          max_connections: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
         },
         { additionalProperties: false, default: {} },
       ),

@@ -221,6 +221,8 @@ export interface Store {
     /** Looks up across tenants: the device credential decides the tenant. */
     findByCredential(credentialHash: string): Promise<Endpoint | undefined>;
     findByMac(tenantId: string, mac: string): Promise<Endpoint | undefined>;
+    /** The endpoint with this device id in this tenant (NEA clients identify themselves by it). */
+    findByDeviceId(tenantId: string, deviceId: string): Promise<Endpoint | undefined>;
     update(tenantId: string, id: string, patch: Partial<Pick<Endpoint, 'hostname' | 'owner' | 'tags' | 'mac' | 'deviceId'>>, audit: AuditEntry): Promise<Endpoint | undefined>;
     setCredential(tenantId: string, id: string, credentialHash: string, audit: AuditEntry): Promise<boolean>;
     /** Deletes the endpoint and everything stored about it (posture, history, findings). */

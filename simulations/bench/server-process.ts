@@ -21,6 +21,8 @@ export function writeConfig(dataDir: string, opts: { logLevel?: string; file?: s
       `data_dir: ${dataDir}`,
       `log: { level: ${opts.logLevel ?? 'silent'} }`,
       'http: { host: 127.0.0.1, port: 0 }',
+      // These benchmarks measure the admin API; PT-TLS gets its own benchmark.
+      'pt_tls: { enabled: false }',
       'tenants:',
       '  - { id: default, name: Default }',
       `admin: { bootstrap_password: "${BENCH_PASSWORD}" }`,

@@ -15,6 +15,8 @@ import type { Role } from '../../policy/store/repository.js';
 export interface TestServer {
   server: RunningServer;
   url: string;
+  /** Where the PT-TLS listener listens (any free port); absent when pt_tls is disabled. */
+  ptTlsPort?: number;
   dataDir: string;
   /** Admin token of each configured tenant. */
   adminToken: Record<string, string>;
@@ -37,6 +39,8 @@ export async function startTestServer(
     'tenants:',
     ...tenants.map((t) => `  - { id: ${t}, name: Tenant ${t} }`),
     `admin: { bootstrap_password: "test-bootstrap-password-0123456789" }`,
+    // Tests never need (or may bind) the real PT-TLS port 271.
+    ...(opts.yaml?.includes('pt_tls') ? [] : ['pt_tls: { port: 0 }']),
     opts.yaml ?? '',
   ].join('\n');
   (await import('node:fs')).writeFileSync(file, yaml);
@@ -67,6 +71,7 @@ export async function startTestServer(
   return {
     server,
     url,
+    ...(server.ptTlsPort !== undefined ? { ptTlsPort: server.ptTlsPort } : {}),
     dataDir,
     adminToken,
     token,

@@ -127,6 +127,10 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
       const r = db.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.mac, mac))).get();
       return r && toEndpoint(r);
     },
+    async findByDeviceId(tenantId, deviceId) {
+      const r = db.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.deviceId, deviceId))).get();
+      return r && toEndpoint(r);
+    },
     async update(tenantId, id, patch, audit) {
       const at = now().toISOString();
       return db.transaction((tx) => {
