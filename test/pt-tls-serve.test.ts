@@ -6,16 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MACHINE_ID, TestClient, bodyOf, debian12Attributes, serverBatchOf } from '../policy/tnc/broker/test-client.js';
 import { encodeIetfAttribute } from '../policy/tnc/pa/ietf-attributes.js';
 import { BatchType } from '../policy/tnc/pb/batch.js';
 import { SASL_RESULT } from '../policy/tnc/pt/bodies.js';
-import { PtFramer } from '../policy/tnc/pt/framer.js';
-import { encodePtMessage, type PtMessage } from '../policy/tnc/pt/message.js';
+import type { PtMessage } from '../policy/tnc/pt/message.js';
 import { policyBody } from './helpers/scenario.js';
 import { startTestServer, type TestServer } from './helpers/kenneki-server.js';
+import { PtTlsTestConnection } from '../policy/tnc/listener/test-connection.js';
 
 let s: TestServer;
 let admin: string;
@@ -31,47 +30,7 @@ afterAll(async () => {
 });
 
 /** A PT-TLS client connection: send messages, await replies, see the close. */
-class Conn {
-  private readonly framer = new PtFramer();
-  private readonly inbox: PtMessage[] = [];
-  private waiter: (() => void) | undefined;
-  readonly closed: Promise<void>;
-  isClosed = false;
-  readonly sock: tls.TLSSocket;
-
-  constructor(port: number) {
-    this.sock = tls.connect({ host: '127.0.0.1', port, ca: [caCert], servername: 'localhost' });
-    this.sock.on('error', () => {});
-    this.closed = new Promise((resolve) =>
-      this.sock.once('close', () => {
-        this.isClosed = true;
-        this.waiter?.();
-        resolve();
-      }),
-    );
-    this.sock.on('data', (d: Buffer) => {
-      this.inbox.push(...this.framer.push(d));
-      this.waiter?.();
-    });
-  }
-
-  send(m: PtMessage): void {
-    this.sock.write(encodePtMessage(m));
-  }
-
-  async take(n: number, timeoutMs = 10_000): Promise<PtMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.inbox.length < n) {
-      if (this.isClosed) throw new Error(`closed with ${this.inbox.length}/${n} messages`);
-      if (Date.now() > deadline) throw new Error(`timeout with ${this.inbox.length}/${n} messages`);
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
-    return this.inbox.splice(0, n);
-  }
-}
+const connect = (port: number) => PtTlsTestConnection.open(port, caCert, { servername: 'localhost' });
 
 /** The Debian 12 attribute set with IP forwarding on or off, and the same machine id. */
 function debian12(forwarding: boolean) {
@@ -84,7 +43,7 @@ function debian12(forwarding: boolean) {
 
 /** version → SASL PLAIN → CDATA → RESULT → CLOSE; returns the access recommendation code. */
 async function assess(user: string, password: string, forwarding: boolean): Promise<number> {
-  const c = new Conn(s.ptTlsPort!);
+  const c = connect(s.ptTlsPort!);
   const client = new TestClient();
   c.send(client.versionRequest());
   const [v, mech] = await c.take(2);
@@ -123,7 +82,7 @@ describe('kenneki serve: PT-TLS', () => {
   });
 
   test('a wrong SASL password closes the connection and registers nothing', async () => {
-    const c = new Conn(s.ptTlsPort!);
+    const c = connect(s.ptTlsPort!);
     const client = new TestClient();
     c.send(client.versionRequest());
     await c.take(2);

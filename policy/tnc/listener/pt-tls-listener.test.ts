@@ -14,10 +14,10 @@ import { type Ca, issueServerCertificate, loadOrCreateCa, signDeviceCsr } from '
 import { algorithmParams, privateKeyToPem, x509 } from '../ca/keys.js';
 import { BatchType } from '../pb/batch.js';
 import { SASL_RESULT } from '../pt/bodies.js';
-import { PtFramer } from '../pt/framer.js';
-import { encodePtMessage, type PtMessage } from '../pt/message.js';
+import type { PtMessage } from '../pt/message.js';
 import { PT_ERROR } from '../wire-error.js';
 import { PtTlsListener, type PtTlsEvent, type PtTlsListenerOptions, type PtTlsPeer } from './pt-tls-listener.js';
+import { PtTlsTestConnection } from './test-connection.js';
 
 let dir: string;
 let ca: Ca;
@@ -79,55 +79,12 @@ async function startListener(over: Partial<PtTlsListenerOptions> = {}) {
 }
 
 /** A PT-TLS client over real TLS: send messages, await replies, see the close. */
-class Conn {
-  private readonly framer = new PtFramer();
-  private readonly inbox: PtMessage[] = [];
-  private waiter: (() => void) | undefined;
-  readonly closed: Promise<void>;
-  readonly secure: Promise<void>;
-  isClosed = false;
-
-  constructor(readonly sock: tls.TLSSocket) {
-    sock.on('error', () => {});
-    this.secure = new Promise((resolve) => sock.once('secureConnect', () => resolve()));
-    this.closed = new Promise((resolve) =>
-      sock.once('close', () => {
-        this.isClosed = true;
-        this.waiter?.();
-        resolve();
-      }),
-    );
-    sock.on('data', (d: Buffer) => {
-      this.inbox.push(...this.framer.push(d));
-      this.waiter?.();
-    });
-  }
-
-  static open(port: number, extra: tls.ConnectionOptions = {}): Conn {
-    return new Conn(tls.connect({ host: '127.0.0.1', port, ca: [ca.certPem], ...extra }));
-  }
-
-  send(m: PtMessage | Uint8Array): void {
-    this.sock.write(m instanceof Uint8Array ? m : encodePtMessage(m));
-  }
-
-  async take(n: number, timeoutMs = 5_000): Promise<PtMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.inbox.length < n) {
-      if (this.isClosed) throw new Error(`closed with ${this.inbox.length}/${n} messages`);
-      if (Date.now() > deadline) throw new Error(`timeout with ${this.inbox.length}/${n} messages`);
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
-    return this.inbox.splice(0, n);
-  }
-}
+/** A client connection trusting the test CA. */
+const open = (port: number, extra: tls.ConnectionOptions = {}) => PtTlsTestConnection.open(port, ca.certPem, extra);
 
 /** version → empty Mechanisms → CDATA → RESULT → CLOSE, checking each step. */
 async function assess(port: number, extra: tls.ConnectionOptions = {}): Promise<void> {
-  const c = Conn.open(port, extra);
+  const c = open(port, extra);
   const client = new TestClient();
   c.send(client.versionRequest());
   const [v, mech] = await c.take(2);
@@ -164,7 +121,7 @@ describe('PtTlsListener', () => {
 
   test('TLS 1.1 is refused', async () => {
     const { port } = await startListener();
-    const c = Conn.open(port, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
+    const c = open(port, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
     let secured = false;
     void c.secure.then(() => (secured = true));
     await c.closed;
@@ -173,7 +130,7 @@ describe('PtTlsListener', () => {
 
   test('SASL PLAIN: good password proceeds, bad password closes the connection', async () => {
     const { port } = await startListener({ clientAuth: 'sasl-plain', sessionFactory: () => makeSession(async (u, p) => u === 'alice' && p === 'secret') });
-    const good = Conn.open(port);
+    const good = open(port);
     const gc = new TestClient();
     good.send(gc.versionRequest());
     expect(bodyOf((await good.take(2))[1]!)).toEqual({ type: 3, names: ['PLAIN'] });
@@ -183,7 +140,7 @@ describe('PtTlsListener', () => {
     expect(serverBatchOf((await good.take(1))[0]!).type).toBe(BatchType.RESULT);
     good.sock.destroy();
 
-    const bad = Conn.open(port);
+    const bad = open(port);
     const bc = new TestClient();
     bad.send(bc.versionRequest());
     await bad.take(2);
@@ -198,7 +155,7 @@ describe('PtTlsListener', () => {
     expect(peers[0]?.clientCertificate?.subjectCN).toBe('device-42');
     expect(peers[0]?.clientCertificate?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
 
-    const anon = Conn.open(port);
+    const anon = open(port);
     anon.send(new TestClient().versionRequest());
     await expect(anon.take(1, 3_000)).rejects.toThrow(/closed/);
     await anon.closed;
@@ -207,7 +164,7 @@ describe('PtTlsListener', () => {
 
   test('an oversized PT-TLS header gets a PT-TLS Error and the socket closes', async () => {
     const { port, events } = await startListener({ maxMessageBytes: 1024 });
-    const c = Conn.open(port);
+    const c = open(port);
     await c.secure;
     const header = Buffer.alloc(16);
     header.writeUInt32BE(1, 4);
@@ -248,7 +205,7 @@ describe('PtTlsListener', () => {
 
   test('an idle TLS connection is closed after idleTimeoutMs', async () => {
     const { port, events } = await startListener({ idleTimeoutMs: 300 });
-    const c = Conn.open(port);
+    const c = open(port);
     await c.secure;
     const t0 = Date.now();
     await c.closed;
@@ -258,10 +215,10 @@ describe('PtTlsListener', () => {
 
   test('maxConnections: the (N+1)th connection is closed while the first N still work', async () => {
     const { l, port, events } = await startListener({ maxConnections: 2 });
-    const a = Conn.open(port);
-    const b = Conn.open(port);
+    const a = open(port);
+    const b = open(port);
     await Promise.all([a.secure, b.secure]);
-    const extra = Conn.open(port);
+    const extra = open(port);
     await extra.closed;
     expect(l.rejectedConnections).toBe(1);
     expect(events.some((e) => e.evt === 'PT_TLS_REJECTED_LIMIT')).toBe(true);
@@ -278,8 +235,8 @@ describe('PtTlsListener', () => {
     // 100 idle TCP connections that never start TLS.
     hostile.push(...(await Promise.all(Array.from({ length: 100 }, () => rawConnect(port)))));
     // 50 TLS connections that send garbage (and keep sending it), 50 that stay silent after TLS.
-    const garbage = Array.from({ length: 50 }, () => Conn.open(port));
-    const silent = Array.from({ length: 50 }, () => Conn.open(port));
+    const garbage = Array.from({ length: 50 }, () => open(port));
+    const silent = Array.from({ length: 50 }, () => open(port));
     await Promise.all([...garbage, ...silent].map((c) => c.secure));
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
@@ -305,7 +262,7 @@ describe('PtTlsListener', () => {
 
   test('stop() twice is fine, and destroys open sockets', async () => {
     const { l, port } = await startListener();
-    const c = Conn.open(port);
+    const c = open(port);
     await c.secure;
     await l.stop();
     await l.stop();
