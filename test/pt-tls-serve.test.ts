@@ -11,7 +11,6 @@ import { MACHINE_ID, TestClient, bodyOf, debian12Attributes, serverBatchOf } fro
 import { encodeIetfAttribute } from '../policy/tnc/pa/ietf-attributes.js';
 import { BatchType } from '../policy/tnc/pb/batch.js';
 import { SASL_RESULT } from '../policy/tnc/pt/bodies.js';
-import type { PtMessage } from '../policy/tnc/pt/message.js';
 import { policyBody } from './helpers/scenario.js';
 import { startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { PtTlsTestConnection } from '../policy/tnc/listener/test-connection.js';
