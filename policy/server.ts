@@ -26,7 +26,6 @@ import { issueServerCertificate, loadOrCreateCa } from './tnc/ca/index.js';
 import { PtTlsListener, type PtTlsEvent } from './tnc/listener/pt-tls-listener.js';
 import { PostureService } from './tnc/posture-service.js';
 import { neededFacts } from './service/pdp.js';
-import type { FactKey } from './posture/facts.js';
 import { KennekiError } from './errors.js';
 
 export interface RunningServer {
@@ -102,15 +101,6 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
     onEvent: (e) => log[PT_TLS_EVENT_LEVEL[e.evt] ?? 'info']({ ...e }, e.evt),
     sessionFactory: (peer) => {
       let user: string | undefined;
-      // The session reads the set only when it assesses, after the version exchange, SASL and
-      // the first batch: by then the (usually cached) tenant inputs have filled it.
-      const needed = new Set<FactKey>();
-      ctx.inputs.get(tenantId).then(
-        (inputs) => {
-          for (const k of neededFacts(inputs.policies)) needed.add(k);
-        },
-        (err: unknown) => log.error({ evt: 'PT_TLS_INPUTS_FAILED', err, tenantId }, 'cannot load the tenant policies'),
-      );
       const authenticate =
         pt.client_auth === 'sasl-plain'
           ? async (u: string, p: string): Promise<boolean> => {
@@ -122,7 +112,8 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
           : undefined;
       return new TncsSession({
         ...(authenticate ? { authenticate } : {}),
-        neededFacts: needed,
+        // Asked when the session assesses: the tenant's current policies, from the inputs cache.
+        neededFacts: async () => neededFacts((await ctx.inputs.get(tenantId)).policies),
         decide: (facts) =>
           posture.assess(tenantId, { ...(user !== undefined ? { user } : {}), ...(peer.clientCertificate ? { certificateCn: peer.clientCertificate.subjectCN } : {}) }, facts),
         limits: { maxRoundTrips: PT_TLS_MAX_ROUND_TRIPS, maxBatchBytes: PT_TLS_MAX_BATCH_BYTES },

@@ -41,18 +41,21 @@ export class AccountService {
    * users until LDAP/AD identity lands).
    */
   async checkPassword(tenantId: string, username: string, password: string): Promise<boolean> {
+    return (await this.verifiedAccount(tenantId, username, password)) !== undefined;
+  }
+
+  /** The enabled account these credentials prove, or undefined; unknown users take as long as wrong passwords. */
+  private async verifiedAccount(tenantId: string, username: string, password: string): Promise<AdminAccount | undefined> {
     const account = await this.store.accounts.findForLogin(tenantId, username);
     const hash = account?.passwordHash ?? (await (dummyHash ??= hashPassword(newSecret())));
     const ok = await verifyPassword(password, hash);
-    return ok && account !== undefined && !account.disabled && account.passwordHash !== undefined;
+    return ok && account && !account.disabled && account.passwordHash ? account : undefined;
   }
 
   /** Username and password → a session token, or undefined. Same timing for unknown users. */
   async login(tenantId: string, username: string, password: string, meta: Pick<AuditEntry, 'requestId' | 'sourceIp'>): Promise<{ token: string; expiresAt: string } | undefined> {
-    const account = await this.store.accounts.findForLogin(tenantId, username);
-    const hash = account?.passwordHash ?? (await (dummyHash ??= hashPassword(newSecret())));
-    const ok = await verifyPassword(password, hash);
-    if (!ok || !account || account.disabled || !account.passwordHash) {
+    const account = await this.verifiedAccount(tenantId, username, password);
+    if (!account) {
       // Failed logins are audited in existing tenants only: a made-up tenant id must not create rows.
       if (await this.store.tenants.get(tenantId)) await this.store.audit.append(tenantId, { actor: username, actorKind: 'account', action: 'auth.login-failed', targetType: 'account', ...meta });
       return undefined;

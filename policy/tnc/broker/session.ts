@@ -29,8 +29,11 @@ import { resultAttributes, resultPbMessages } from './result-batch.js';
 export interface TncsSessionOptions {
   /** Checks SASL PLAIN credentials; undefined means no SASL is offered (empty Mechanisms). */
   authenticate?: (user: string, password: string) => Promise<boolean>;
-  /** Facts the policy's checks read: missing ones are asked for with an Attribute Request. */
-  neededFacts: ReadonlySet<FactKey>;
+  /**
+   * Facts the policy's checks read: missing ones are asked for with an Attribute Request. A
+   * function is called when the session assesses, so the answer reflects the policies then.
+   */
+  neededFacts: ReadonlySet<FactKey> | (() => Promise<ReadonlySet<FactKey>>);
   decide: (facts: PostureFacts) => Promise<Decision>;
   /** Language of the texts when the client states no usable preference. */
   language?: Language;
@@ -255,7 +258,8 @@ export class TncsSession {
 
   /** Ask for what the policy still needs while the budget lasts, else decide with what there is. */
   private async assess(prefix: PbMessage[]): Promise<PtMessage> {
-    const wanted = attributesToRequest(this.opts.neededFacts, this.collected);
+    const needed = typeof this.opts.neededFacts === 'function' ? await this.opts.neededFacts() : this.opts.neededFacts;
+    const wanted = attributesToRequest(needed, this.collected);
     if (wanted.length > 0 && this.roundTrips < this.opts.limits.maxRoundTrips && this.collectorId !== undefined) {
       this.roundTrips++;
       const request = encodeIetfAttribute({ type: 'attribute-request', attributes: wanted });
