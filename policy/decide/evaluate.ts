@@ -81,7 +81,8 @@ export function evaluate(input: EvaluationInput): Decision {
     if (d.effectiveAction !== 'waived') monitoredVerdict = stricter(monitoredVerdict, asVerdict(d.wouldBe ?? d.effectiveAction));
     if (d.effectiveAction !== 'pass' && d.effectiveAction !== 'waived') {
       reasons.push(d.result.reason);
-      remediation.push(...d.result.remediation);
+      // A step several checks share ("contact your IT administrator") is listed once.
+      for (const step of d.result.remediation) if (!remediation.some((r) => r.en === step.en)) remediation.push(step);
     }
   }
   const reviewAt = earliestReview(staleAt, decisions, policy, active, reportedAt);

@@ -19,6 +19,8 @@ export interface OsFact {
   version: string;
   /** Kernel release (`uname -r`) or DisplayVersion ("23H2"); informational. */
   build?: string;
+  /** Machine architecture (`uname -m`: "x86_64", "aarch64"); informational. */
+  arch?: string;
 }
 
 export interface PendingUpdate {

@@ -27,6 +27,7 @@ const Os = Type.Object(
     product: Str(),
     version: Str(64),
     build: Type.Optional(Str(128)),
+    arch: Type.Optional(Str(32)),
   },
   { additionalProperties: false },
 );

@@ -10,6 +10,7 @@ import type { PaAttribute } from '../pa/message.js';
 import type { PbMessage } from '../pb/batch.js';
 import { encodeIetfPbMessage, type AccessRecommendationCode } from '../pb/messages.js';
 import { ActionRecommendation, EvaluationResult, toAccessRecommendation, type EvaluationResultValue } from '../pb/result-mapping.js';
+import type { LocalizedText } from '../../verifiers/contract.js';
 import { localize, type Language } from './language.js';
 
 /** Kenneki's verdict as an IF-IMV evaluation result: isolate is a minor, deny a major failure. */
@@ -34,12 +35,33 @@ const DEFAULT_REASON: Record<Verdict, { en: string; ja: string }> = {
   deny: { en: 'Access denied: the device does not meet the security policy.', ja: 'アクセスが拒否されました: 端末がセキュリティポリシーを満たしていません。' },
 };
 
-/** PA attributes for the validator's PB-PA: Assessment Result, one Remediation string per step, the URI. */
+/**
+ * PA attributes for the validator's PB-PA: Assessment Result, one Remediation Instructions string
+ * per failing check ("reason. step step"), then the remediation page URI. A standard client shows
+ * each string as one item, so a check's steps stay together and a step shared by several checks
+ * ("contact your IT administrator") is not repeated between them.
+ */
 export function resultAttributes(d: Decision, lang: Language): PaAttribute[] {
   const attrs = [encodeIetfAttribute({ type: 'assessment-result', result: EVALUATION_FOR[d.verdict] })];
-  for (const step of d.remediation) attrs.push(encodeIetfAttribute(remediationString(localize(step, lang))));
+  for (const text of remediationTexts(d, lang)) attrs.push(encodeIetfAttribute(remediationString(text)));
   if (d.remediationUrl !== undefined) attrs.push(encodeIetfAttribute(remediationUri(d.remediationUrl)));
   return attrs;
+}
+
+/** One text per failing (or warning) check; a decision made without checks gets one text of its steps. */
+export function remediationTexts(d: Decision, lang: Language): { text: string; lang: Language }[] {
+  const failing = d.trace.checks.filter((c) => c.effectiveAction !== 'pass' && c.effectiveAction !== 'waived');
+  if (failing.length === 0) return d.remediation.length === 0 ? [] : [joined(d.remediation, lang)];
+  return failing.map((c) => joined([c.result.reason, ...c.result.remediation], lang));
+}
+
+/** Parts as sentences in one text; tagged `lang` only when every part had a text in it. */
+function joined(parts: LocalizedText[], lang: Language): { text: string; lang: Language } {
+  const texts = parts.map((p) => localize(p, lang));
+  const allJa = texts.every((t) => t.lang === 'ja');
+  const sentences = texts.map((t) => (/[.!?。！？]$/u.test(t.text) ? t.text : `${t.text}${t.lang === 'ja' ? '。' : '.'}`));
+  // Japanese sentences follow each other without a space; anything mixed gets spaces.
+  return { text: sentences.join(allJa ? '' : ' '), lang: texts.every((t) => t.lang === lang) ? lang : 'en' };
 }
 
 /** The PB messages that follow the PB-PA: Assessment Result (NOSKIP), Access Recommendation and Reason (no NOSKIP). */

@@ -192,15 +192,25 @@ describe('assessment of a Debian 12 client', () => {
     expect(b.messages[2]!.decoded).toEqual({ kind: 'access-recommendation', code });
   });
 
-  test('remediation steps and URL travel as Remediation Instructions in the chosen language', async () => {
+  test('one Remediation Instructions string per failing check, then the URL, in the chosen language', async () => {
+    const failing = (check: 'pending-updates' | 'ip-forwarding', reason: Decision['reasons'][number], remediation: Decision['remediation']) => ({
+      check,
+      status: 'non-compliant-minor' as const,
+      configuredAction: 'isolate' as const,
+      effectiveAction: 'isolate' as const,
+      result: { check, status: 'non-compliant-minor' as const, reason, remediation },
+    });
+    const contact = { en: 'If the problem persists, contact your IT administrator.', ja: '問題が解決しない場合は IT 管理者に連絡してください。' };
     const decision = decisionOf('isolate', {
       reasons: [{ en: 'Security updates are pending.', ja: 'セキュリティ更新が保留中です。' }],
-      remediation: [
-        { en: 'Run apt upgrade.', ja: 'apt upgrade を実行してください。' },
-        { en: 'Reboot.' },
-      ],
+      remediation: [],
       remediationUrl: 'https://portal.example/remediate',
     });
+    decision.trace.checks = [
+      failing('pending-updates', { en: 'Security updates are pending', ja: 'セキュリティ更新が保留中です' }, [{ en: 'Run apt upgrade.', ja: 'apt upgrade を実行してください。' }, contact]),
+      failing('ip-forwarding', { en: 'IP forwarding is enabled.', ja: 'IP 転送が有効です。' }, [{ en: 'Turn off IP forwarding.' }, contact]),
+      { ...failing('ip-forwarding', { en: 'passes' }, []), effectiveAction: 'pass' as const },
+    ];
     const { session, client } = setup({ decision, neededFacts: new Set<FactKey>(['os']) });
     await handshake(session, client);
     const b = serverBatchOf((await session.receive(client.firstCdata('ja'))).replies[0]!);
@@ -211,11 +221,23 @@ describe('assessment of a Debian 12 client', () => {
       return a.paramsType === 2 ? decodeRemediationString(a.params) : decodeRemediationUri(a.params);
     });
     expect(rem).toEqual([
-      { text: 'apt upgrade を実行してください。', lang: 'ja' },
-      { text: 'Reboot.', lang: 'en' }, // no Japanese text: English rather than nothing
+      { text: 'セキュリティ更新が保留中です。apt upgrade を実行してください。問題が解決しない場合は IT 管理者に連絡してください。', lang: 'ja' },
+      // No Japanese for one step: English rather than nothing, and the string is tagged en.
+      { text: 'IP 転送が有効です。 Turn off IP forwarding. 問題が解決しない場合は IT 管理者に連絡してください。', lang: 'en' },
       'https://portal.example/remediate',
     ]);
     expect(b.messages[3]!.decoded).toEqual({ kind: 'reason-string', reason: 'セキュリティ更新が保留中です。', lang: 'ja' });
+  });
+
+  test('a decision made without checks (no device identity) still tells the user what to do', async () => {
+    const decision = decisionOf('isolate', { remediation: [{ en: 'Enable the device ID collector' }, { en: 'Then reconnect.' }] });
+    const { session, client } = setup({ decision, neededFacts: new Set<FactKey>(['os']) });
+    await handshake(session, client);
+    const b = serverBatchOf((await session.receive(client.firstCdata('en'))).replies[0]!);
+    const texts = paAttributesOf(b.messages[0]!.decoded)
+      .slice(1)
+      .map((a) => (a.type === 'remediation-instructions' ? decodeRemediationString(a.params) : a));
+    expect(texts).toEqual([{ text: 'Enable the device ID collector. Then reconnect.', lang: 'en' }]);
   });
 
   test.each([

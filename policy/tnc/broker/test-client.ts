@@ -65,11 +65,11 @@ export class TestClient {
   }
 }
 
-/** What strongSwan's OS IMC sends unprompted from a Debian 12 machine. */
+/** What strongSwan's OS IMC (5.9.8) sends unprompted from a Debian 12 x86_64 machine. */
 export function debian12Attributes(): PaAttribute[] {
   const ietf: IetfAttribute[] = [
     { type: 'product-information', vendorId: VENDOR.DEBIAN, productId: 0, name: 'Debian' },
-    { type: 'string-version', version: '12', build: '6.1.0-18-amd64', config: '' },
+    { type: 'string-version', version: '12 x86_64', build: '', config: '' },
     { type: 'numeric-version', major: 12, minor: 0, build: 0, servicePackMajor: 0, servicePackMinor: 0 },
     { type: 'operational-status', status: 3, result: 1, lastUse: '2024-05-01T08:00:00Z' },
     { type: 'forwarding-enabled', value: 0 },

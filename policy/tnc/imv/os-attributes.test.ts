@@ -6,7 +6,7 @@ import { ietfAttributeArb } from '../pa/arbitraries.js';
 import { IETF_ATTR, ITA_HSR_DEVICE_ID_TYPE, VENDOR } from '../pa/constants.js';
 import { encodeIetfAttribute, type IetfAttribute } from '../pa/ietf-attributes.js';
 import type { PaAttribute } from '../pa/message.js';
-import { mapOsAttributes } from './os-attributes.js';
+import { mapOsAttributes, splitArchitecture } from './os-attributes.js';
 
 const AT = '2026-11-23T08:00:00.000Z';
 const MACHINE_ID = '4c2a1d7e9b0f4e8d8a6b3c5d7e9f0a1b';
@@ -32,11 +32,14 @@ const packages = (pkgs: { name: string; version: string }[]): PaAttribute => enc
 const ok = <T>(value: T): Fact<T> => ({ status: 'ok', value, collectedAt: AT, source: 'nea-ietf' });
 const unknown = (reason: RegExp) => ({ status: 'unknown', reason: expect.stringMatching(reason), collectedAt: AT, source: 'nea-ietf' });
 
-/** What strongSwan's OS IMC sends in its first PB-PA on a Debian 12 host (docs/nea-wire.md). */
+/**
+ * What strongSwan 5.9.8's OS IMC sends in its first PB-PA on a Debian 12 host, as seen from the
+ * real client: String Version is /etc/os-release's VERSION_ID plus a space and `uname -m`.
+ */
 const DEBIAN_12: PaAttribute[] = [
   product(VENDOR.DEBIAN, 'Debian'),
-  stringVersion('12.7'),
-  numericVersion(12, 7),
+  stringVersion('12 x86_64'),
+  numericVersion(12, 0),
   operational,
   forwarding(0),
   factoryPassword(0),
@@ -49,7 +52,7 @@ describe('mapOsAttributes: whole client messages', () => {
       'Debian 12 (strongSwan OS IMC)',
       DEBIAN_12,
       {
-        os: ok<OsFact>({ family: 'linux', product: 'Debian', version: '12.7' }),
+        os: ok<OsFact>({ family: 'linux', product: 'Debian', version: '12', arch: 'x86_64' }),
         ipForwarding: ok(false),
         factoryDefaultPassword: ok(false),
         deviceId: ok(MACHINE_ID),
@@ -240,5 +243,20 @@ describe('mapOsAttributes: properties', () => {
         }
       }),
     );
+  });
+});
+
+describe('splitArchitecture', () => {
+  test.each([
+    ['12 x86_64', { version: '12', arch: 'x86_64' }],
+    ['22.04 aarch64', { version: '22.04', arch: 'aarch64' }],
+    ['11 armhf', { version: '11', arch: 'armhf' }],
+    ['  12  x86_64 ', { version: '12', arch: 'x86_64' }],
+    // Not an architecture we know: the version stays whole rather than losing a word.
+    ['10.0.22631 Enterprise', { version: '10.0.22631 Enterprise' }],
+    ['12', { version: '12' }],
+    ['x86_64', { version: 'x86_64' }],
+  ])('%j', (input, expected) => {
+    expect(splitArchitecture(input)).toEqual(expected);
   });
 });

@@ -168,15 +168,33 @@ function osFact(c: Collected): OsFact | string | undefined {
   const { product, family } = productOf(c.product.vendorId, c.product.productId, c.product.name);
   const os: OsFact = { family, product, version: version.version };
   if (version.build !== undefined) os.build = version.build;
+  if (version.arch !== undefined) os.arch = version.arch;
   return os;
 }
 
+/**
+ * Architectures strongSwan's OS IMC appends to String Version ("12 x86_64": the release, a space,
+ * `uname -m`, with Raspbian's armv7l renamed armhf). Data, so a new port is one entry.
+ */
+export const MACHINE_ARCHITECTURES: ReadonlySet<string> = new Set([
+  'x86_64', 'i386', 'i486', 'i586', 'i686', 'aarch64', 'arm64', 'armv6l', 'armv7l', 'armhf', 'armel',
+  'ppc64le', 'ppc64', 's390x', 'riscv64', 'mips64', 'mipsel', 'loongarch64', 'amd64',
+]);
+
+/** "12 x86_64" → version "12", arch "x86_64"; a version without a known trailing arch is kept whole. */
+export function splitArchitecture(version: string): { version: string; arch?: string } {
+  const m = /^(.*\S)\s+(\S+)$/u.exec(version.trim());
+  if (m !== null && m[1] !== undefined && m[2] !== undefined && MACHINE_ARCHITECTURES.has(m[2].toLowerCase())) return { version: m[1], arch: m[2] };
+  return { version: version.trim() };
+}
+
 /** String Version is what the OS calls itself ("12.7", "22.04"); Numeric Version is the fallback. */
-function versionOf(c: Collected): { version: string; build?: string } | undefined {
+function versionOf(c: Collected): { version: string; build?: string; arch?: string } | undefined {
   const sv = c.stringVersion;
   if (sv !== undefined && sv.version.trim() !== '') {
     const build = sv.build.trim();
-    return build === '' ? { version: sv.version.trim() } : { version: sv.version.trim(), build };
+    const split = splitArchitecture(sv.version);
+    return build === '' ? split : { ...split, build };
   }
   const nv = c.numericVersion;
   // The numeric build is not used: strongSwan sends 0 there, and "12.7.0" would not be what
