@@ -3,7 +3,7 @@
  * embedded defaults), so `kenneki admin create` and `kenneki serve` always agree on the store.
  */
 import { Command, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { AccountService } from './auth/accounts.js';
 import { loadConfig } from './config/load.js';
 import { TENANT_ID_PATTERN, type KennekiConfig } from './config/schema.js';
@@ -12,6 +12,7 @@ import { parseKennekiDefinitions } from './definitions/kenneki-format.js';
 import { isKennekiError } from './errors.js';
 import { createLogger } from './log.js';
 import { openStore, startServer } from './server.js';
+import { loadOrCreateCa, signDeviceCsr } from './tnc/ca/index.js';
 import { systemClock } from './service/clock.js';
 import type { Role } from './store/repository.js';
 import { packageVersion } from './util/package-root.js';
@@ -128,6 +129,36 @@ withConfig(tenant.command('create'))
     } finally {
       await store.close();
     }
+  });
+
+const ca = program.command('ca').description("Kenneki's certificate authority (data_dir/ca): PT-TLS server and device certificates");
+withConfig(ca.command('cert'))
+  .description('print the CA certificate (PEM) that NEA clients must trust; creates the CA on first use')
+  .action(async (opts: { config?: string }) => {
+    const authority = await loadOrCreateCa(config(opts).data_dir);
+    process.stdout.write(authority.certPem);
+  });
+withConfig(ca.command('sign'))
+  .description('sign a device CSR (PKCS#10, PEM) for PT-TLS mutual TLS; the certificate CN is the device id')
+  .requiredOption('--csr <file>', 'the device CSR in PEM (e.g. from: openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 ...)')
+  .requiredOption('--device-id <id>', 'device id to certify (the endpoint is filed under it)')
+  .option('--days <n>', 'validity in days', (v) => Number(v))
+  .option('-o, --out <file>', 'write the certificate here instead of stdout')
+  .option('-t, --tenant <id>', 'tenant whose audit log records the signing', 'default')
+  .action(async (opts: { config?: string; csr: string; deviceId: string; days?: number; out?: string; tenant: string }) => {
+    if (opts.days !== undefined && (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 3650)) throw new Error('--days: must be an integer from 1 to 3650');
+    const cfg = config(opts);
+    const authority = await loadOrCreateCa(cfg.data_dir);
+    const certPem = await signDeviceCsr(authority, readFileSync(opts.csr, 'utf8'), { deviceId: opts.deviceId, ...(opts.days !== undefined ? { validityDays: opts.days } : {}) });
+    const store = openStore(cfg);
+    try {
+      await ensureTenant(store, cfg, opts.tenant);
+      await store.audit.append(opts.tenant, { ...CLI_ACTOR, action: 'ca.sign-device', targetType: 'device', targetId: opts.deviceId });
+    } finally {
+      await store.close();
+    }
+    if (opts.out !== undefined) writeFileSync(opts.out, certPem, { mode: 0o644 });
+    else process.stdout.write(certPem);
   });
 
 withConfig(program.command('definitions').command('check'))
