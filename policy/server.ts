@@ -24,6 +24,8 @@ import { createSqliteStore } from './store/sqlite/store.js';
 import { TncsSession } from './tnc/broker/session.js';
 import { issueServerCertificate, loadOrCreateCa } from './tnc/ca/index.js';
 import { PtTlsListener, type PtTlsEvent } from './tnc/listener/pt-tls-listener.js';
+import { recordFailedLogin } from './tnc/listener/failed-login-audit.js';
+import { PT_HEADER_BYTES } from './tnc/pt/message.js';
 import { PostureService } from './tnc/posture-service.js';
 import { neededFacts } from './service/pdp.js';
 import { KennekiError } from './errors.js';
@@ -54,11 +56,6 @@ export interface StartServerOptions {
   defaultsOnly?: boolean;
 }
 
-/** Bounds of one PT-TLS connection's work. */
-const PT_TLS_MAX_ROUND_TRIPS = 2;
-const PT_TLS_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-const PT_TLS_MAX_BATCH_BYTES = PT_TLS_MAX_MESSAGE_BYTES - 16;
-
 const PT_TLS_EVENT_LEVEL: Partial<Record<PtTlsEvent['evt'], 'debug' | 'warn' | 'error'>> = {
   PT_TLS_CONNECTED: 'debug',
   PT_TLS_CLOSED: 'debug',
@@ -82,7 +79,7 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
   const tenantId = pt.tenant ?? cfg.tenants[0]?.id ?? 'default';
   const ca = await loadOrCreateCa(cfg.data_dir);
   const names = pt.server_names;
-  const cert = await issueServerCertificate(ca, { dnsNames: names.filter((n) => isIP(n) === 0), ipAddresses: names.filter((n) => isIP(n) !== 0) });
+  const cert = await issueServerCertificate(ca, { dnsNames: names.filter((n) => isIP(n) === 0), ipAddresses: names.filter((n) => isIP(n) !== 0), keyAlgorithm: pt.server_key });
   const posture = new PostureService({ store: ctx.store, pdp: ctx.pdp, clock: ctx.clock, unknownEndpointVerdict: cfg.posture.unknown_endpoint_verdict, log });
   // Warm the tenant's inputs so the first session already knows which facts to ask for.
   void ctx.inputs.get(tenantId).catch(() => {});
@@ -97,7 +94,7 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
     idleTimeoutMs: pt.idle_timeout_seconds * 1000,
     handshakeTimeoutMs: pt.handshake_timeout_seconds * 1000,
     maxConnections: pt.max_connections,
-    maxMessageBytes: PT_TLS_MAX_MESSAGE_BYTES,
+    maxMessageBytes: pt.limits.max_message_bytes,
     onEvent: (e) => log[PT_TLS_EVENT_LEVEL[e.evt] ?? 'info']({ ...e }, e.evt),
     sessionFactory: (peer) => {
       let user: string | undefined;
@@ -106,7 +103,7 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
           ? async (u: string, p: string): Promise<boolean> => {
               const ok = await ctx.accounts.checkPassword(tenantId, u, p);
               if (ok) user = u;
-              else log.warn({ evt: 'PT_TLS_AUTH_FAILED', remoteAddress: peer.remoteAddress, user: u }, 'SASL PLAIN authentication failed');
+              else await recordFailedLogin({ store: ctx.store, tenantId, log }, { user: u, remoteAddress: peer.remoteAddress });
               return ok;
             }
           : undefined;
@@ -116,8 +113,14 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
         neededFacts: async () => neededFacts((await ctx.inputs.get(tenantId)).policies),
         decide: (facts) =>
           posture.assess(tenantId, { ...(user !== undefined ? { user } : {}), ...(peer.clientCertificate ? { certificateCn: peer.clientCertificate.subjectCN } : {}) }, facts),
-        limits: { maxRoundTrips: PT_TLS_MAX_ROUND_TRIPS, maxBatchBytes: PT_TLS_MAX_BATCH_BYTES },
+        limits: {
+          maxRoundTrips: pt.limits.max_round_trips,
+          // A PB-TNC batch is a PT-TLS message's body: the message limit less the 16-byte header.
+          maxBatchBytes: pt.limits.max_message_bytes - PT_HEADER_BYTES,
+          maxBatches: pt.limits.max_batches,
+        },
         now: () => ctx.clock.now(),
+        vendorId: pt.vendor_id,
       });
     },
   });

@@ -39,6 +39,10 @@ const VALIDATION: [string, 'admin' | 'device', string, string, unknown, string[]
   ['policy without precedence', 'admin', 'POST', '/api/v1/policies', { name: 'p', checks: [] }, ['body.precedence: is required']],
   ['policy with a fractional precedence', 'admin', 'PUT', '/api/v1/policies/00000000-0000-4000-8000-000000000000', policyBody('p', 1.5, []), ['body.precedence: must be an integer']],
   ['policy with an unknown key', 'admin', 'POST', '/api/v1/policies', { ...policyBody('p', 1, []), bogus: true }, ['body.bogus: unknown key']],
+  ['quarantine host that is no address or name', 'admin', 'POST', '/api/v1/policies', { ...policyBody('p', 1, []), quarantineAllow: [{ host: 'updates.example.com' }, { host: 'not a host!' }] }, ['body.quarantineAllow[1].host: must be an IP address, a CIDR prefix or a DNS name']],
+  ['quarantine CIDR prefix too long', 'admin', 'PUT', '/api/v1/policies/00000000-0000-4000-8000-000000000000', { ...policyBody('p', 1, []), quarantineAllow: [{ host: '10.0.0.0/33' }] }, ['body.quarantineAllow[0].host: must have a prefix length of 1..32']],
+  ['quarantine ports out of range', 'admin', 'POST', '/api/v1/policies', { ...policyBody('p', 1, []), quarantineAllow: [{ host: '10.0.0.1', protocol: 'tcp', ports: [0, 70000] }] }, ['body.quarantineAllow[0].ports[0]: must be >= 1', 'body.quarantineAllow[0].ports[1]: must be <= 65535']],
+  ['quarantine protocol unknown', 'admin', 'POST', '/api/v1/policies', { ...policyBody('p', 1, []), quarantineAllow: [{ host: '2001:db8::1', protocol: 'icmp' }] }, ['body.quarantineAllow[0].protocol: must be one of: tcp, udp, any']],
   ['policy with several problems', 'admin', 'POST', '/api/v1/policies', { name: '', precedence: -1, mode: 'audit', checks: [] }, ['body.mode: must be one of: enforce, monitor', 'body.name: must be at least 1 character', 'body.precedence: must be >= 0']],
   ['endpoint with an unknown key', 'admin', 'POST', '/api/v1/endpoints', { hostname: 'pc', bogus: 1 }, ['body.bogus: unknown key']],
   ['endpoint patch with deviceId (not patchable)', 'admin', 'PATCH', '/api/v1/endpoints/00000000-0000-4000-8000-000000000000', { deviceId: 'x' }, ['body.deviceId: unknown key']],
@@ -79,6 +83,18 @@ describe('validation errors name the JSON path', () => {
     expect(r.json.error.message).toBe(problems[0]);
     // Nothing was written.
     expect((await s.api(admin, 'GET', '/api/v1/policies')).json).toEqual(before.json);
+  });
+
+  it('a policy with valid quarantine hosts is accepted and kept as sent', async () => {
+    const allow = [{ host: 'updates.example.com' }, { host: '10.20.0.0/16', protocol: 'tcp', ports: [80, 443] }, { host: '2001:db8::53', protocol: 'udp', ports: [53] }];
+    const created = await s.api(admin, 'POST', '/api/v1/policies', { ...policyBody('quarantine-allow', 900, []), quarantineAllow: allow });
+    expect(created.status).toBe(201);
+    expect(created.json.quarantineAllow).toEqual(allow);
+    expect((await s.api(admin, 'GET', `/api/v1/policies/${created.json.id}`)).json.quarantineAllow).toEqual(allow);
+    // PUT replaces: leaving the list out clears it.
+    const replaced = await s.api(admin, 'PUT', `/api/v1/policies/${created.json.id}`, policyBody('quarantine-allow', 900, []));
+    expect(replaced.json.quarantineAllow).toBeUndefined();
+    expect((await s.api(admin, 'DELETE', `/api/v1/policies/${created.json.id}`)).status).toBe(204);
   });
 
   it('route-level checks name the path too', async () => {

@@ -13,6 +13,7 @@ import { BatchType } from '../policy/tnc/pb/batch.js';
 import { SASL_RESULT } from '../policy/tnc/pt/bodies.js';
 import { policyBody } from './helpers/scenario.js';
 import { startTestServer, type TestServer } from './helpers/kenneki-server.js';
+import { assessOverPtTls } from './helpers/pt-tls-assess.js';
 import { PtTlsTestConnection } from '../policy/tnc/listener/test-connection.js';
 
 let s: TestServer;
@@ -40,33 +41,9 @@ function debian12(forwarding: boolean) {
   return attrs;
 }
 
-/** version → SASL PLAIN → CDATA → RESULT → CLOSE; returns the access recommendation code. */
-async function assess(user: string, password: string, forwarding: boolean): Promise<number> {
-  const c = connect(s.ptTlsPort!);
-  const client = new TestClient();
-  c.send(client.versionRequest());
-  const [v, mech] = await c.take(2);
-  expect(bodyOf(v!)).toEqual({ type: 2, version: 1 });
-  expect(bodyOf(mech!)).toEqual({ type: 3, names: ['PLAIN'] });
-  c.send(client.plain(user, password));
-  expect((await c.take(2)).map(bodyOf)).toEqual([{ type: 6, code: SASL_RESULT.SUCCESS }, { type: 3, names: [] }]);
-  c.send(client.batch(BatchType.CDATA, [client.languagePreference('en'), client.osPa(debian12(forwarding))]));
-  let [reply] = await c.take(1);
-  // The policy may want facts the IMC did not send unprompted: answer the Attribute Request with
-  // the same set (a real IMC would send what it can).
-  while (serverBatchOf(reply!).type === BatchType.SDATA) {
-    c.send(client.batch(BatchType.CDATA, [client.osPa(debian12(forwarding), 2)]));
-    [reply] = await c.take(1);
-  }
-  const result = serverBatchOf(reply!);
-  expect(result.type).toBe(BatchType.RESULT);
-  const rec = result.messages.map((m) => m.decoded).find((d) => d?.kind === 'access-recommendation');
-  if (rec?.kind !== 'access-recommendation') throw new Error('no access recommendation in RESULT');
-  c.send(client.close());
-  expect(serverBatchOf((await c.take(1))[0]!).type).toBe(BatchType.CLOSE);
-  await c.closed;
-  return rec.code;
-}
+/** version → SASL PLAIN → CDATA (→ SDATA → CDATA) → RESULT → CLOSE; returns the access recommendation code. */
+const assess = (user: string, password: string, forwarding: boolean): Promise<number> =>
+  assessOverPtTls({ port: s.ptTlsPort!, caCert, user, password, attributes: () => debian12(forwarding) });
 
 async function endpointsWithDevice(): Promise<any[]> {
   const r = await s.api(admin, 'GET', '/api/v1/endpoints');
@@ -128,5 +105,59 @@ describe('kenneki serve: PT-TLS', () => {
   test('findByDeviceId is tenant-scoped', async () => {
     expect(await s.server.ctx.store.endpoints.findByDeviceId('default', MACHINE_ID)).toBeDefined();
     expect(await s.server.ctx.store.endpoints.findByDeviceId('other-tenant', MACHINE_ID)).toBeUndefined();
+  });
+
+  test('a failed SASL login is audited in the listener tenant: the user as sent (cut to 64), the client address, never the password', async () => {
+    const attempts = [
+      { user: 'admin-user', password: 'guess-1-Wr0ng-pa55' },
+      // 250 bytes: as long as the SASL PLAIN codec lets a user name be (RFC 4616: 255).
+      { user: `mallory-${'m'.repeat(242)}`, password: 'guess-2-Wr0ng-pa55' },
+    ];
+    for (const a of attempts) {
+      const c = connect(s.ptTlsPort!);
+      const client = new TestClient();
+      c.send(client.versionRequest());
+      await c.take(2);
+      c.send(client.plain(a.user, a.password));
+      expect((await c.take(1)).map(bodyOf)).toEqual([{ type: 6, code: SASL_RESULT.FAILURE }]);
+      await c.closed;
+    }
+    const audit = await s.api(admin, 'GET', '/api/v1/audit?action=pt-tls.login-failed');
+    expect(audit.status).toBe(200);
+    // Newest first: this test's two attempts, then the earlier wrong-password test's.
+    expect(audit.json.items.slice(0, 2)).toEqual([
+      expect.objectContaining({ actor: `mallory-${'m'.repeat(56)}`, actorKind: 'account', action: 'pt-tls.login-failed', targetType: 'account', sourceIp: '127.0.0.1' }),
+      expect.objectContaining({ actor: 'admin-user', actorKind: 'account', action: 'pt-tls.login-failed', targetType: 'account', sourceIp: '127.0.0.1' }),
+    ]);
+    const text = JSON.stringify(audit.json);
+    for (const a of attempts) expect(text).not.toContain(a.password);
+    // Every failure is one row, the earlier wrong-password test's included.
+    expect(audit.json.items).toHaveLength(3);
+  });
+
+  test('a burst of failed SASL logins is refused and audited one row each, and the HTTP API stays responsive', async () => {
+    const N = 20;
+    const attempt = async (i: number): Promise<number | undefined> => {
+      const c = connect(s.ptTlsPort!);
+      const client = new TestClient();
+      c.send(client.versionRequest());
+      await c.take(2);
+      c.send(client.plain(`burst-${i}`, 'not-the-password'));
+      const [r] = await c.take(1, 20_000);
+      await c.closed;
+      const b = bodyOf(r!);
+      return b.type === 6 ? b.code : undefined;
+    };
+    const burst = Promise.all(Array.from({ length: N }, (_, i) => attempt(i)));
+    // Each attempt costs a real scrypt on libuv's pool; the event loop must not wait for them.
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(await burst).toEqual(Array<number>(N).fill(SASL_RESULT.FAILURE));
+    const audit = await s.api(admin, 'GET', '/api/v1/audit?action=pt-tls.login-failed&limit=100');
+    expect(audit.status).toBe(200);
+    const actors = (audit.json.items as { actor: string }[]).map((r) => r.actor).filter((a) => a.startsWith('burst-'));
+    expect(actors.sort()).toEqual(Array.from({ length: N }, (_, i) => `burst-${i}`).sort());
   });
 });

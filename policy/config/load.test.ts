@@ -47,10 +47,13 @@ describe('defaults', () => {
         port: 271,
         tenant: 'default',
         client_auth: 'sasl-plain',
+        vendor_id: 32473,
+        server_key: 'ecdsa-p256',
         server_names: ['localhost', '127.0.0.1'],
         idle_timeout_seconds: 60,
         handshake_timeout_seconds: 10,
         max_connections: 1000,
+        limits: { max_message_bytes: 128 * 16384 - 16, max_round_trips: 2, max_batches: 64 },
       },
     });
   });
@@ -88,6 +91,13 @@ describe('defaults', () => {
     expect(cfg.http).toEqual({ host: '127.0.0.1', port: 9000, trust_proxy: false, body_limit_bytes: 1048576 });
     expect(cfg.posture.retention_days).toBe(7);
     expect(cfg.posture.stale_after_hours).toBe(24);
+  });
+
+  it('fills the other pt_tls.limits when one is given, and keeps the boundary values', () => {
+    const cfg = loadConfig({ file: file('pt_tls:\n  limits: {max_batches: 1}\n'), cwd: '/x' });
+    expect(cfg.pt_tls.limits).toEqual({ max_message_bytes: 2097136, max_round_trips: 2, max_batches: 1 });
+    const edge = loadConfig({ file: file('pt_tls:\n  limits: {max_message_bytes: 16777216, max_round_trips: 0, max_batches: 10000}\n'), cwd: '/x' });
+    expect(edge.pt_tls.limits).toEqual({ max_message_bytes: 16777216, max_round_trips: 0, max_batches: 10000 });
   });
 });
 
@@ -151,6 +161,14 @@ describe('invalid configurations', () => {
     ['pt_tls:\n  server_names: ["bad name"]\n', 'pt_tls.server_names[0]: must be a DNS name or an IP address'],
     ['pt_tls:\n  server_names: []\n', 'pt_tls.server_names: must have at least 1 item'],
     ['pt_tls:\n  max_connection: 5\n', 'pt_tls.max_connection: unknown key'],
+    ['pt_tls:\n  limits:\n    max_message_bytes: 4095\n', 'pt_tls.limits.max_message_bytes: must be >= 4096'],
+    ['pt_tls:\n  limits:\n    max_message_bytes: 16777217\n', 'pt_tls.limits.max_message_bytes: must be <= 16777216'],
+    ['pt_tls:\n  limits:\n    max_round_trips: -1\n', 'pt_tls.limits.max_round_trips: must be >= 0'],
+    ['pt_tls:\n  limits:\n    max_round_trips: 17\n', 'pt_tls.limits.max_round_trips: must be <= 16'],
+    ['pt_tls:\n  limits:\n    max_batches: 0\n', 'pt_tls.limits.max_batches: must be >= 1'],
+    ['pt_tls:\n  limits:\n    max_batches: 10001\n', 'pt_tls.limits.max_batches: must be <= 10000'],
+    ['pt_tls:\n  limits:\n    max_batches: 2.5\n', 'pt_tls.limits.max_batches: must be an integer'],
+    ['pt_tls:\n  limits:\n    max_batch: 5\n', 'pt_tls.limits.max_batch: unknown key'],
     ['- data_dir: /x\n', '(root): must be a mapping'],
     ['just a string\n', '(root): must be a mapping'],
   ])('%j → %s', (text, expected) => {

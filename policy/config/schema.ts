@@ -14,6 +14,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Enum } from '../util/schema.js';
+import { KENNEKI_VENDOR_ID } from '../tnc/pa/constants.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 /** Only SQLite is implemented; PostgreSQL joins this list when scale-out lands. */
@@ -31,6 +32,11 @@ export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 export const BOOTSTRAP_PASSWORD_MIN_LENGTH = 16;
 
 const MIB = 1024 * 1024;
+/**
+ * 128 TLS records of 16 KiB minus the PT-TLS header: the most a standard client sends in one
+ * message (nea-wire.md), so the default refuses nothing a real client produces.
+ */
+export const PT_TLS_MAX_MESSAGE_BYTES_DEFAULT = 128 * 16384 - 16;
 
 /**
  * A secret field: a literal string, or a reference to where the secret lives so that it need
@@ -122,11 +128,30 @@ function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
           /** The tenant PT-TLS clients belong to. Absent: the first of `tenants` (checked in load.ts). */
           tenant: Type.Optional(Type.String({ pattern: TENANT_ID_PATTERN })),
           client_auth: Enum(PT_TLS_CLIENT_AUTH, { default: 'sasl-plain' }),
+          /**
+           * PA-TNC vendor id of Kenneki's own attributes (24-bit IANA PEN; 0 is IETF, 0xffffff
+           * reserved). The default is a documentation placeholder: set your own PEN if you have one.
+           */
+          vendor_id: Type.Integer({ minimum: 1, maximum: 0xfffffe, default: KENNEKI_VENDOR_ID }),
           /** DNS names and IP addresses put in the server certificate Kenneki's CA issues. */
           server_names: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { minItems: 1, default: ['localhost', '127.0.0.1'] }),
+          /** Key type of that server certificate; RSA-2048 is for clients without ECDSA and costs more CPU per handshake. */
+          server_key: Enum(['ecdsa-p256', 'rsa-2048'] as const, { default: 'ecdsa-p256' }),
           idle_timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
           handshake_timeout_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
           max_connections: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+          /** Per-connection bounds: one client must not make the server buffer or work without end. */
+          limits: Type.Object(
+            {
+              /** Whole PT-TLS message, header included; the PB-TNC batch limit is this minus the 16-byte header. */
+              max_message_bytes: Type.Integer({ minimum: 4096, maximum: 16 * MIB, default: PT_TLS_MAX_MESSAGE_BYTES_DEFAULT }),
+              /** SDATA Attribute-Request rounds per assessment: a client must not be able to loop us. */
+              max_round_trips: Type.Integer({ minimum: 0, maximum: 16, default: 2 }),
+              /** PB-TNC batches a client may send on one connection, reassessments included. */
+              max_batches: Type.Integer({ minimum: 1, maximum: 10_000, default: 64 }),
+            },
+            { additionalProperties: false, default: {} },
+          ),
         },
         { additionalProperties: false, default: {} },
       ),

@@ -3,7 +3,7 @@
  * verdict so that an admin can always answer "why is this laptop quarantined?".
  */
 import type { CheckId, CheckResult, CheckStatus, LocalizedText } from '../verifiers/contract.js';
-import type { FailureAction, Verdict } from './policy.js';
+import type { FailureAction, QuarantineAllow, Verdict } from './policy.js';
 
 /** How one check's result turned into an action. */
 export interface CheckDecision {
@@ -30,6 +30,11 @@ export interface Decision {
   reasons: LocalizedText[];
   remediation: LocalizedText[];
   remediationUrl?: string;
+  /**
+   * Where a device that is not allowed may still go (the policy's list plus the remediation
+   * page's host); absent when the verdict is allow or the policy names none.
+   */
+  quarantineAllow?: QuarantineAllow[];
   /**
    * The earliest time at which this decision can change by time alone (a grace period ends, the
    * posture goes stale, an exception expires). The sweeper re-evaluates the endpoint then.

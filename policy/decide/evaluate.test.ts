@@ -217,3 +217,22 @@ describe('use-last-known', () => {
     expect(d.trace.checks[0]!.usedLastKnown !== undefined).toBe(used);
   });
 });
+
+describe('quarantine allow list', () => {
+  const withHosts = { quarantineAllow: [{ host: 'updates.example.com', protocol: 'tcp' as const, ports: [443] }], remediationUrl: 'http://fix.example.com:8080/help' };
+
+  test('a device that is not allowed gets the list plus the remediation page host', () => {
+    const d = evaluate(input({ policies: [policy([{ check: 'firewall', action: 'isolate' }], withHosts)], facts: firewallOff }));
+    expect(d.verdict).toBe('isolate');
+    expect(d.quarantineAllow).toEqual([
+      { host: 'updates.example.com', protocol: 'tcp', ports: [443] },
+      { host: 'fix.example.com', protocol: 'tcp', ports: [8080] },
+    ]);
+  });
+
+  test('an allowed device gets none', () => {
+    const d = evaluate(input({ policies: [policy([{ check: 'firewall', action: 'isolate' }], withHosts)] }));
+    expect(d.verdict).toBe('allow');
+    expect(d.quarantineAllow).toBeUndefined();
+  });
+});

@@ -10,6 +10,7 @@ import type { CheckContext, CheckId, CheckResult, LocalizedText } from '../verif
 import type { CheckDecision, Decision } from './decision.js';
 import { exceptionApplies, waiverFor, type PolicyException, type Subject } from './exception.js';
 import { stricter, type FailureAction, type Policy, type PolicyCheck, type Verdict } from './policy.js';
+import { quarantineAllowFor } from './quarantine-allow.js';
 import { selectPolicy } from './select.js';
 import { DEFAULTED_TEXT } from './texts.js';
 
@@ -92,6 +93,7 @@ export function evaluate(input: EvaluationInput): Decision {
     reasons,
     remediation,
     ...(policy.remediationUrl !== undefined && verdict !== 'allow' ? { remediationUrl: policy.remediationUrl } : {}),
+    ...quarantineAllowOf(policy, verdict),
     reviewAt: new Date(reviewAt).toISOString(),
     trace: {
       evaluatedAt,
@@ -213,6 +215,13 @@ function earliestReview(staleAt: number, decisions: CheckDecision[], policy: Pol
   }
   for (const e of active) at = Math.min(at, Date.parse(e.expiresAt));
   return at;
+}
+
+/** Like the remediation URL, only a device that is not allowed needs to know where it may still go. */
+function quarantineAllowOf(policy: Policy, verdict: Verdict): Pick<Decision, 'quarantineAllow'> {
+  if (verdict === 'allow') return {};
+  const allow = quarantineAllowFor(policy);
+  return allow.length > 0 ? { quarantineAllow: allow } : {};
 }
 
 function asVerdict(action: CheckDecision['effectiveAction']): Verdict {

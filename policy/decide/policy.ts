@@ -46,6 +46,21 @@ export interface PolicyBody {
   checks: PolicyCheck[];
   /** The user's remediation page, sent with every non-compliant result. */
   remediationUrl?: string;
+  /**
+   * Remediation hosts a quarantined device may still reach (update servers, the AV vendor's
+   * signature mirror). Sent to Kenneki agents in the RESULT batch for their host firewall; the
+   * remediation page's host is added automatically (decide/quarantine-allow.ts).
+   */
+  quarantineAllow?: QuarantineAllow[];
+}
+
+/** One remediation destination: an IPv4/IPv6 address, a CIDR prefix, or a DNS name. */
+export interface QuarantineAllow {
+  host: string;
+  /** Absent: any protocol. */
+  protocol?: 'tcp' | 'udp' | 'any';
+  /** Absent: every port. */
+  ports?: number[];
 }
 
 export interface Policy extends PolicyBody {

@@ -5,6 +5,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Discriminated, Enum } from '../util/schema.js';
 import { CHECK_IDS, type CheckId } from '../verifiers/contract.js';
+import { MAX_QUARANTINE_ALLOW } from './quarantine-allow.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 128 });
 const Names = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 256 });
@@ -52,6 +53,20 @@ const PolicyCheckSchema = Discriminated(
   ),
 );
 
+/**
+ * The structure of a quarantine allow entry. The host's syntax (address, CIDR or DNS name) is
+ * checked in code, by quarantineAllowProblems, where node:net can judge an IPv6 address.
+ */
+export const QuarantineAllowSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, maxLength: 253 }),
+    protocol: Type.Optional(Enum(['tcp', 'udp', 'any'])),
+    ports: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 1, maxItems: 64 })),
+  },
+  { additionalProperties: false },
+);
+export const QuarantineAllowListSchema = Type.Array(QuarantineAllowSchema, { maxItems: MAX_QUARANTINE_ALLOW });
+
 export const PolicyInputSchema = Type.Object(
   {
     name: Name,
@@ -62,6 +77,7 @@ export const PolicyInputSchema = Type.Object(
     match: Type.Object({ groups: Type.Optional(Names), deviceTags: Type.Optional(Names) }, { additionalProperties: false, default: {} }),
     checks: Type.Array(PolicyCheckSchema, { maxItems: 64 }),
     remediationUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048 })),
+    quarantineAllow: Type.Optional(QuarantineAllowListSchema),
   },
   { additionalProperties: false },
 );

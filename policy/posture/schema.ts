@@ -5,6 +5,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Discriminated, Enum } from '../util/schema.js';
+import type { FactKey } from './facts.js';
 
 const Str = (max = 256) => Type.String({ maxLength: max });
 const Time = Type.String({ format: 'date-time', maxLength: 40 });
@@ -92,19 +93,37 @@ const Disk = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Each fact's value schema on its own, so the PA-TNC vendor attributes (tnc/pa/kenneki-attributes.ts)
+ * validate a value with exactly the rules the HTTP route applies: one definition, two transports.
+ */
+export const FACT_VALUE_SCHEMAS = {
+  os: Os,
+  pendingUpdates: PendingUpdates,
+  packages: Packages,
+  antivirus: Antivirus,
+  firewall: Firewall,
+  diskEncryption: Disk,
+  ipForwarding: Type.Boolean(),
+  factoryDefaultPassword: Type.Boolean(),
+  secureBoot: Type.Boolean(),
+  agent: Type.Object({ name: Str(64), version: Str(64) }, { additionalProperties: false }),
+  deviceId: Str(128),
+} satisfies Record<FactKey, TSchema>;
+
 export const PostureFactsSchema = Type.Object(
   {
-    os: Type.Optional(FactOf(Os)),
-    pendingUpdates: Type.Optional(FactOf(PendingUpdates)),
-    packages: Type.Optional(FactOf(Packages)),
-    antivirus: Type.Optional(FactOf(Antivirus)),
-    firewall: Type.Optional(FactOf(Firewall)),
-    diskEncryption: Type.Optional(FactOf(Disk)),
-    ipForwarding: Type.Optional(FactOf(Type.Boolean())),
-    factoryDefaultPassword: Type.Optional(FactOf(Type.Boolean())),
-    secureBoot: Type.Optional(FactOf(Type.Boolean())),
-    agent: Type.Optional(FactOf(Type.Object({ name: Str(64), version: Str(64) }, { additionalProperties: false }))),
-    deviceId: Type.Optional(FactOf(Str(128))),
+    os: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.os)),
+    pendingUpdates: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.pendingUpdates)),
+    packages: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.packages)),
+    antivirus: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.antivirus)),
+    firewall: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.firewall)),
+    diskEncryption: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.diskEncryption)),
+    ipForwarding: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.ipForwarding)),
+    factoryDefaultPassword: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.factoryDefaultPassword)),
+    secureBoot: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.secureBoot)),
+    agent: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.agent)),
+    deviceId: Type.Optional(FactOf(FACT_VALUE_SCHEMAS.deviceId)),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@
  */
 import type { PolicyException } from '../decide/exception.js';
 import type { Policy, PolicyBody } from '../decide/policy.js';
+import { quarantineAllowProblems } from '../decide/quarantine-allow.js';
 import { KennekiError } from '../errors.js';
 import type { AuditEntry, DefinitionsContent, DefinitionsFeed, Store } from '../store/repository.js';
 import { newId } from '../util/ids.js';
@@ -17,6 +18,17 @@ export type PolicyInput = PolicyBody & { name: string; precedence: number; enabl
 export type ExceptionInput = Pick<PolicyException, 'scope' | 'checks' | 'reason' | 'approver' | 'expiresAt'>;
 type Actor = Omit<AuditEntry, 'action' | 'targetType' | 'targetId' | 'before' | 'after'>;
 
+/**
+ * Host syntax that the JSON schema cannot judge (IPv6, CIDR, DNS names), checked before anything
+ * is written; the error names the path as a schema error would.
+ */
+function assertQuarantineAllow(input: PolicyInput): void {
+  const problem = quarantineAllowProblems(input.quarantineAllow ?? [])[0];
+  if (problem === undefined) return;
+  const path = `body.quarantineAllow${problem.path}`;
+  throw new KennekiError('KENNEKI_ERR_VALIDATION', `${path}: ${problem.reason}`, { details: { path } });
+}
+
 export class AdminChanges {
   constructor(
     private readonly deps: { store: Store; inputs: DecisionInputs; queue: ReevaluationQueue; clock: Clock; sweeper?: Sweeper },
@@ -28,6 +40,7 @@ export class AdminChanges {
   }
 
   async createPolicy(tenantId: string, input: PolicyInput, actor: Actor): Promise<Policy> {
+    assertQuarantineAllow(input);
     const at = this.deps.clock.now().toISOString();
     const p = await this.deps.store.policies.create({ ...input, id: newId(), tenantId, revision: 1, createdAt: at, updatedAt: at }, { ...actor, action: 'policy.create', targetType: 'policy' });
     this.changed(tenantId, 'policy-change');
@@ -35,10 +48,11 @@ export class AdminChanges {
   }
 
   async updatePolicy(tenantId: string, id: string, input: PolicyInput, actor: Actor): Promise<Policy> {
+    assertQuarantineAllow(input);
     const existing = await this.deps.store.policies.get(tenantId, id);
     if (!existing) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `policy ${id} not found`);
     // PUT replaces: optional fields absent from the input are cleared, not kept.
-    const replaced: Policy = { ...existing, ...input, description: input.description, remediationUrl: input.remediationUrl } as Policy;
+    const replaced: Policy = { ...existing, ...input, description: input.description, remediationUrl: input.remediationUrl, quarantineAllow: input.quarantineAllow } as Policy;
     const p = await this.deps.store.policies.update(replaced, { ...actor, action: 'policy.update', targetType: 'policy' });
     if (!p) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `policy ${id} not found`);
     this.changed(tenantId, 'policy-change');

@@ -13,7 +13,13 @@ import { onCleanup, onExit } from './common.js';
 
 export const BENCH_PASSWORD = 'bench-bootstrap-password-0123456789';
 
-export function writeConfig(dataDir: string, opts: { logLevel?: string; file?: string } = {}): string {
+/** PT-TLS on a free port (read it from ServerProcess.ptTlsPort), for the PT-TLS benchmark. */
+export interface BenchPtTls {
+  serverKey: 'ecdsa-p256' | 'rsa-2048';
+  clientAuth: 'sasl-plain' | 'none';
+}
+
+export function writeConfig(dataDir: string, opts: { logLevel?: string; file?: string; ptTls?: BenchPtTls } = {}): string {
   const file = join(dataDir, opts.file ?? 'kenneki.yaml');
   writeFileSync(
     file,
@@ -21,8 +27,10 @@ export function writeConfig(dataDir: string, opts: { logLevel?: string; file?: s
       `data_dir: ${dataDir}`,
       `log: { level: ${opts.logLevel ?? 'silent'} }`,
       'http: { host: 127.0.0.1, port: 0 }',
-      // These benchmarks measure the admin API; PT-TLS gets its own benchmark.
-      'pt_tls: { enabled: false }',
+      // The admin API benchmarks run without PT-TLS; the PT-TLS benchmark turns it on.
+      opts.ptTls
+        ? `pt_tls: { enabled: true, host: 127.0.0.1, port: 0, server_names: [localhost], server_key: ${opts.ptTls.serverKey}, client_auth: ${opts.ptTls.clientAuth} }`
+        : 'pt_tls: { enabled: false }',
       'tenants:',
       '  - { id: default, name: Default }',
       `admin: { bootstrap_password: "${BENCH_PASSWORD}" }`,
@@ -37,6 +45,8 @@ export function writeConfig(dataDir: string, opts: { logLevel?: string; file?: s
 export interface ServerProcess {
   pid: number;
   url: string;
+  /** From the PT_TLS_LISTENING log line (log level info or lower), logged before the HTTP listener starts. */
+  ptTlsPort?: number;
   /** Resolves with the first JSON log line matching `evt` (log level must let it through). */
   waitForLog(evt: string, timeoutMs: number): Promise<Record<string, unknown>>;
   /** SIGTERM (graceful: waits for queued re-evaluation), SIGKILL after 10 s. */
@@ -72,9 +82,11 @@ export async function spawnServer(configFile: string): Promise<ServerProcess> {
   const waiters: { evt: string; resolve: (v: Record<string, unknown>) => void }[] = [];
   let resolveUrl: (url: string) => void;
   const urlSeen = new Promise<string>((r) => (resolveUrl = r));
+  let ptTlsPort: number | undefined;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const m = /listening on (http:\/\/\S+)/.exec(line);
     if (m && !line.startsWith('{')) resolveUrl(m[1]!);
+    if (ptTlsPort === undefined && line.includes('"evt":"PT_TLS_LISTENING"')) ptTlsPort = (JSON.parse(line) as { port: number }).port;
     if (!line.startsWith('{') || waiters.length === 0) return;
     try {
       const rec = JSON.parse(line) as Record<string, unknown>;
@@ -97,6 +109,7 @@ export async function spawnServer(configFile: string): Promise<ServerProcess> {
   return {
     pid: child.pid!,
     url,
+    ...(ptTlsPort !== undefined ? { ptTlsPort } : {}),
     waitForLog(evt, timeoutMs) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ${evt} log line within ${timeoutMs / 1000} s`)), timeoutMs);

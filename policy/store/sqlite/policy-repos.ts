@@ -28,6 +28,7 @@ function bodyOf(p: Policy): PolicyBody {
     checks: p.checks,
     ...(p.description !== undefined ? { description: p.description } : {}),
     ...(p.remediationUrl !== undefined ? { remediationUrl: p.remediationUrl } : {}),
+    ...(p.quarantineAllow !== undefined ? { quarantineAllow: p.quarantineAllow } : {}),
   };
 }
 

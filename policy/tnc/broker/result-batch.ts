@@ -6,6 +6,7 @@
 import type { Decision } from '../../decide/decision.js';
 import type { Verdict } from '../../decide/policy.js';
 import { encodeIetfAttribute, remediationString, remediationUri } from '../pa/ietf-attributes.js';
+import { encodeQuarantineRules } from '../pa/kenneki-attributes.js';
 import type { PaAttribute } from '../pa/message.js';
 import type { PbMessage } from '../pb/batch.js';
 import { encodeIetfPbMessage, type AccessRecommendationCode } from '../pb/messages.js';
@@ -46,6 +47,14 @@ export function resultAttributes(d: Decision, lang: Language): PaAttribute[] {
   for (const text of remediationTexts(d, lang)) attrs.push(encodeIetfAttribute(remediationString(text)));
   if (d.remediationUrl !== undefined) attrs.push(encodeIetfAttribute(remediationUri(d.remediationUrl)));
   return attrs;
+}
+
+/**
+ * The host-firewall rules for a Kenneki agent: where the device may still go. An allowed device
+ * gets an empty list, so the agent lifts any quarantine it had applied.
+ */
+export function quarantineRulesAttribute(d: Decision, vendorId: number): PaAttribute {
+  return encodeQuarantineRules(vendorId, { verdict: d.verdict, allow: d.verdict === 'allow' ? [] : (d.quarantineAllow ?? []) });
 }
 
 /** One text per failing (or warning) check; a decision made without checks gets one text of its steps. */

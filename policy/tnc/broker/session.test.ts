@@ -9,8 +9,12 @@ import { PbMessageType } from '../pb/messages.js';
 import { SASL_RESULT } from '../pt/bodies.js';
 import type { PtMessage } from '../pt/message.js';
 import { PB_ERROR, PT_ERROR } from '../wire-error.js';
-import { TncsSession, type TncsSessionOptions } from './session.js';
-import { MACHINE_ID, OS_COLLECTOR_ID, TestClient, bodyOf, paAttributesOf, serverBatchOf } from './test-client.js';
+import { KENNEKI_COLLECTOR_ID, debian12Attributes as kennekiOsAttributes, rawPaAttributesOf } from './test-client.js';
+import { KENNEKI_ATTR, KENNEKI_VENDOR_ID } from '../pa/constants.js';
+import { decodeQuarantineRules, encodeKennekiFact } from '../pa/kenneki-attributes.js';
+import type { PaAttribute } from '../pa/message.js';
+import { DEFAULT_MAX_BATCHES, TncsSession, type TncsSessionOptions } from './session.js';
+import { MACHINE_ID, OS_COLLECTOR_ID, TestClient, bodyOf, debian12Attributes, paAttributesOf, serverBatchOf } from './test-client.js';
 
 function decisionOf(verdict: Verdict, extra: Partial<Decision> = {}): Decision {
   return { verdict, monitoredVerdict: verdict, reasons: [], remediation: [], trace: { evaluatedAt: '2024-05-01T00:00:00Z', checks: [], exceptions: [] }, ...extra };
@@ -373,4 +377,165 @@ test('reply identifiers count up from 0 (RFC 6876: the sender numbers its own me
   const { session, client } = setup();
   const r = await session.receive(client.versionRequest());
   expect(r.replies.map((m) => m.id)).toEqual([0, 1]);
+});
+
+describe('limits.maxBatches', () => {
+  const limits = (maxBatches?: number) => ({ maxRoundTrips: 1, maxBatchBytes: 1 << 20, ...(maxBatches !== undefined ? { maxBatches } : {}) });
+
+  test('reassessment (CRETRY) works within the limit; the batch after it is a fatal Local Error in a CLOSE batch', async () => {
+    const { session, client, seen } = setup({ neededFacts: new Set<FactKey>(['os']), limits: limits(3) });
+    await handshake(session, client);
+    expect(serverBatchOf((await session.receive(client.firstCdata())).replies[0]!).type).toBe(BatchType.RESULT); // 1
+    // The reassessment starts from fresh facts, so the server asks for the OS again.
+    expect(serverBatchOf((await session.receive(client.batch(BatchType.CRETRY, []))).replies[0]!).type).toBe(BatchType.SDATA); // 2
+    expect(serverBatchOf((await session.receive(client.batch(BatchType.CDATA, [client.osPa(debian12Attributes(), 2)]))).replies[0]!).type).toBe(BatchType.RESULT); // 3
+    expect(seen).toHaveLength(2);
+    const over = await session.receive(client.batch(BatchType.CRETRY, [])); // 4
+    expect(over.close).toBe(true);
+    expect(over.replies).toHaveLength(1);
+    expect(pbErrorCode(over.replies[0])).toBe(PB_ERROR.LOCAL_ERROR);
+    expect(seen).toHaveLength(2);
+    // The session is over: nothing more is answered.
+    expect(await session.receive(client.close())).toEqual({ replies: [], close: true });
+  });
+
+  test('a CLOSE once the budget is spent still ends politely', async () => {
+    const { session, client } = setup({ neededFacts: new Set<FactKey>(['os']), limits: limits(1) });
+    await handshake(session, client);
+    expect(serverBatchOf((await session.receive(client.firstCdata())).replies[0]!).type).toBe(BatchType.RESULT);
+    const r = await session.receive(client.close());
+    expect(r.close).toBe(true);
+    expect(serverBatchOf(r.replies[0]!)).toMatchObject({ type: BatchType.CLOSE, messages: [] });
+  });
+
+  test.each([
+    ['configured', 5, 5],
+    ['absent: DEFAULT_MAX_BATCHES', undefined, DEFAULT_MAX_BATCHES],
+  ])('%s: CRETRY spam while the client holds the turn is cut off after %s batches', async (_name, maxBatches, expected) => {
+    const { session, client } = setup({ limits: limits(maxBatches) });
+    await handshake(session, client);
+    // Packages are needed: SDATA hands the turn to the client, where a CRETRY changes nothing.
+    expect(serverBatchOf((await session.receive(client.firstCdata())).replies[0]!).type).toBe(BatchType.SDATA);
+    for (let i = 2; i <= expected!; i++) expect(await session.receive(client.batch(BatchType.CRETRY, []))).toEqual({ replies: [], close: false });
+    const over = await session.receive(client.batch(BatchType.CRETRY, []));
+    expect(over.close).toBe(true);
+    expect(pbErrorCode(over.replies[0])).toBe(PB_ERROR.LOCAL_ERROR);
+  });
+});
+
+describe('IMV routing: a Kenneki agent next to a standard client', () => {
+  const V = KENNEKI_VENDOR_ID;
+  const agentFacts = (): PaAttribute[] => [
+    encodeKennekiFact(V, 'firewall', { profiles: [{ name: 'Public', enabled: true }] }),
+    encodeKennekiFact(V, 'diskEncryption', { systemVolumeProtected: true }),
+  ];
+  /** First CDATA of a Kenneki agent: its OS component (IETF attributes) and its Kenneki component. */
+  const agentCdata = (client: TestClient, attrs = agentFacts()) =>
+    client.batch(BatchType.CDATA, [client.languagePreference('en'), client.osPa(kennekiOsAttributes()), client.kennekiPa(attrs)]);
+  const isolated = decisionOf('isolate', { quarantineAllow: [{ host: 'updates.example.com', protocol: 'tcp', ports: [443] }] });
+  const pbPas = (m: PtMessage) => serverBatchOf(m).messages.filter((x) => x.decoded?.kind === 'pa');
+
+  test('vendor attributes map into the same posture model, stamped kenneki-agent', async () => {
+    const { session, client, seen } = setup({ neededFacts: new Set<FactKey>(['os', 'firewall']) });
+    await handshake(session, client);
+    const r = await session.receive(agentCdata(client));
+    expect(serverBatchOf(r.replies[0]!).type).toBe(BatchType.RESULT);
+    expect(seen[0]?.firewall).toEqual({ status: 'ok', value: { profiles: [{ name: 'Public', enabled: true }] }, collectedAt: '2024-05-01T00:00:00.000Z', source: 'kenneki-agent' });
+    expect(seen[0]?.diskEncryption).toMatchObject({ status: 'ok', source: 'kenneki-agent' });
+    expect(seen[0]?.os).toMatchObject({ status: 'ok', source: 'nea-ietf' });
+  });
+
+  test('RESULT carries the quarantine rules in a PB-PA to the Kenneki collector (EXCL, NOSKIP)', async () => {
+    const { session, client } = setup({ neededFacts: new Set<FactKey>(['os']), decision: isolated });
+    await handshake(session, client);
+    const r = await session.receive(agentCdata(client));
+    const result = serverBatchOf(r.replies[0]!);
+    expect(result.type).toBe(BatchType.RESULT);
+    // The standard PB-PA first, then the agent's, then the usual PB messages.
+    expect(result.messages.map((m) => [m.type, m.noskip])).toEqual([
+      [PbMessageType.PA, true],
+      [PbMessageType.PA, true],
+      [PbMessageType.ASSESSMENT_RESULT, true],
+      [PbMessageType.ACCESS_RECOMMENDATION, false],
+      [PbMessageType.REASON_STRING, false],
+    ]);
+    const rules = result.messages[1]!.decoded;
+    expect(rules).toMatchObject({ kind: 'pa', exclusive: true, paVendor: V, paSubtype: 1, collectorId: KENNEKI_COLLECTOR_ID });
+    const [attr] = rawPaAttributesOf(rules);
+    expect(attr).toMatchObject({ vendor: V, type: KENNEKI_ATTR.QUARANTINE_RULES, noskip: false });
+    expect(decodeQuarantineRules(attr!)).toEqual({ verdict: 'isolate', allow: [{ host: 'updates.example.com', protocol: 'tcp', ports: [443] }] });
+  });
+
+  test('an allowed agent gets an empty allow list, so it lifts any quarantine', async () => {
+    const { session, client } = setup({ neededFacts: new Set<FactKey>(['os']), verdict: 'allow' });
+    await handshake(session, client);
+    const [, rules] = pbPas((await session.receive(agentCdata(client))).replies[0]!);
+    expect(decodeQuarantineRules(rawPaAttributesOf(rules!.decoded)[0]!)).toEqual({ verdict: 'allow', allow: [] });
+  });
+
+  test('a standard OS-IMC client never sees the vendor attribute', async () => {
+    const { session, client } = setup({ neededFacts: new Set<FactKey>(['os']), decision: isolated });
+    await handshake(session, client);
+    const pas = pbPas((await session.receive(client.firstCdata())).replies[0]!);
+    expect(pas).toHaveLength(1);
+    expect(pas[0]!.decoded).toMatchObject({ paVendor: 0, paSubtype: 1, collectorId: OS_COLLECTOR_ID });
+    expect(rawPaAttributesOf(pas[0]!.decoded).every((a) => a.vendor === 0)).toBe(true);
+  });
+
+  test('a missing vendor fact is asked of the Kenneki collector, an IETF one of the OS collector, in one SDATA', async () => {
+    const { session, client } = setup({ neededFacts: new Set<FactKey>(['os', 'packages', 'antivirus', 'firewall']) });
+    await handshake(session, client);
+    const sdata = serverBatchOf((await session.receive(agentCdata(client))).replies[0]!);
+    expect(sdata.type).toBe(BatchType.SDATA);
+    const [os, agent] = sdata.messages;
+    expect(os!.decoded).toMatchObject({ kind: 'pa', exclusive: true, paVendor: 0, collectorId: OS_COLLECTOR_ID });
+    expect(paAttributesOf(os!.decoded)).toEqual([{ type: 'attribute-request', attributes: [{ vendor: 0, type: 7 }] }]);
+    expect(agent!.decoded).toMatchObject({ kind: 'pa', exclusive: true, paVendor: V, paSubtype: 1, collectorId: KENNEKI_COLLECTOR_ID });
+    // The request itself is the IETF Attribute Request, naming the Kenneki type (firewall was sent).
+    expect(paAttributesOf(agent!.decoded)).toEqual([{ type: 'attribute-request', attributes: [{ vendor: V, type: KENNEKI_ATTR.ANTIVIRUS }] }]);
+  });
+
+  test('a standard client is never asked for a vendor fact it cannot have', async () => {
+    const { session, client } = setup({ neededFacts: new Set<FactKey>(['os', 'antivirus']) });
+    await handshake(session, client);
+    expect(serverBatchOf((await session.receive(client.firstCdata())).replies[0]!).type).toBe(BatchType.RESULT);
+  });
+
+  test.each([
+    ['an unknown NOSKIP vendor attribute', { noskip: true, vendor: V, type: 999, value: new Uint8Array(0) }, 3],
+    ['a vendor value failing its schema', { noskip: false, vendor: V, type: KENNEKI_ATTR.SECURE_BOOT, value: new TextEncoder().encode('"on"') }, 1],
+  ])('%s earns a PA-TNC Error from the Kenneki validator; the rest goes on', async (_n, bad, code) => {
+    const { session, client, seen } = setup({ neededFacts: new Set<FactKey>(['os']) });
+    await handshake(session, client);
+    const r = await session.receive(agentCdata(client, [...agentFacts(), bad]));
+    expect(r.close).toBe(false);
+    const b = serverBatchOf(r.replies[0]!);
+    expect(b.messages[0]!.decoded).toMatchObject({ kind: 'pa', paVendor: V, collectorId: KENNEKI_COLLECTOR_ID });
+    expect(paAttributesOf(b.messages[0]!.decoded)[0]).toMatchObject({ type: 'pa-tnc-error', code });
+    // The whole Kenneki message is refused; the OS component still counts.
+    expect(seen[0]?.firewall).toBeUndefined();
+    expect(seen[0]?.os).toMatchObject({ status: 'ok' });
+  });
+
+  test('an unknown skippable vendor attribute is ignored', async () => {
+    const { session, client, seen } = setup({ neededFacts: new Set<FactKey>(['os']) });
+    await handshake(session, client);
+    await session.receive(agentCdata(client, [...agentFacts(), { noskip: false, vendor: V, type: 999, value: new Uint8Array(0) }]));
+    expect(seen[0]?.firewall).toMatchObject({ status: 'ok' });
+  });
+
+  test('the configured vendor id is the one listened to', async () => {
+    const mine = 0x00abcd;
+    const { session, client, seen } = setup({ neededFacts: new Set<FactKey>(['os']), vendorId: mine });
+    await handshake(session, client);
+    const batch = client.batch(BatchType.CDATA, [
+      client.osPa(kennekiOsAttributes()),
+      client.kennekiPa([encodeKennekiFact(KENNEKI_VENDOR_ID, 'secureBoot', true)], 1),
+      client.kennekiPa([encodeKennekiFact(mine, 'firewall', { profiles: [] })], 2, mine),
+    ]);
+    const pas = pbPas((await session.receive(batch)).replies[0]!);
+    expect(seen[0]?.secureBoot).toBeUndefined();
+    expect(seen[0]?.firewall).toMatchObject({ status: 'ok', source: 'kenneki-agent' });
+    expect(pas.map((p) => p.decoded)).toMatchObject([{ paVendor: 0 }, { paVendor: mine, collectorId: KENNEKI_COLLECTOR_ID }]);
+  });
 });

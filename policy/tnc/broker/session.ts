@@ -10,11 +10,13 @@
  */
 import type { Decision } from '../../decide/decision.js';
 import type { FactKey, PostureFacts } from '../../posture/facts.js';
-import { attributesToRequest } from '../imv/attribute-requests.js';
-import { mapOsAttributes } from '../imv/os-attributes.js';
+import { componentKey, subscribes, type Imv, type PaComponent } from '../imv/contract.js';
+import { kennekiComponent } from '../imv/kenneki-imv.js';
+import { OS_COMPONENT } from '../imv/os-imv.js';
+import { defaultImvs } from '../imv/registry.js';
 import { attributeTypeNotSupported, paErrorAttribute } from '../pa/error-attribute.js';
-import { encodeIetfAttribute } from '../pa/ietf-attributes.js';
-import { ITA_HSR_DEVICE_ID_TYPE, PA_SUBTYPE, VENDOR } from '../pa/constants.js';
+import { encodeIetfAttribute, type AttributeId } from '../pa/ietf-attributes.js';
+import { KENNEKI_VENDOR_ID } from '../pa/constants.js';
 import { decodePaMessage, encodePaMessage, type PaAttribute } from '../pa/message.js';
 import { BatchType, decodeBatch, encodeBatch, type BatchTypeValue, type PbMessage } from '../pb/batch.js';
 import { decodeIetfPbMessage, encodeIetfPbMessage, pbErrorFor, type PbPa } from '../pb/messages.js';
@@ -24,7 +26,7 @@ import { errorMessageFor } from '../pt/framer.js';
 import { encodePtMessage, PT_TYPE, type PtMessage } from '../pt/message.js';
 import { PB_ERROR, PT_ERROR, WireError } from '../wire-error.js';
 import { languageFromPreference, type Language } from './language.js';
-import { resultAttributes, resultPbMessages } from './result-batch.js';
+import { quarantineRulesAttribute, resultAttributes, resultPbMessages } from './result-batch.js';
 
 export interface TncsSessionOptions {
   /** Checks SASL PLAIN credentials; undefined means no SASL is offered (empty Mechanisms). */
@@ -42,9 +44,19 @@ export interface TncsSessionOptions {
     maxRoundTrips: number;
     /** Largest PB-TNC batch accepted; bigger is answered with PB-Error Local Error. */
     maxBatchBytes: number;
+    /**
+     * PB-TNC batches a client may send on this connection, reassessments included: without it a
+     * client could hold a session busy forever with CRETRY. One more is a fatal Local Error.
+     * Absent: DEFAULT_MAX_BATCHES, never unlimited.
+     */
+    maxBatches?: number;
   };
   /** Collection time stamped on facts (the client sends none); injectable for tests. */
   now?: () => Date;
+  /** Kenneki's PA-TNC vendor id (pt_tls.vendor_id). Absent: KENNEKI_VENDOR_ID. */
+  vendorId?: number;
+  /** The validators PB-PA messages are routed to. Absent: defaultImvs(vendorId), OS and Kenneki. */
+  imvs?: readonly Imv[];
 }
 
 export interface ReceiveResult {
@@ -61,6 +73,8 @@ const PT_VERSION = 1;
 export const KENNEKI_VALIDATOR_ID = 1;
 /** Collector id meaning "any collector", for a PB-PA sent when no OS collector spoke. */
 const ANY_COLLECTOR = 0xffff;
+/** The config's default for pt_tls.limits.max_batches: room for dozens of reassessments. */
+export const DEFAULT_MAX_BATCHES = 64;
 
 export class TncsSession {
   private phase: Phase = 'version';
@@ -68,7 +82,15 @@ export class TncsSession {
   private nextPtId = 0;
   private nextPaId = 0;
   private roundTrips = 0;
-  private collectorId: number | undefined;
+  /** Client batches on this connection, for limits.maxBatches; never reset, unlike roundTrips. */
+  private batches = 0;
+  /**
+   * Collector id per component the client spoke for (only components some IMV subscribes to, so
+   * a client cannot grow it): Attribute Requests and results are addressed to these.
+   */
+  private readonly collectors = new Map<string, number>();
+  private readonly imvs: readonly Imv[];
+  private readonly kenneki: PaComponent;
   private lang: Language;
   private collected: PostureFacts = {};
   private decided: Decision | undefined;
@@ -76,6 +98,9 @@ export class TncsSession {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: TncsSessionOptions) {
+    const vendorId = opts.vendorId ?? KENNEKI_VENDOR_ID;
+    this.imvs = opts.imvs ?? defaultImvs(vendorId);
+    this.kenneki = kennekiComponent(vendorId);
     this.lang = opts.language ?? 'en';
   }
 
@@ -190,6 +215,12 @@ export class TncsSession {
 
   private async onBatch(bytes: Uint8Array): Promise<ReceiveResult> {
     const batch = decodeBatch(bytes, { maxBatchBytes: this.opts.limits.maxBatchBytes, expectFromServer: false });
+    // A CLOSE always ends politely, whatever the count: only work-making batches are refused.
+    const maxBatches = this.opts.limits.maxBatches ?? DEFAULT_MAX_BATCHES;
+    if (batch.type !== BatchType.CLOSE && ++this.batches > maxBatches) {
+      // Local Error is RFC 5793 §4.9.1's code for a refusal that is the server's own limit.
+      throw new WireError('pb-tnc', PB_ERROR.LOCAL_ERROR, `more than ${maxBatches} batches on one connection`, 0);
+    }
     const before = this.pb.state;
     this.pb.onClientBatch(batch.type);
     if (batch.type === BatchType.CLOSE) {
@@ -237,45 +268,73 @@ export class TncsSession {
   }
 
   /**
-   * Only the Operating System component has a validator here. A malformed PA message is the
-   * collector's problem, not the session's: it gets a PA-TNC Error and the assessment goes on.
+   * Routes a PB-PA to the IMVs subscribed to its component; other components are skipped. A
+   * malformed PA message is the collector's problem, not the session's: it gets a PA-TNC Error
+   * from that component's validator and the assessment goes on.
    */
   private onPa(pa: PbPa, paErrors: PbMessage[]): void {
-    if (pa.paVendor !== VENDOR.IETF || pa.paSubtype !== PA_SUBTYPE.OPERATING_SYSTEM) return;
-    this.collectorId = pa.collectorId;
+    const component: PaComponent = { paVendor: pa.paVendor, paSubtype: pa.paSubtype };
+    const imvs = this.imvs.filter((v) => subscribes(v, component));
+    if (imvs.length === 0) return;
+    this.collectors.set(componentKey(component), pa.collectorId);
     try {
       const msg = decodePaMessage(pa.paMessage);
-      // mapOsAttributes leaves NOSKIP to us (RFC 5792 §4.1): refuse what we cannot understand.
-      const unknown = msg.attributes.find((a) => a.noskip && !understood(a));
+      // IMVs leave NOSKIP to us (RFC 5792 §4.1): refuse what none of them can understand.
+      const unknown = msg.attributes.find((a) => a.noskip && !imvs.some((v) => v.understands(a)));
       if (unknown) throw attributeTypeNotSupported(unknown);
-      const mapped = mapOsAttributes(msg.attributes, (this.opts.now?.() ?? new Date()).toISOString());
-      this.collected = { ...this.collected, ...mapped.facts };
+      const at = (this.opts.now?.() ?? new Date()).toISOString();
+      // All mapped before any is merged: a message one IMV rejects contributes nothing.
+      const mapped = imvs.map((v) => v.map(msg.attributes, at).facts);
+      for (const facts of mapped) this.collected = { ...this.collected, ...facts };
     } catch (e) {
       if (!(e instanceof WireError) || e.layer !== 'pa-tnc') throw e;
-      paErrors.push(this.paPb([paErrorAttribute(e, pa.paMessage)], pa.collectorId));
+      paErrors.push(this.paPb([paErrorAttribute(e, pa.paMessage)], component, pa.collectorId));
     }
   }
 
   /** Ask for what the policy still needs while the budget lasts, else decide with what there is. */
   private async assess(prefix: PbMessage[]): Promise<PtMessage> {
     const needed = typeof this.opts.neededFacts === 'function' ? await this.opts.neededFacts() : this.opts.neededFacts;
-    const wanted = attributesToRequest(needed, this.collected);
-    if (wanted.length > 0 && this.roundTrips < this.opts.limits.maxRoundTrips && this.collectorId !== undefined) {
+    const requests = this.attributeRequests(needed);
+    if (requests.length > 0 && this.roundTrips < this.opts.limits.maxRoundTrips) {
       this.roundTrips++;
-      const request = encodeIetfAttribute({ type: 'attribute-request', attributes: wanted });
-      return this.serverBatch(BatchType.SDATA, [...prefix, this.paPb([request], this.collectorId)]);
+      const pas = requests.map((r) => this.paPb([encodeIetfAttribute({ type: 'attribute-request', attributes: r.attributes })], r.component, r.collectorId));
+      return this.serverBatch(BatchType.SDATA, [...prefix, ...pas]);
     }
     const d = await this.opts.decide(this.collected);
     this.decided = d;
-    const pa = this.paPb(resultAttributes(d, this.lang), this.collectorId ?? ANY_COLLECTOR);
-    return this.serverBatch(BatchType.RESULT, [...prefix, pa, ...resultPbMessages(d, this.lang)]);
+    const pa = this.paPb(resultAttributes(d, this.lang), OS_COMPONENT, this.collectors.get(componentKey(OS_COMPONENT)) ?? ANY_COLLECTOR);
+    // Only a Kenneki agent (it spoke for the Kenneki component) gets its host-firewall rules: a
+    // standard client never sees a vendor attribute it could not use.
+    const agent = this.collectors.get(componentKey(this.kenneki));
+    const rules = agent === undefined ? [] : [this.paPb([quarantineRulesAttribute(d, this.kenneki.paVendor)], this.kenneki, agent)];
+    return this.serverBatch(BatchType.RESULT, [...prefix, pa, ...rules, ...resultPbMessages(d, this.lang)]);
   }
 
-  /** A PB-PA from our OS validator: EXCL when addressed to a known collector, NOSKIP always. */
-  private paPb(attributes: PaAttribute[], collectorId: number): PbMessage {
+  /**
+   * One Attribute Request per component, to the collector of each IMV that can supply a missing
+   * fact; an IMV whose components the client never spoke for has no one to ask.
+   */
+  private attributeRequests(needed: ReadonlySet<FactKey>): { component: PaComponent; collectorId: number; attributes: AttributeId[] }[] {
+    const byComponent = new Map<string, { component: PaComponent; collectorId: number; attributes: AttributeId[] }>();
+    for (const imv of this.imvs) {
+      const component = imv.subscriptions.find((c) => this.collectors.has(componentKey(c)));
+      if (component === undefined) continue;
+      const wanted = imv.requests(needed, this.collected);
+      if (wanted.length === 0) continue;
+      const key = componentKey(component);
+      const entry = byComponent.get(key) ?? { component, collectorId: this.collectors.get(key)!, attributes: [] };
+      for (const a of wanted) if (!entry.attributes.some((x) => x.vendor === a.vendor && x.type === a.type)) entry.attributes.push(a);
+      byComponent.set(key, entry);
+    }
+    return [...byComponent.values()];
+  }
+
+  /** A PB-PA from our validator for `component`: EXCL when addressed to a known collector, NOSKIP always. */
+  private paPb(attributes: PaAttribute[], component: PaComponent, collectorId: number): PbMessage {
     const paMessage = encodePaMessage({ version: 1, id: this.nextPaId++ >>> 0, attributes });
     return encodeIetfPbMessage(
-      { kind: 'pa', exclusive: collectorId !== ANY_COLLECTOR, paVendor: VENDOR.IETF, paSubtype: PA_SUBTYPE.OPERATING_SYSTEM, collectorId, validatorId: KENNEKI_VALIDATOR_ID, paMessage },
+      { kind: 'pa', exclusive: collectorId !== ANY_COLLECTOR, ...component, collectorId, validatorId: KENNEKI_VALIDATOR_ID, paMessage },
       true,
     );
   }
@@ -298,10 +357,4 @@ export class TncsSession {
     this.nextPtId = (this.nextPtId + 1) >>> 0;
     return id;
   }
-}
-
-/** Attributes the OS validator interprets: every IETF type the codec knows, and the Device ID. */
-function understood(a: PaAttribute): boolean {
-  if (a.vendor === VENDOR.IETF) return a.type >= 1 && a.type <= 12;
-  return a.vendor === VENDOR.ITA_HSR && a.type === ITA_HSR_DEVICE_ID_TYPE;
 }

@@ -3,7 +3,7 @@
  * same bytes a standard client would (strongSwan's pt-tls-client with its OS IMC, per nea-wire.md)
  * rather than calling session internals.
  */
-import { ITA_HSR_DEVICE_ID_TYPE, PA_SUBTYPE, VENDOR } from '../pa/constants.js';
+import { ITA_HSR_DEVICE_ID_TYPE, KENNEKI_PA_SUBTYPE, KENNEKI_VENDOR_ID, PA_SUBTYPE, VENDOR } from '../pa/constants.js';
 import { decodeIetfAttribute, encodeIetfAttribute, type IetfAttribute } from '../pa/ietf-attributes.js';
 import { decodePaMessage, encodePaMessage, type PaAttribute } from '../pa/message.js';
 import { BatchType, decodeBatch, encodeBatch, type BatchTypeValue, type PbMessage } from '../pb/batch.js';
@@ -16,6 +16,8 @@ import type { PtMessage } from '../pt/message.js';
 export const OS_COLLECTOR_ID = 1;
 export const ANY_VALIDATOR = 0xffff;
 export const MACHINE_ID = '0123456789abcdef0123456789abcdef';
+/** A Kenneki agent's posture component speaks as collector 2, next to its OS collector. */
+export const KENNEKI_COLLECTOR_ID = 2;
 
 export class TestClient {
   private nextId = 0;
@@ -45,6 +47,15 @@ export class TestClient {
   osPa(attributes: PaAttribute[], paId = 1): PbMessage {
     const paMessage = encodePaMessage({ version: 1, id: paId, attributes });
     return encodeIetfPbMessage({ kind: 'pa', exclusive: false, paVendor: VENDOR.IETF, paSubtype: PA_SUBTYPE.OPERATING_SYSTEM, collectorId: OS_COLLECTOR_ID, validatorId: ANY_VALIDATOR, paMessage }, true);
+  }
+
+  /** A PB-PA from a Kenneki agent's posture component (vendor attributes). */
+  kennekiPa(attributes: PaAttribute[], paId = 1, vendor = KENNEKI_VENDOR_ID): PbMessage {
+    const paMessage = encodePaMessage({ version: 1, id: paId, attributes });
+    return encodeIetfPbMessage(
+      { kind: 'pa', exclusive: false, paVendor: vendor, paSubtype: KENNEKI_PA_SUBTYPE.POSTURE, collectorId: KENNEKI_COLLECTOR_ID, validatorId: ANY_VALIDATOR, paMessage },
+      true,
+    );
   }
 
   languagePreference(lang: string): PbMessage {
@@ -98,6 +109,12 @@ export function serverBatchOf(m: PtMessage): ServerBatch {
   if (body.type !== 7) throw new Error(`expected a PB-TNC Batch, got PT type ${body.type}`);
   const b = decodeBatch(body.batch, { maxBatchBytes: 1 << 24, expectFromServer: true });
   return { fromServer: b.fromServer, type: b.type, messages: b.messages.map((x) => ({ noskip: x.noskip, type: x.type, decoded: decodeIetfPbMessage(x) })) };
+}
+
+/** The raw PA attributes inside a decoded PB-PA message, for vendor attributes. */
+export function rawPaAttributesOf(x: IetfPbMessage | undefined): PaAttribute[] {
+  if (x?.kind !== 'pa') throw new Error('expected a PB-PA message');
+  return decodePaMessage(x.paMessage).attributes;
 }
 
 /** The IETF attributes inside a decoded PB-PA message. */

@@ -113,7 +113,10 @@ export class PtTlsListener {
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error): void => reject(e);
       server.once('error', onError);
-      server.listen(this.opts.port, this.opts.host, () => {
+      // Node's default accept backlog (511) is below the default connection cap: in a burst, the
+      // kernel would drop completed handshakes past it and make clients, legitimate ones included,
+      // wait out SYN-ACK retransmits (1 s, 3 s...). The kernel still caps it at somaxconn.
+      server.listen({ port: this.opts.port, host: this.opts.host, backlog: Math.max(511, this.opts.maxConnections) }, () => {
         server.off('error', onError);
         resolve();
       });

@@ -66,3 +66,31 @@ export const FORWARDING = { DISABLED: 0, ENABLED: 1, UNKNOWN: 2 } as const;
 
 /** IETF Remediation Parameters types (RFC 5792 §4.2.10). */
 export const REMEDIATION_PARAMS = { URI: 1, STRING: 2 } as const;
+
+/**
+ * Kenneki's own PA-TNC vendor id, for what IETF does not define (disk encryption, AV signature
+ * age, pending updates, host-firewall rules). Kenneki has no IANA Private Enterprise Number of its
+ * own, so the default is 32473, the PEN RFC 5612 reserves for documentation and examples: it can
+ * never belong to a real vendor, so Kenneki's attributes cannot collide with anyone's, and anyone
+ * reading a capture sees at once it is a placeholder. A deployment that registers its own PEN
+ * sets `pt_tls.vendor_id`; server and agent must then agree on it.
+ */
+export const KENNEKI_VENDOR_ID = 32473;
+
+/** The PA subtype (component type) of Kenneki's posture component, under KENNEKI_VENDOR_ID. */
+export const KENNEKI_PA_SUBTYPE = { POSTURE: 1 } as const;
+
+/**
+ * Kenneki attribute types under KENNEKI_VENDOR_ID. Types 1–6 are posture facts the agent sends
+ * (tnc/pa/kenneki-attributes.ts maps each to its FactKey); QUARANTINE_RULES goes the other way,
+ * in the RESULT batch, for the agent's host firewall.
+ */
+export const KENNEKI_ATTR = {
+  ANTIVIRUS: 1,
+  FIREWALL: 2,
+  DISK_ENCRYPTION: 3,
+  PENDING_UPDATES: 4,
+  SECURE_BOOT: 5,
+  AGENT: 6,
+  QUARANTINE_RULES: 7,
+} as const;
