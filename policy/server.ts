@@ -98,13 +98,18 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
     onEvent: (e) => log[PT_TLS_EVENT_LEVEL[e.evt] ?? 'info']({ ...e }, e.evt),
     sessionFactory: (peer) => {
       let user: string | undefined;
+      let endpointId: string | undefined;
       const authenticate =
         pt.client_auth === 'sasl-plain'
           ? async (u: string, p: string): Promise<boolean> => {
-              const ok = await ctx.accounts.checkPassword(tenantId, u, p);
-              if (ok) user = u;
-              else await recordFailedLogin({ store: ctx.store, tenantId, log }, { user: u, remoteAddress: peer.remoteAddress });
-              return ok;
+              const checked = await ctx.accounts.checkProtocolCredentials(tenantId, u, p);
+              if (checked.ok && checked.kind === 'device') endpointId = checked.endpointId;
+              else if (checked.ok) user = checked.username;
+              else {
+                if (checked.reason === 'busy') log.warn({ evt: 'PT_TLS_AUTH_BUSY', remoteAddress: peer.remoteAddress }, 'SASL PLAIN refused unchecked: too many password checks waiting');
+                await recordFailedLogin({ store: ctx.store, tenantId, log }, { user: u, remoteAddress: peer.remoteAddress });
+              }
+              return checked.ok;
             }
           : undefined;
       return new TncsSession({
@@ -112,7 +117,15 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
         // Asked when the session assesses: the tenant's current policies, from the inputs cache.
         neededFacts: async () => neededFacts((await ctx.inputs.get(tenantId)).policies),
         decide: (facts) =>
-          posture.assess(tenantId, { ...(user !== undefined ? { user } : {}), ...(peer.clientCertificate ? { certificateCn: peer.clientCertificate.subjectCN } : {}) }, facts),
+          posture.assess(
+            tenantId,
+            {
+              ...(user !== undefined ? { user } : {}),
+              ...(endpointId !== undefined ? { endpointId } : {}),
+              ...(peer.clientCertificate ? { certificateCn: peer.clientCertificate.subjectCN } : {}),
+            },
+            facts,
+          ),
         limits: {
           maxRoundTrips: pt.limits.max_round_trips,
           // A PB-TNC batch is a PT-TLS message's body: the message limit less the 16-byte header.

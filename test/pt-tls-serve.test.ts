@@ -12,7 +12,7 @@ import { encodeIetfAttribute } from '../policy/tnc/pa/ietf-attributes.js';
 import { BatchType } from '../policy/tnc/pb/batch.js';
 import { SASL_RESULT } from '../policy/tnc/pt/bodies.js';
 import { policyBody } from './helpers/scenario.js';
-import { startTestServer, type TestServer } from './helpers/kenneki-server.js';
+import { enrollEndpoint, startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { assessOverPtTls } from './helpers/pt-tls-assess.js';
 import { PtTlsTestConnection } from '../policy/tnc/listener/test-connection.js';
 
@@ -159,5 +159,28 @@ describe('kenneki serve: PT-TLS', () => {
     expect(audit.status).toBe(200);
     const actors = (audit.json.items as { actor: string }[]).map((r) => r.actor).filter((a) => a.startsWith('burst-'));
     expect(actors.sort()).toEqual(Array.from({ length: N }, (_, i) => `burst-${i}`).sort());
+  });
+  test('SASL PLAIN with a device credential files the posture under the enrolled endpoint, whatever device id the IMC reports', async () => {
+    const { id, credential } = await enrollEndpoint(s, admin, { hostname: 'kiosk-7', deviceId: 'enrolled-kiosk-7' });
+    const checksBefore = s.server.ctx.accounts.protocolChecksRun;
+    // The IMC reports MACHINE_ID; the credential proves endpoint `id`, so that is where it goes.
+    expect(await assess('kiosk-7', credential, false)).toBe(1);
+    const detail = await s.api(admin, 'GET', `/api/v1/endpoints/${id}`);
+    expect(detail.json.endpoint).toMatchObject({ id, deviceId: 'enrolled-kiosk-7', verdict: 'allow' });
+    expect(detail.json.posture.facts.deviceId).toMatchObject({ status: 'ok', value: MACHINE_ID });
+    // A device credential is a SHA-256 lookup, never a password (scrypt) check.
+    expect(s.server.ctx.accounts.protocolChecksRun).toBe(checksBefore);
+    // Someone else's credential with a character changed is refused like a wrong password.
+    const forged = credential.slice(0, -1) + (credential.endsWith('a') ? 'b' : 'a');
+    await expect(assess('kiosk-7', forged, false)).rejects.toThrow(/SASL/);
+  });
+
+  test('a user password is checked in full once, then served from the success cache', async () => {
+    await s.token('default', 'operator'); // creates operator-user
+    const before = s.server.ctx.accounts.protocolChecksRun;
+    expect(await assess('operator-user', 'a-long-test-password-123', false)).toBe(1);
+    expect(await assess('operator-user', 'a-long-test-password-123', false)).toBe(1);
+    expect(await assess('operator-user', 'a-long-test-password-123', false)).toBe(1);
+    expect(s.server.ctx.accounts.protocolChecksRun - before).toBe(1);
   });
 });

@@ -4,8 +4,9 @@
  * on first contact), hands the facts to the PDP as a `nea-ietf` report, and returns the Decision
  * that goes into the RESULT batch.
  *
- * The device identity is the client certificate's CN under mutual TLS (verified against our CA, so
- * it wins over anything the client merely says) and otherwise the Device ID the OS IMC reports.
+ * The device identity is, strongest first: the endpoint whose device credential the client used
+ * as its SASL password; the client certificate's CN under mutual TLS (verified against our CA);
+ * the Device ID the OS IMC reports. Proven identities win over anything the client merely says.
  * Without either there is nothing to file the posture under: nothing is registered and the client
  * gets the configured unknown-endpoint verdict, with a hint to enable its device id collector.
  */
@@ -20,6 +21,8 @@ import type { Endpoint, Store } from '../store/repository.js';
 export interface NeaIdentity {
   /** The SASL PLAIN user the connection authenticated as. */
   user?: string;
+  /** The endpoint whose device credential authenticated the connection (SASL PLAIN with `kd_…`). */
+  endpointId?: string;
   /** The verified client certificate's subject CN (mutual TLS): the device id issued at enrollment. */
   certificateCn?: string;
 }
@@ -40,6 +43,11 @@ export class PostureService {
   /** Files the facts under the client's endpoint and decides. Rejects only on store/PDP failures. */
   async assess(tenantId: string, identity: NeaIdentity, facts: PostureFacts): Promise<Decision> {
     const now = this.deps.clock.now();
+    if (identity.endpointId !== undefined) {
+      // The credential was issued to this endpoint: it wins over any id the client reports.
+      const { decision } = await this.deps.pdp.ingest(tenantId, identity.endpointId, { reportedAt: now.toISOString(), facts }, 'nea-ietf');
+      return decision;
+    }
     const cn = identity.certificateCn?.trim();
     const reported = facts.deviceId?.status === 'ok' ? facts.deviceId.value.trim() : undefined;
     const deviceId = cn !== undefined && cn !== '' ? cn : reported !== undefined && reported !== '' ? reported : undefined;

@@ -35,7 +35,11 @@ export async function assessOverPtTls(o: AssessOptions): Promise<number> {
     { type: 3, names: ['PLAIN'] },
   ]);
   c.send(client.plain(o.user, o.password));
-  expectBodies('SASL', (await c.take(2, o.saslTimeoutMs)).map(bodyOf), [{ type: 6, code: SASL_RESULT.SUCCESS }, { type: 3, names: [] }]);
+  // A refused login gets one SASL Result and a close, so a short read is a SASL failure too.
+  const sasl = await c.take(2, o.saslTimeoutMs).catch((e: Error) => {
+    throw new Error(`SASL: ${e.message}`);
+  });
+  expectBodies('SASL', sasl.map(bodyOf), [{ type: 6, code: SASL_RESULT.SUCCESS }, { type: 3, names: [] }]);
   c.send(client.batch(BatchType.CDATA, [client.languagePreference('en'), client.osPa(o.attributes())]));
   let [reply] = await c.take(1);
   // The policy may want facts the IMC did not send unprompted: answer each Attribute Request with
