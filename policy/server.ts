@@ -27,6 +27,7 @@ import { PtTlsListener, type PtTlsEvent } from './tnc/listener/pt-tls-listener.j
 import { recordFailedLogin } from './tnc/listener/failed-login-audit.js';
 import { PT_HEADER_BYTES } from './tnc/pt/message.js';
 import { PostureService } from './tnc/posture-service.js';
+import { OpenSessions } from './tnc/open-sessions.js';
 import { neededFacts } from './service/pdp.js';
 import { KennekiError } from './errors.js';
 
@@ -112,12 +113,15 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
               return checked.ok;
             }
           : undefined;
-      return new TncsSession({
+      // After a decision the connection is the endpoint's open session, for server-initiated
+      // reassessment (SRETRY), until it closes.
+      let forget: (() => void) | undefined;
+      const session: TncsSession = new TncsSession({
         ...(authenticate ? { authenticate } : {}),
         // Asked when the session assesses: the tenant's current policies, from the inputs cache.
         neededFacts: async () => neededFacts((await ctx.inputs.get(tenantId)).policies),
-        decide: (facts) =>
-          posture.assess(
+        decide: async (facts) => {
+          const assessed = await posture.assess(
             tenantId,
             {
               ...(user !== undefined ? { user } : {}),
@@ -125,7 +129,10 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
               ...(peer.clientCertificate ? { certificateCn: peer.clientCertificate.subjectCN } : {}),
             },
             facts,
-          ),
+          );
+          if (assessed.endpointId !== undefined && forget === undefined) forget = ctx.openSessions.register(tenantId, assessed.endpointId, session);
+          return assessed.decision;
+        },
         limits: {
           maxRoundTrips: pt.limits.max_round_trips,
           // A PB-TNC batch is a PT-TLS message's body: the message limit less the 16-byte header.
@@ -135,6 +142,8 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
         now: () => ctx.clock.now(),
         vendorId: pt.vendor_id,
       });
+      session.onClosed(() => forget?.());
+      return session;
     },
   });
   try {
@@ -177,7 +186,7 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   });
   const changes = new AdminChanges({ store, inputs, queue, clock, sweeper });
   const accounts = new AccountService(store, clock);
-  const ctx: AppContext = { store, pdp, inputs, changes, accounts, clock, metrics, log };
+  const ctx: AppContext = { store, pdp, inputs, changes, accounts, clock, metrics, log, openSessions: new OpenSessions() };
 
   const boot = await bootstrap(cfg, { store, accounts, changes });
   const { app, routes } = await buildApp(ctx, {

@@ -183,4 +183,53 @@ describe('kenneki serve: PT-TLS', () => {
     expect(await assess('operator-user', 'a-long-test-password-123', false)).toBe(1);
     expect(s.server.ctx.accounts.protocolChecksRun - before).toBe(1);
   });
+  test('reassess now: an open session gets SRETRY + SDATA, its fresh posture a new RESULT; a closed one gets 409', async () => {
+    const endpoint = (await endpointsWithDevice())[0];
+    expect(endpoint).toMatchObject({ verdict: 'allow' });
+    // Nothing open for it yet (every earlier client closed).
+    const none = await s.api(admin, 'POST', `/api/v1/endpoints/${endpoint.id}/reassess`);
+    expect(none.status).toBe(409);
+    expect(none.json.error.code).toBe('KENNEKI_ERR_NO_OPEN_SESSION');
+
+    // A client that keeps its connection after RESULT, as an agent would.
+    const c = connect(s.ptTlsPort!);
+    const client = new TestClient();
+    c.send(client.versionRequest());
+    await c.take(2);
+    c.send(client.plain('admin-user', 'a-long-test-password-123'));
+    await c.take(2, 10_000);
+    c.send(client.batch(BatchType.CDATA, [client.languagePreference('en'), client.osPa(debian12(false))]));
+    let [reply] = await c.take(1);
+    while (serverBatchOf(reply!).type === BatchType.SDATA) {
+      c.send(client.batch(BatchType.CDATA, [client.osPa(debian12(false), 2)]));
+      [reply] = await c.take(1);
+    }
+    expect(serverBatchOf(reply!).type).toBe(BatchType.RESULT);
+
+    const asked = await s.api(admin, 'POST', `/api/v1/endpoints/${endpoint.id}/reassess`);
+    expect(asked.status, JSON.stringify(asked.json)).toBe(202);
+    const [sretry, sdata] = (await c.take(2)).map(serverBatchOf);
+    expect(sretry!.type).toBe(BatchType.SRETRY);
+    expect(sdata!.type).toBe(BatchType.SDATA);
+    // Meanwhile forwarding was turned on: the fresh answer quarantines it.
+    c.send(client.batch(BatchType.CDATA, [client.osPa(debian12(true), 3)]));
+    let result = serverBatchOf((await c.take(1))[0]!);
+    // The policies may still want what this client cannot send: it answers with what it has.
+    while (result.type === BatchType.SDATA) {
+      c.send(client.batch(BatchType.CDATA, [client.osPa(debian12(true), 4)]));
+      result = serverBatchOf((await c.take(1))[0]!);
+    }
+    expect(result.type).toBe(BatchType.RESULT);
+    expect(result.messages.map((m) => m.decoded).find((d) => d?.kind === 'access-recommendation')).toEqual({ kind: 'access-recommendation', code: 3 });
+    expect((await endpointsWithDevice())[0]).toMatchObject({ id: endpoint.id, verdict: 'isolate' });
+    const audit = await s.api(admin, 'GET', '/api/v1/audit?action=endpoint.reassess');
+    expect(audit.json.items).toEqual([expect.objectContaining({ action: 'endpoint.reassess', targetId: endpoint.id })]);
+
+    c.send(client.close());
+    expect(serverBatchOf((await c.take(1))[0]!).type).toBe(BatchType.CLOSE);
+    await c.closed;
+    await expect.poll(async () => (await s.api(admin, 'POST', `/api/v1/endpoints/${endpoint.id}/reassess`)).status).toBe(409);
+    // Put it back for whoever runs after.
+    expect(await assess('admin-user', 'a-long-test-password-123', false)).toBe(1);
+  });
 });

@@ -6,6 +6,7 @@ import type { Clock } from '../service/clock.js';
 import type { DecisionInputs } from '../service/decision-inputs.js';
 import type { PolicyDecisionPoint } from '../service/pdp.js';
 import type { Store } from '../store/repository.js';
+import type { OpenSessions } from '../tnc/open-sessions.js';
 import type { KennekiMetrics } from './metrics.js';
 
 export interface AppContext {
@@ -17,4 +18,6 @@ export interface AppContext {
   clock: Clock;
   metrics: KennekiMetrics;
   log: Logger;
+  /** PT-TLS connections kept open after their RESULT, by endpoint: for SRETRY. */
+  openSessions: OpenSessions;
 }

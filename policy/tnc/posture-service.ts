@@ -40,22 +40,25 @@ export const NO_DEVICE_IDENTITY = 'no-device-identity';
 export class PostureService {
   constructor(private readonly deps: PostureServiceDeps) {}
 
-  /** Files the facts under the client's endpoint and decides. Rejects only on store/PDP failures. */
-  async assess(tenantId: string, identity: NeaIdentity, facts: PostureFacts): Promise<Decision> {
+  /**
+   * Files the facts under the client's endpoint and decides; `endpointId` is absent when the
+   * client could not be identified (nothing was stored). Rejects only on store/PDP failures.
+   */
+  async assess(tenantId: string, identity: NeaIdentity, facts: PostureFacts): Promise<{ decision: Decision; endpointId?: string }> {
     const now = this.deps.clock.now();
     if (identity.endpointId !== undefined) {
       // The credential was issued to this endpoint: it wins over any id the client reports.
       const { decision } = await this.deps.pdp.ingest(tenantId, identity.endpointId, { reportedAt: now.toISOString(), facts }, 'nea-ietf');
-      return decision;
+      return { decision, endpointId: identity.endpointId };
     }
     const cn = identity.certificateCn?.trim();
     const reported = facts.deviceId?.status === 'ok' ? facts.deviceId.value.trim() : undefined;
     const deviceId = cn !== undefined && cn !== '' ? cn : reported !== undefined && reported !== '' ? reported : undefined;
-    if (deviceId === undefined) return this.unidentified(now);
+    if (deviceId === undefined) return { decision: this.unidentified(now) };
 
     const endpoint = await this.findOrRegister(tenantId, deviceId, identity, now);
     const { decision } = await this.deps.pdp.ingest(tenantId, endpoint.id, { reportedAt: now.toISOString(), facts }, 'nea-ietf');
-    return decision;
+    return { decision, endpointId: endpoint.id };
   }
 
   private async findOrRegister(tenantId: string, deviceId: string, identity: NeaIdentity, now: Date): Promise<Endpoint> {

@@ -139,6 +139,19 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return { deviceCredential: credential };
   });
 
+  app.post('/api/v1/endpoints/:id/reassess', { schema: { tags: ['endpoints'], params: IdParams }, config: { access: 'operator' } }, async (req, reply) => {
+    const { id } = req.params as Static<typeof IdParams>;
+    const { tenantId } = principalOf(req);
+    if (!(await ctx.store.endpoints.get(tenantId, id))) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `endpoint ${id} not found`);
+    // Only a client that kept its PT-TLS connection open can be asked now (SRETRY); others are
+    // reassessed when they next report, and stored posture is re-evaluated on every change anyway.
+    if (!(await ctx.openSessions.retry(tenantId, id))) {
+      throw new KennekiError('KENNEKI_ERR_NO_OPEN_SESSION', `endpoint ${id} has no open PT-TLS session that can reassess now; it is reassessed when it next reports`);
+    }
+    await ctx.store.audit.append(tenantId, { ...actorOf(req), action: 'endpoint.reassess', targetType: 'endpoint', targetId: id });
+    return reply.code(202).send({ reassessment: 'requested' });
+  });
+
   app.delete('/api/v1/endpoints/:id', { schema: { tags: ['endpoints'], params: IdParams }, config: { access: 'operator' } }, async (req, reply) => {
     const { id } = req.params as Static<typeof IdParams>;
     if (!(await ctx.store.endpoints.delete(principalOf(req).tenantId, id, { ...actorOf(req), action: 'endpoint.delete', targetType: 'endpoint' }))) {

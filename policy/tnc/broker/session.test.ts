@@ -539,3 +539,78 @@ describe('IMV routing: a Kenneki agent next to a standard client', () => {
     expect(pas.map((p) => p.decoded)).toMatchObject([{ paVendor: 0 }, { paVendor: mine, collectorId: KENNEKI_COLLECTOR_ID }]);
   });
 });
+
+describe('server-initiated reassessment (SRETRY)', () => {
+  /** A session through to RESULT on OS facts only, with a transport that records what it pushes. */
+  async function decided(verdicts: Verdict[]) {
+    const pushed: PtMessage[][] = [];
+    const seen: PostureFacts[] = [];
+    // Each decision returns the next verdict in the list, so the test sees the reassessment land.
+    const decide = async (facts: PostureFacts) => {
+      seen.push(facts);
+      return decisionOf(verdicts[Math.min(seen.length - 1, verdicts.length - 1)]!);
+    };
+    const { session, client } = setup({ neededFacts: new Set<FactKey>(['os', 'ipForwarding']), decide });
+    session.attach((m) => pushed.push(m));
+    await handshake(session, client);
+    expect(serverBatchOf((await session.receive(client.firstCdata())).replies[0]!).type).toBe(BatchType.RESULT);
+    return { session, client, pushed, seen };
+  }
+
+  test('before any decision there is nothing to retry', async () => {
+    const { session, client } = setup();
+    session.attach(() => {});
+    expect(await session.retry()).toBe(false);
+    await handshake(session, client);
+    expect(await session.retry()).toBe(false);
+  });
+
+  test('after RESULT: SRETRY then SDATA asking the collector for every needed fact; the fresh CDATA gets a new RESULT', async () => {
+    const { session, client, pushed, seen } = await decided(['allow', 'isolate']);
+    expect(await session.retry()).toBe(true);
+    expect(pushed).toHaveLength(1);
+    const [sretry, sdata] = pushed[0]!.map(serverBatchOf);
+    expect(sretry!.type).toBe(BatchType.SRETRY);
+    expect(sretry!.messages).toEqual([]);
+    expect(sdata!.type).toBe(BatchType.SDATA);
+    const pa = sdata!.messages[0]!.decoded;
+    if (pa?.kind !== 'pa') throw new Error('expected a PB-PA');
+    expect(pa.collectorId).toBe(OS_COLLECTOR_ID);
+    const [request] = paAttributesOf(pa);
+    if (request?.type !== 'attribute-request') throw new Error('expected an Attribute Request');
+    // Everything the policy needs, since the earlier answers no longer count.
+    expect(request.attributes.length).toBeGreaterThanOrEqual(2);
+    // Only one reassessment at a time: a second request while the client works is refused.
+    expect(await session.retry()).toBe(false);
+
+    const again = await session.receive(client.batch(BatchType.CDATA, [client.osPa(debian12Attributes(), 2)]));
+    const result = serverBatchOf(again.replies[0]!);
+    expect(result.type).toBe(BatchType.RESULT);
+    expect(result.messages.map((m) => m.decoded).find((d) => d?.kind === 'access-recommendation')).toEqual({ kind: 'access-recommendation', code: 3 });
+    expect(seen).toHaveLength(2);
+    expect(session.decision?.verdict).toBe('isolate');
+    // Decided again: the server may ask once more.
+    expect(await session.retry()).toBe(true);
+  });
+
+  test('a closed connection is never asked, and onClosed callbacks run once', async () => {
+    const { session } = await decided(['allow']);
+    let closed = 0;
+    session.onClosed(() => closed++);
+    session.transportClosed();
+    session.transportClosed();
+    expect(closed).toBe(1);
+    expect(await session.retry()).toBe(false);
+    // Registered after the close: runs at once.
+    session.onClosed(() => closed++);
+    expect(closed).toBe(2);
+  });
+
+  test('the client may answer the SRETRY with CLOSE', async () => {
+    const { session, client } = await decided(['allow']);
+    expect(await session.retry()).toBe(true);
+    const r = await session.receive(client.close());
+    expect(r.close).toBe(true);
+    expect(serverBatchOf(r.replies[0]!).type).toBe(BatchType.CLOSE);
+  });
+});

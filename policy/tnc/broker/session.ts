@@ -96,6 +96,9 @@ export class TncsSession {
   private decided: Decision | undefined;
   /** Serializes receive() calls: the protocol is strictly ordered, whatever the caller does. */
   private chain: Promise<unknown> = Promise.resolve();
+  private push: ((messages: PtMessage[]) => void) | undefined;
+  private readonly closedCallbacks: (() => void)[] = [];
+  private gone = false;
 
   constructor(private readonly opts: TncsSessionOptions) {
     const vendorId = opts.vendorId ?? KENNEKI_VENDOR_ID;
@@ -112,6 +115,59 @@ export class TncsSession {
   /** The decision sent in the RESULT batch, once there is one. */
   get decision(): Decision | undefined {
     return this.decided;
+  }
+
+  /**
+   * The transport's way to send what the session starts itself (SRETRY). Set by the listener
+   * once the connection is up; without it the session can only answer.
+   */
+  attach(push: (messages: PtMessage[]) => void): void {
+    this.push = push;
+  }
+
+  /** Called by the transport when the connection is gone; runs the onClosed callbacks once. */
+  transportClosed(): void {
+    this.phase = 'closed';
+    this.push = undefined;
+    this.gone = true;
+    for (const fn of this.closedCallbacks.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // A cleanup callback's failure is not the connection's problem.
+      }
+    }
+  }
+
+  onClosed(fn: () => void): void {
+    if (this.gone) fn();
+    else this.closedCallbacks.push(fn);
+  }
+
+  /**
+   * Server-initiated reassessment (RFC 5793 §3.2): in Decided, SRETRY (the server keeps the
+   * turn), then SDATA with Attribute Requests for everything the policies need, handing the turn
+   * to the client; its CDATA is assessed afresh and answered with a new RESULT. Resolves false
+   * when the session cannot take one now: no decision yet, an exchange under way, or closed.
+   */
+  retry(): Promise<boolean> {
+    const p = this.chain.then(async (): Promise<boolean> => {
+      const push = this.push;
+      if (this.phase !== 'pb' || this.pb.state !== PbState.Decided || push === undefined) return false;
+      this.collected = {};
+      this.roundTrips = 0;
+      this.decided = undefined;
+      const sretry = this.serverBatch(BatchType.SRETRY, []);
+      const needed = typeof this.opts.neededFacts === 'function' ? await this.opts.neededFacts() : this.opts.neededFacts;
+      this.roundTrips++;
+      const pas = this.attributeRequests(needed).map((r) => this.paPb([encodeIetfAttribute({ type: 'attribute-request', attributes: r.attributes })], r.component, r.collectorId));
+      // Even with nothing to ask for, SDATA is what gives the client the turn to report again.
+      push([sretry, this.serverBatch(BatchType.SDATA, pas)]);
+      return true;
+    });
+    const settled = p.catch(() => false);
+    this.chain = settled;
+    return settled;
   }
 
   receive(msg: PtMessage): Promise<ReceiveResult> {

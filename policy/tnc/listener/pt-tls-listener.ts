@@ -208,6 +208,7 @@ export class PtTlsListener {
     this.emit({ evt: 'PT_TLS_CONNECTED', remoteAddress, detail: sock.getProtocol() ?? undefined });
     sock.once('close', () => {
       this.tlsSockets.delete(sock);
+      session.transportClosed();
       this.emit({ evt: 'PT_TLS_CLOSED', remoteAddress });
     });
     sock.setTimeout(this.opts.idleTimeoutMs, () => {
@@ -225,6 +226,13 @@ export class PtTlsListener {
       queue.length = 0;
       sock.end();
     };
+
+    // What the session starts itself (SRETRY) goes out in order with its answers: the session
+    // serializes both, and a closing connection takes nothing more.
+    session.attach((messages) => {
+      if (closing || sock.destroyed) return;
+      for (const m of messages) sock.write(encodePtMessage(m));
+    });
 
     const protocolError = (e: unknown): void => {
       const err = e instanceof WireError && e.layer === 'pt-tls' ? e : new WireError('pt-tls', PT_ERROR.MALFORMED_MESSAGE, String(e), 0);
