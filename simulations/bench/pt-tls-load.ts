@@ -16,6 +16,7 @@ import { decodePtBody, ptMessage, SASL_RESULT } from '../../policy/tnc/pt/bodies
 import { PtFramer } from '../../policy/tnc/pt/framer.js';
 import { encodePtMessage } from '../../policy/tnc/pt/message.js';
 import { utf8Bytes } from '../../policy/tnc/bytes.js';
+import { machineId } from './pt-tls-machines.js';
 
 export interface LoadInit {
   kind: 'init';
@@ -33,6 +34,8 @@ export interface LoadJob {
   port: number;
   caPem: string;
   auth?: { user: string; password: string };
+  /** SASL PLAIN with each machine's own device credential (index = machine), instead of `auth`. */
+  deviceCredentials?: string[];
   concurrency: number;
   rate?: number;
   durationMs: number;
@@ -66,10 +69,6 @@ const codec = new TestClient();
 const pt = (type: BatchTypeValue, messages: PbMessage[], id: number) => encodePtMessage(ptMessage({ type: 7, batch: encodeBatch({ fromServer: false, type, messages }) }, id));
 const VERSION = encodePtMessage(ptMessage({ type: 1, min: 1, max: 1, pref: 1 }, 0));
 const CLOSE = pt(BatchType.CLOSE, [], 4);
-
-export function machineId(i: number): string {
-  return `be${i.toString(16).padStart(30, '0')}`;
-}
 
 let wires: Wire[] = [];
 
@@ -154,7 +153,10 @@ function assess(job: LoadJob, device: number, plain: Buffer | undefined): Promis
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
-  const plain = job.auth ? encodePtMessage(ptMessage({ type: 4, name: 'PLAIN', initial: utf8Bytes(`\0${job.auth.user}\0${job.auth.password}`) }, 1)) : undefined;
+  const plainOf = (user: string, password: string) => encodePtMessage(ptMessage({ type: 4, name: 'PLAIN', initial: utf8Bytes(`\0${user}\0${password}`) }, 1));
+  const plain = job.auth ? plainOf(job.auth.user, job.auth.password) : undefined;
+  const perDevice = job.deviceCredentials?.map((c) => plainOf('device', c));
+  const plainFor = (device: number) => (perDevice ? perDevice[device % perDevice.length] : plain);
   const r: LoadResult = { done: 0, errors: 0, errorSamples: [], latenciesMs: [], lateStarts: 0, wallS: 0, clientCpuS: 0, sdataRoundTrips: {}, recommendations: {} };
   const record = (o: Outcome, from: number) => {
     r.done++;
@@ -184,7 +186,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
           // backed up) is charged to the latency rather than hidden (no coordinated omission).
           if (now - at > 5) r.lateStarts++;
           const scheduled = at;
-          const p = assess(job, deviceOf(i), plain).then((o) => record(o, scheduled), error);
+          const p = assess(job, deviceOf(i), plainFor(deviceOf(i))).then((o) => record(o, scheduled), error);
           inflight.add(p);
           void p.finally(() => inflight.delete(p));
         }
@@ -202,7 +204,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       Array.from({ length: job.concurrency }, async () => {
         for (let i = next++; i < total && (job.mode === 'sweep' || performance.now() < deadline); i = next++) {
           const start = performance.now();
-          await assess(job, job.mode === 'sweep' ? i : deviceOf(i), plain).then((o) => record(o, start), error);
+          await assess(job, job.mode === 'sweep' ? i : deviceOf(i), plainFor(job.mode === 'sweep' ? i : deviceOf(i))).then((o) => record(o, start), error);
         }
       }),
     );
