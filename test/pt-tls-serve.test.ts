@@ -11,7 +11,7 @@ import { MACHINE_ID, TestClient, bodyOf, debian12Attributes, serverBatchOf } fro
 import { encodeIetfAttribute } from '../policy/tnc/pa/ietf-attributes.js';
 import { BatchType } from '../policy/tnc/pb/batch.js';
 import { SASL_RESULT } from '../policy/tnc/pt/bodies.js';
-import { policyBody } from './helpers/scenario.js';
+import { policyBody, recordVerdicts } from './helpers/scenario.js';
 import { enrollEndpoint, startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { assessOverPtTls } from './helpers/pt-tls-assess.js';
 import { PtTlsTestConnection } from '../policy/tnc/listener/test-connection.js';
@@ -206,6 +206,7 @@ describe('kenneki serve: PT-TLS', () => {
     }
     expect(serverBatchOf(reply!).type).toBe(BatchType.RESULT);
 
+    const verdicts = recordVerdicts(s);
     const asked = await s.api(admin, 'POST', `/api/v1/endpoints/${endpoint.id}/reassess`);
     expect(asked.status, JSON.stringify(asked.json)).toBe(202);
     const [sretry, sdata] = (await c.take(2)).map(serverBatchOf);
@@ -222,6 +223,15 @@ describe('kenneki serve: PT-TLS', () => {
     expect(result.type).toBe(BatchType.RESULT);
     expect(result.messages.map((m) => m.decoded).find((d) => d?.kind === 'access-recommendation')).toEqual({ kind: 'access-recommendation', code: 3 });
     expect((await endpointsWithDevice())[0]).toMatchObject({ id: endpoint.id, verdict: 'isolate' });
+    // The change went out on the verdict bus (to the enforcement adapters), with its trace, and the
+    // posture snapshot is stored.
+    verdicts.stop();
+    expect(verdicts.of(endpoint.id)).toEqual([
+      expect.objectContaining({ previous: 'allow', verdict: 'isolate', cause: 'posture', decision: expect.objectContaining({ trace: expect.objectContaining({ checks: expect.any(Array) }) }) }),
+    ]);
+    const detail = await s.api(admin, 'GET', `/api/v1/endpoints/${endpoint.id}`);
+    expect(detail.json.posture.facts.ipForwarding).toMatchObject({ status: 'ok', value: true, source: 'nea-ietf' });
+    expect(detail.json.history[0]).toMatchObject({ verdict: 'isolate', cause: 'posture' });
     const audit = await s.api(admin, 'GET', '/api/v1/audit?action=endpoint.reassess');
     expect(audit.json.items).toEqual([expect.objectContaining({ action: 'endpoint.reassess', targetId: endpoint.id })]);
 
