@@ -14,6 +14,7 @@ const NOT_AUDITED = new Map([
   ['POST /api/v1/auth/login', 'login: failures are audited (tested below), the session token is a token.create'],
   ['POST /api/v1/posture', 'a device report, stored as posture and verdict history'],
   ['POST /api/v1/policies/what-if', 'read-only dry run'],
+  ['POST /api/v1/endpoints/:id/reassess', 'audited as endpoint.reassess only when an open PT-TLS session takes it (test/pt-tls-serve.test.ts); none is open here'],
 ]);
 
 let s: TestServer;

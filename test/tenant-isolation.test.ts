@@ -313,6 +313,7 @@ describe('reads with tenant A credentials', () => {
 const WRITE_ROUTES: Record<string, { params: (b: Fixture) => Record<string, string>; body?: (b: Fixture) => unknown; status: number }> = {
   'PATCH /api/v1/endpoints/:id': { params: (b) => ({ id: b.endpoints[0]!.id }), body: () => ({ hostname: 'hijacked', owner: 'mallory', tags: ['pwned'] }), status: 404 },
   'POST /api/v1/endpoints/:id/credential': { params: (b) => ({ id: b.endpoints[0]!.id }), status: 404 },
+  'POST /api/v1/endpoints/:id/reassess': { params: (b) => ({ id: b.endpoints[0]!.id }), status: 404 },
   'DELETE /api/v1/endpoints/:id': { params: (b) => ({ id: b.endpoints[1]!.id }), status: 404 },
   'PUT /api/v1/policies/:id': { params: (b) => ({ id: b.policyId }), body: () => policyBody('hijacked', 0, []), status: 404 },
   'DELETE /api/v1/policies/:id': { params: (b) => ({ id: b.baselineId }), status: 404 },

@@ -12,6 +12,8 @@
  * Alone: `npm run build && node dist/simulations/bench/pdp-ingest.js` (add `--cpu-prof` to Node
  * for a profile).
  */
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -53,6 +55,12 @@ function neaPolicy(tenantId: string, now: Date): Policy {
     createdAt: at,
     updatedAt: at,
   } as Policy;
+}
+
+/** Bytes this process has written through write(2)/pwrite(2) so far (SQLite's WAL and checkpoints). */
+function writtenBytes(): number {
+  if (!existsSync('/proc/self/io')) return NaN;
+  return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
 }
 
 /** Times each store call the assessment makes, by wrapping the repository methods. */
@@ -130,6 +138,7 @@ export const pdpIngestBench: Bench = {
       verdicts.clear();
       spent.clear();
 
+      const written0 = writtenBytes();
       const cpu0 = process.cpuUsage();
       const t0 = Date.now();
       let n = 0;
@@ -137,19 +146,37 @@ export const pdpIngestBench: Bench = {
       const wallS = (Date.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const cpuMs = (cpu.user + cpu.system) / 1000;
+      const writtenKb = (writtenBytes() - written0) / 1024 / n;
       const per = (name: string) => fmt.n((spent.get(name) ?? 0) / n, 3);
 
-      console.log(`warm-up:  first report of ${ENDPOINTS} endpoints in ${fmt.n(warmS)} s; verdicts now: ${[...verdicts].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      console.log(`warm-up:  first report of ${ENDPOINTS} endpoints in ${fmt.n(warmS)} s; verdicts of the measured reports: ${[...verdicts].map(([k, v]) => `${k} ${v}`).join(', ')}`);
       printTable(
-        ['assessments', 'per s', 'CPU ms/assessment', 'findByDeviceId ms', 'loadState ms', 'record ms', 'rest (engine, ingest) ms'],
-        [[fmt.int(n), fmt.int(n / wallS), fmt.n(cpuMs / n, 3), per('findByDeviceId'), per('loadState'), per('record'), fmt.n((wallS * 1000 - [...spent.values()].reduce((s, x) => s + x, 0)) / n, 3)]],
+        ['assessments', 'per s', 'CPU ms/assessment', 'KB written/assessment', 'findByDeviceId ms', 'loadState ms', 'record ms', 'rest (engine, ingest) ms'],
+        [[fmt.int(n), fmt.int(n / wallS), fmt.n(cpuMs / n, 3), fmt.n(writtenKb), per('findByDeviceId'), per('loadState'), per('record'), fmt.n((wallS * 1000 - [...spent.values()].reduce((s, x) => s + x, 0)) / n, 3)]],
       );
       console.log('note:     one process, one thread, no HTTP or TLS; CPU includes the report JSON.parse. Split times are wall time per call.');
+      console.log('          KB written: write(2)/pwrite(2) bytes of this process (WAL frames and checkpoints), /proc/self/io wchar.');
+      // What one assessment stores, row by row (average JSON length of the stored columns).
+      const db = new Database(join(tmp.dir, 'kenneki.db'), { readonly: true });
+      try {
+        const avg = (table: string, column: string) => (db.prepare(`SELECT avg(length(${column})) AS n FROM ${table}`).get() as { n: number | null }).n ?? 0;
+        const sizes = [
+          ['endpoint_posture.facts', avg('endpoint_posture', 'facts')],
+          ['endpoint_posture.last_known', avg('endpoint_posture', 'last_known')],
+          ['posture_snapshots.facts', avg('posture_snapshots', 'facts')],
+          ['endpoint_decisions.decision', avg('endpoint_decisions', 'decision')],
+          ['check_results.result', avg('check_results', 'result')],
+        ] as const;
+        console.log(`stored:   average bytes per row: ${sizes.map(([k, v]) => `${k} ${fmt.int(v)}`).join(', ')}`);
+      } finally {
+        db.close();
+      }
       return {
         name: 'pdp-ingest',
         figures: [
           { label: `pdp.ingest store path per assessment (${PACKAGES} pkgs)`, value: `${fmt.n(cpuMs / n, 3)} ms CPU` },
           { label: 'pdp.ingest store path assessments/s (one thread)', value: fmt.int(n / wallS) },
+          { label: 'pdp.ingest store bytes written per assessment', value: `${fmt.n(writtenKb)} KB` },
         ],
       };
     } finally {

@@ -7,10 +7,11 @@ import { fmt, machine, printFigures, runCleanups, type Bench, type BenchResult }
 import { engineBench } from './engine.js';
 import { ingestBench } from './ingest.js';
 import { listBench } from './list.js';
+import { pdpIngestBench } from './pdp-ingest.js';
 import { ptTlsBench } from './pt-tls.js';
 import { rssBench } from './rss.js';
 
-const BENCHES: Bench[] = [engineBench, ingestBench, listBench, rssBench, ptTlsBench];
+const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

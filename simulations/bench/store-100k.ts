@@ -15,8 +15,8 @@
  * BENCH_FLEET_PATH=repos writes the whole fleet through the repositories instead.
  *
  * Left out: posture snapshots (history; neither the list nor re-evaluation reads them). Inventories
- * are 40 packages here, not 1,500: 100k full inventories would be ~15 GB of posture JSON (facts and
- * last-known each hold a copy). Nothing the list reads depends on inventory size; re-evaluation
+ * are 40 packages here, not 1,500: 100k full inventories would be ~7.5 GB of posture JSON (one copy
+ * per endpoint in posture_inventories). Nothing the list reads depends on inventory size; re-evaluation
  * does, so its rate on this store is an upper bound.
  */
 import type Database from 'better-sqlite3';
@@ -32,7 +32,7 @@ import { createDefinitionsView } from '../../policy/definitions/memory-view.js';
 import type { DefinitionsView } from '../../policy/definitions/view.js';
 import { systemClock } from '../../policy/service/clock.js';
 import type { Assessment, AuditEntry, NewEndpoint } from '../../policy/store/repository.js';
-import { assessmentRepo } from '../../policy/store/sqlite/assessment-repo.js';
+import { assessmentRepo, lastKnownOverrides, storedFacts } from '../../policy/store/sqlite/assessment-repo.js';
 import { endpointRepo } from '../../policy/store/sqlite/endpoint-repo.js';
 import { openSqlite, type Db } from '../../policy/store/sqlite/open.js';
 import { identityRepo } from '../../policy/store/sqlite/policy-repos.js';
@@ -306,7 +306,8 @@ function rawWriter(raw: Database.Database, tenantId: string): Writer {
     `UPDATE endpoints SET review_at = ?, policy_id = ?, verdict = ?, verdict_at = CASE WHEN ? <> 'isolate' THEN ? ELSE verdict_at END,
        last_seen_at = coalesce(?, last_seen_at), last_report_at = coalesce(?, last_report_at) WHERE tenant_id = ? AND id = ?`,
   );
-  const insertPosture = raw.prepare(`INSERT INTO endpoint_posture (endpoint_id, tenant_id, reported_at, received_at, facts, last_known) VALUES (?, ?, ?, ?, ?, ?)`);
+  const insertPosture = raw.prepare(`INSERT INTO endpoint_posture (endpoint_id, tenant_id, reported_at, received_at, facts, last_known, inventory) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const insertInventory = raw.prepare(`INSERT INTO posture_inventories (tenant_id, endpoint_id, hash, value) VALUES (?, ?, ?, ?)`);
   const insertFinding = raw.prepare(`INSERT INTO endpoint_findings (tenant_id, endpoint_id, endpoint_seq, kind, name, version, detail, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertCheck = raw.prepare(
     `INSERT INTO check_results (tenant_id, endpoint_id, endpoint_seq, check_id, status, action, result, evaluated_at, failing_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -324,8 +325,9 @@ function rawWriter(raw: Database.Database, tenantId: string): Writer {
       const decision = JSON.stringify(a.decision);
       const seq = seqOf.get(a.endpointId)!;
       if (a.report) {
-        const facts = JSON.stringify(a.report.facts);
-        insertPosture.run(a.endpointId, tenantId, a.report.reportedAt, a.at, facts, a.report.lastKnown === a.report.facts ? facts : JSON.stringify(a.report.lastKnown));
+        const stored = storedFacts(a.report.facts);
+        if (stored.inventory) insertInventory.run(tenantId, a.endpointId, stored.inventory.hash, stored.inventory.value);
+        insertPosture.run(a.endpointId, tenantId, a.report.reportedAt, a.at, stored.facts, JSON.stringify(lastKnownOverrides(a.report.facts, a.report.lastKnown)), stored.inventory?.hash ?? null);
         for (const u of a.report.pendingUpdates) insertFinding.run(tenantId, a.endpointId, seq, 'pending-update', u.id, u.version ?? null, null, a.at);
       }
       for (const f of a.findings) if (PACKAGE_KINDS.has(f.kind)) insertFinding.run(tenantId, a.endpointId, seq, f.kind, f.name, f.version ?? null, f.detail ?? null, a.at);
@@ -341,7 +343,7 @@ function rawWriter(raw: Database.Database, tenantId: string): Writer {
   };
 }
 
-const TABLES = ['endpoints', 'endpoint_decisions', 'endpoint_posture', 'check_results', 'endpoint_findings', 'verdicts', 'identities', 'identity_groups'];
+const TABLES = ['endpoints', 'endpoint_decisions', 'endpoint_posture', 'posture_inventories', 'check_results', 'endpoint_findings', 'verdicts', 'identities', 'identity_groups'];
 
 /**
  * Writes a small sample through the repositories and through the raw writer, each into its own

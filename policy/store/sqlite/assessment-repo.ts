@@ -2,16 +2,17 @@
  * Assessments: loading what the engine needs for a batch of endpoints, and writing one
  * evaluation's outcome (posture, findings, check results, verdict) in a single transaction.
  */
-import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, desc, eq, inArray, sql, type Placeholder } from 'drizzle-orm';
 import type { Decision } from '../../decide/decision.js';
 import type { Verdict } from '../../decide/policy.js';
-import type { PostureFacts } from '../../posture/facts.js';
+import type { FactKey, PostureFacts } from '../../posture/facts.js';
 import type { Finding } from '../../verifiers/contract.js';
-import type { AssessmentOutcome, EvaluationState, Store, VerdictCause, VerdictRecord } from '../repository.js';
+import type { AssessmentOutcome, CurrentPosture, EvaluationState, Store, VerdictCause, VerdictRecord } from '../repository.js';
 import { toEndpoint } from './endpoint-repo.js';
 import type { Db } from './open.js';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { checkResults, endpointDecisions, endpointFindings, endpointPosture, endpoints, identities, identityGroups, postureSnapshots, verdicts } from './schema.js';
+import { checkResults, endpointDecisions, endpointFindings, endpointPosture, endpoints, identities, identityGroups, postureInventories, postureSnapshots, verdicts } from './schema.js';
 
 const FAILING = new Set(['non-compliant-minor', 'non-compliant-major', 'unknown', 'error']);
 const PACKAGE_KINDS = ['vulnerable-package', 'forbidden-package'];
@@ -26,7 +27,7 @@ const CHUNK = 500;
  * unary `+` keeps the tenant scoping but takes the term out of index selection, so the lookup goes
  * by endpoint id. Measured at 100k endpoints: re-evaluation went from ~13 to hundreds per second.
  */
-const tenantFilter = (column: SQLiteColumn, tenantId: string) => sql`+${column} = ${tenantId}`;
+const tenantFilter = (column: SQLiteColumn, tenantId: string | Placeholder) => sql`+${column} = ${tenantId}`;
 
 function chunks<T>(xs: readonly T[]): T[][] {
   const out: T[][] = [];
@@ -35,11 +36,22 @@ function chunks<T>(xs: readonly T[]): T[][] {
 }
 
 export function assessmentRepo(db: Db): Store['assessments'] {
+  const q = assessmentStatements(db);
+
   function loadChunk(tenantId: string, ids: string[]): EvaluationState[] {
     const rows = db.select().from(endpoints).where(and(tenantFilter(endpoints.tenantId, tenantId), inArray(endpoints.id, ids))).all();
     if (rows.length === 0) return [];
     const postures = new Map(
       db.select().from(endpointPosture).where(and(tenantFilter(endpointPosture.tenantId, tenantId), inArray(endpointPosture.endpointId, ids))).all().map((p) => [p.endpointId, p]),
+    );
+    const inventories = new Map(
+      db
+        .select({ endpointId: postureInventories.endpointId, value: postureInventories.value })
+        .from(endpointPosture)
+        .innerJoin(postureInventories, and(eq(postureInventories.endpointId, endpointPosture.endpointId), eq(postureInventories.hash, endpointPosture.inventory)))
+        .where(and(tenantFilter(endpointPosture.tenantId, tenantId), inArray(endpointPosture.endpointId, ids), tenantFilter(postureInventories.tenantId, tenantId)))
+        .all()
+        .map((i) => [i.endpointId, i.value]),
     );
     const owners = [...new Set(rows.map((r) => r.owner).filter((o): o is string => o !== null))];
     const hosts = [...new Set(rows.map((r) => r.hostname).filter((h): h is string => h !== null))];
@@ -92,7 +104,7 @@ export function assessmentRepo(db: Db): Store['assessments'] {
       const groups = [...(r.owner ? (groupsOf.get(`user\0${r.owner}`) ?? []) : []), ...(r.hostname ? (groupsOf.get(`device\0${r.hostname}`) ?? []) : [])];
       return {
         endpoint: toEndpoint(r),
-        ...(p ? { posture: { reportedAt: p.reportedAt, receivedAt: p.receivedAt, facts: p.facts as PostureFacts, lastKnown: p.lastKnown as PostureFacts } } : {}),
+        ...(p ? { posture: currentPosture(p, inventories.get(r.id)) } : {}),
         groups,
         firstReported: firstReported.get(r.id) ?? new Map(),
         failingSince: failingSince.get(r.id) ?? new Map(),
@@ -100,97 +112,298 @@ export function assessmentRepo(db: Db): Store['assessments'] {
     });
   }
 
+  /** One endpoint (every report, the endpoint detail page): the same state through prepared statements. */
+  function loadOne(tenantId: string, endpointId: string): EvaluationState[] {
+    const r = q.endpoint.get({ tenantId, endpointId });
+    if (!r) return [];
+    const p = q.posture.get({ tenantId, endpointId });
+    const inventory = p?.inventory ? q.inventory.get({ tenantId, endpointId, hash: p.inventory })?.value : undefined;
+    const groups = [
+      ...(r.owner ? q.groupsOf.all({ tenantId, kind: 'user', name: r.owner }).map((g) => g.groupName) : []),
+      ...(r.hostname ? q.groupsOf.all({ tenantId, kind: 'device', name: r.hostname }).map((g) => g.groupName) : []),
+    ];
+    const firstReported = new Map(q.pendingUpdates.all({ tenantId, endpointId }).map((f) => [f.name, new Date(f.firstSeenAt)]));
+    const failingSince = new Map<string, string>();
+    for (const c of q.failingSince.all({ tenantId, endpointId })) if (c.failingSince !== null) failingSince.set(c.checkId, c.failingSince);
+    return [{ endpoint: toEndpoint(r), ...(p ? { posture: currentPosture(p, inventory) } : {}), groups, firstReported, failingSince }];
+  }
+
   return {
     async loadState(tenantId, ids) {
+      if (ids.length === 1) return loadOne(tenantId, ids[0]!);
       return chunks(ids).flatMap((c) => loadChunk(tenantId, c));
     },
     async record(a) {
-      return db.transaction((tx): AssessmentOutcome => {
-        const current = tx
-          .select({ seq: endpoints.seq, verdict: endpoints.verdict, decision: endpointDecisions.decision, lastReportAt: endpoints.lastReportAt })
-          .from(endpoints)
-          .leftJoin(endpointDecisions, eq(endpointDecisions.endpointId, endpoints.id))
-          .where(and(eq(endpoints.tenantId, a.tenantId), eq(endpoints.id, a.endpointId)))
-          .get();
+      return db.transaction((): AssessmentOutcome => {
+        const current = q.current.get({ tenantId: a.tenantId, endpointId: a.endpointId });
         if (!current) throw new Error(`endpoint ${a.endpointId} vanished during assessment`);
         const previous = current.verdict as Verdict;
         if (a.basedOnReportAt !== undefined && a.basedOnReportAt !== current.lastReportAt) return { previous, changed: false, skipped: true };
+        const ids = { tenantId: a.tenantId, endpointId: a.endpointId };
 
+        const existing = q.findings.all(ids);
         if (a.report) {
           const r = a.report;
-          tx.insert(endpointPosture)
-            .values({ endpointId: a.endpointId, tenantId: a.tenantId, reportedAt: r.reportedAt, receivedAt: a.at, facts: r.facts, lastKnown: r.lastKnown })
-            .onConflictDoUpdate({ target: endpointPosture.endpointId, set: { reportedAt: r.reportedAt, receivedAt: a.at, facts: r.facts, lastKnown: r.lastKnown } })
-            .run();
-          tx.insert(postureSnapshots).values({ tenantId: a.tenantId, endpointId: a.endpointId, reportedAt: r.reportedAt, receivedAt: a.at, source: r.source, facts: r.facts }).run();
-          replaceFindings(tx, a.tenantId, a.endpointId, current.seq, ['pending-update'], r.pendingUpdates.map((u) => ({ kind: 'pending-update', name: u.id, ...(u.version ? { version: u.version } : {}) })), a.at);
+          // Serialised once: the current posture and its history row hold the same facts.
+          const stored = storedFacts(r.facts);
+          if (stored.inventory) q.insertInventory.run({ ...ids, ...stored.inventory });
+          const inventory = stored.inventory?.hash ?? null;
+          q.upsertPosture.run({ ...ids, reportedAt: r.reportedAt, receivedAt: a.at, facts: stored.facts, lastKnown: JSON.stringify(lastKnownOverrides(r.facts, r.lastKnown)), inventory });
+          q.insertSnapshot.run({ ...ids, reportedAt: r.reportedAt, receivedAt: a.at, source: r.source, facts: stored.facts, inventory });
+          const updates = r.pendingUpdates.map((u): Finding => ({ kind: 'pending-update', name: u.id, ...(u.version ? { version: u.version } : {}) }));
+          replaceFindings(q, ids, current.seq, ['pending-update'], existing, updates, a.at);
         }
-        replaceFindings(tx, a.tenantId, a.endpointId, current.seq, PACKAGE_KINDS, a.findings.filter((f) => PACKAGE_KINDS.includes(f.kind)), a.at);
-        writeCheckResults(tx, a.tenantId, a.endpointId, current.seq, a.decision, a.at);
+        replaceFindings(q, ids, current.seq, PACKAGE_KINDS, existing, a.findings.filter((f) => PACKAGE_KINDS.includes(f.kind)), a.at);
+        writeCheckResults(q, ids, current.seq, a.decision, a.at);
 
         const changed = previous !== a.decision.verdict || materiallyDifferent(current.decision as Decision | null, a.decision);
+        const decision = JSON.stringify(a.decision);
         let verdictId: number | undefined;
         if (changed) {
-          verdictId = Number(
-            tx.insert(verdicts).values({ tenantId: a.tenantId, endpointId: a.endpointId, verdict: a.decision.verdict, previous, cause: a.cause, decision: a.decision, decidedAt: a.at }).run().lastInsertRowid,
-          );
+          verdictId = Number(q.insertVerdict.run({ ...ids, verdict: a.decision.verdict, previous, cause: a.cause, decision, decidedAt: a.at }).lastInsertRowid);
         }
-        tx.insert(endpointDecisions)
-          .values({ endpointId: a.endpointId, tenantId: a.tenantId, decision: a.decision })
-          .onConflictDoUpdate({ target: endpointDecisions.endpointId, set: { decision: a.decision } })
-          .run();
-        tx.update(endpoints)
-          .set({
-            reviewAt: a.decision.reviewAt ?? null,
-            policyId: a.decision.trace.policy?.id ?? null,
-            ...(previous !== a.decision.verdict ? { verdict: a.decision.verdict, verdictAt: a.at } : {}),
-            ...(a.report ? { lastSeenAt: a.at, lastReportAt: a.report.reportedAt } : {}),
-          })
-          .where(and(eq(endpoints.tenantId, a.tenantId), eq(endpoints.id, a.endpointId)))
-          .run();
+        q.upsertDecision.run({ ...ids, decision });
+        q.updateEndpoint.run({
+          ...ids,
+          reviewAt: a.decision.reviewAt ?? null,
+          policyId: a.decision.trace.policy?.id ?? null,
+          verdict: a.decision.verdict,
+          at: a.at,
+          seenAt: a.report ? a.at : null,
+          reportAt: a.report?.reportedAt ?? null,
+        });
         return { previous, changed: previous !== a.decision.verdict, ...(verdictId !== undefined ? { verdictId } : {}) };
       });
     },
   };
 }
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-/** Keeps first_seen_at of findings that persist: grace counts from the first report. */
-function replaceFindings(tx: Tx, tenantId: string, endpointId: string, endpointSeq: number, kinds: string[], findings: Finding[], at: string): void {
-  const scope = and(tenantFilter(endpointFindings.tenantId, tenantId), eq(endpointFindings.endpointId, endpointId), inArray(endpointFindings.kind, kinds));
-  const keep = findings.map((f) => `${f.kind}\0${f.name}`);
-  if (keep.length === 0) tx.delete(endpointFindings).where(scope).run();
-  else tx.delete(endpointFindings).where(and(scope, notInArray(sql`${endpointFindings.kind} || char(0) || ${endpointFindings.name}`, keep))).run();
-  for (const f of findings) {
-    tx.insert(endpointFindings)
-      .values({ tenantId, endpointId, endpointSeq, kind: f.kind, name: f.name, version: f.version ?? null, detail: f.detail ?? null, firstSeenAt: at })
-      .onConflictDoUpdate({ target: [endpointFindings.endpointId, endpointFindings.kind, endpointFindings.name], set: { version: f.version ?? null, detail: f.detail ?? null } })
-      .run();
-  }
+function currentPosture(p: typeof endpointPosture.$inferSelect, inventory: string | undefined): CurrentPosture {
+  const facts = withInventory(p.facts as StoredFacts, inventory);
+  return { reportedAt: p.reportedAt, receivedAt: p.receivedAt, facts, lastKnown: withLastKnown(facts, p.lastKnown as LastKnownOverrides) };
 }
 
-function writeCheckResults(tx: Tx, tenantId: string, endpointId: string, endpointSeq: number, decision: Decision, at: string): void {
-  const checks = decision.trace.checks;
-  const ids = checks.map((c) => c.check as string);
-  const scope = and(tenantFilter(checkResults.tenantId, tenantId), eq(checkResults.endpointId, endpointId));
-  tx.delete(checkResults).where(ids.length ? and(scope, notInArray(checkResults.checkId, ids)) : scope).run();
-  for (const c of checks) {
-    const failing = FAILING.has(c.status);
-    tx.insert(checkResults)
-      .values({ tenantId, endpointId, endpointSeq, checkId: c.check, status: c.status, action: c.effectiveAction, result: c.result, evaluatedAt: at, failingSince: failing ? at : null })
+type StoredFacts = PostureFacts & { packages?: { inventory?: string } };
+
+/**
+ * Facts as endpoint_posture and posture_snapshots hold them: an `ok` package inventory is replaced
+ * by the hash of its value, which goes to posture_inventories once per endpoint and content.
+ */
+export function storedFacts(facts: PostureFacts): { facts: string; inventory?: { hash: string; value: string } } {
+  const packages = facts.packages;
+  if (packages?.status !== 'ok') return { facts: JSON.stringify(facts) };
+  const { value: list, ...meta } = packages;
+  const value = JSON.stringify(list);
+  const hash = createHash('sha256').update(value).digest('base64url');
+  return { facts: JSON.stringify({ ...facts, packages: { ...meta, inventory: hash } }), inventory: { hash, value } };
+}
+
+/** The inverse of storedFacts, given the inventory's stored value. */
+function withInventory(stored: StoredFacts, inventory: string | undefined): PostureFacts {
+  const ref = stored.packages?.inventory;
+  if (ref === undefined) return stored;
+  // A missing inventory would be a store bug (it is written in the same transaction as the posture).
+  if (inventory === undefined) throw new Error(`package inventory ${ref} missing from the store`);
+  const { inventory: _, ...meta } = stored.packages!;
+  return { ...stored, packages: { ...meta, value: JSON.parse(inventory) } } as PostureFacts;
+}
+
+/**
+ * endpoint_posture.last_known holds only where the last good value of a fact differs from the
+ * report's own: every fact reported `ok` is its own last good value, so storing those again would
+ * double the row (a 300-package inventory is most of it). A key mapped to null is absent from
+ * lastKnown although the report has it ok. Rows written before this encoding hold the whole
+ * lastKnown, which decodes to itself.
+ */
+export type LastKnownOverrides = Partial<Record<string, PostureFacts[FactKey] | null>>;
+
+export function lastKnownOverrides(facts: PostureFacts, lastKnown: PostureFacts): LastKnownOverrides {
+  const out: LastKnownOverrides = {};
+  const f = facts as Record<string, PostureFacts[FactKey]>;
+  const known = lastKnown as Record<string, PostureFacts[FactKey]>;
+  for (const k of Object.keys(known)) if (known[k] !== f[k] || f[k]?.status !== 'ok') out[k] = known[k];
+  for (const k of Object.keys(f)) if (f[k]?.status === 'ok' && !(k in known)) out[k] = null;
+  return out;
+}
+
+export function withLastKnown(facts: PostureFacts, overrides: LastKnownOverrides): PostureFacts {
+  const out: Record<string, unknown> = {};
+  const f = facts as Record<string, PostureFacts[FactKey]>;
+  for (const k of Object.keys(f)) if (f[k]?.status === 'ok' && !(k in overrides)) out[k] = f[k];
+  for (const [k, v] of Object.entries(overrides)) if (v !== null && v !== undefined) out[k] = v;
+  return out as PostureFacts;
+}
+
+/**
+ * The statements of the per-report path, prepared once per store: drizzle would otherwise build
+ * the SQL and better-sqlite3 compile it again for every query of every report (about a fifth of
+ * the server's CPU per assessment). JSON that is written twice is passed pre-serialised (`json`).
+ */
+function assessmentStatements(db: Db) {
+  const p = sql.placeholder;
+  const tenant = p('tenantId');
+  const endpointId = p('endpointId');
+  /**
+   * A value bound as is, not through the column's encoder: for JSON serialised beforehand, and
+   * in UPDATE ... SET, which takes no bare placeholders.
+   */
+  const bound = (name: string) => sql`${p(name)}`;
+  const json = bound;
+  return {
+    endpoint: db.select().from(endpoints).where(and(eq(endpoints.id, endpointId), tenantFilter(endpoints.tenantId, tenant))).prepare(),
+    posture: db.select().from(endpointPosture).where(and(eq(endpointPosture.endpointId, endpointId), tenantFilter(endpointPosture.tenantId, tenant))).prepare(),
+    inventory: db
+      .select({ value: postureInventories.value })
+      .from(postureInventories)
+      .where(and(eq(postureInventories.endpointId, endpointId), eq(postureInventories.hash, p('hash')), tenantFilter(postureInventories.tenantId, tenant)))
+      .prepare(),
+    /** Usually already there: the endpoint reported the same packages before. */
+    insertInventory: db.insert(postureInventories).values({ tenantId: tenant, endpointId, hash: p('hash'), value: p('value') }).onConflictDoNothing().prepare(),
+    groupsOf: db
+      .select({ groupName: identityGroups.groupName })
+      .from(identities)
+      .innerJoin(identityGroups, eq(identityGroups.identityId, identities.id))
+      .where(and(eq(identities.tenantId, tenant), eq(identities.kind, p('kind')), eq(identities.name, p('name')), tenantFilter(identityGroups.tenantId, tenant)))
+      .orderBy(identityGroups.groupName)
+      .prepare(),
+    pendingUpdates: db
+      .select({ name: endpointFindings.name, firstSeenAt: endpointFindings.firstSeenAt })
+      .from(endpointFindings)
+      .where(and(eq(endpointFindings.endpointId, endpointId), eq(endpointFindings.kind, 'pending-update'), tenantFilter(endpointFindings.tenantId, tenant)))
+      .prepare(),
+    failingSince: db
+      .select({ checkId: checkResults.checkId, failingSince: checkResults.failingSince })
+      .from(checkResults)
+      .where(and(eq(checkResults.endpointId, endpointId), tenantFilter(checkResults.tenantId, tenant)))
+      .prepare(),
+    current: db
+      .select({ seq: endpoints.seq, verdict: endpoints.verdict, decision: endpointDecisions.decision, lastReportAt: endpoints.lastReportAt })
+      .from(endpoints)
+      .leftJoin(endpointDecisions, eq(endpointDecisions.endpointId, endpoints.id))
+      .where(and(eq(endpoints.tenantId, tenant), eq(endpoints.id, endpointId)))
+      .prepare(),
+    upsertPosture: db
+      .insert(endpointPosture)
+      .values({ endpointId, tenantId: tenant, reportedAt: p('reportedAt'), receivedAt: p('receivedAt'), facts: json('facts'), lastKnown: json('lastKnown'), inventory: p('inventory') })
+      .onConflictDoUpdate({
+        target: endpointPosture.endpointId,
+        set: { reportedAt: sql`excluded.reported_at`, receivedAt: sql`excluded.received_at`, facts: sql`excluded.facts`, lastKnown: sql`excluded.last_known`, inventory: sql`excluded.inventory` },
+      })
+      .prepare(),
+    insertSnapshot: db
+      .insert(postureSnapshots)
+      .values({ tenantId: tenant, endpointId, reportedAt: p('reportedAt'), receivedAt: p('receivedAt'), source: p('source'), facts: json('facts'), inventory: p('inventory') })
+      .prepare(),
+    findings: db
+      .select({ kind: endpointFindings.kind, name: endpointFindings.name, version: endpointFindings.version, detail: endpointFindings.detail })
+      .from(endpointFindings)
+      .where(and(eq(endpointFindings.endpointId, endpointId), tenantFilter(endpointFindings.tenantId, tenant)))
+      .prepare(),
+    insertFinding: db
+      .insert(endpointFindings)
+      .values({ tenantId: tenant, endpointId, endpointSeq: p('endpointSeq'), kind: p('kind'), name: p('name'), version: p('version'), detail: p('detail'), firstSeenAt: p('firstSeenAt') })
+      .prepare(),
+    /** first_seen_at and endpoint_seq stay: grace counts from the first report. */
+    updateFinding: db
+      .update(endpointFindings)
+      .set({ version: bound('version'), detail: bound('detail') })
+      .where(and(eq(endpointFindings.endpointId, endpointId), eq(endpointFindings.kind, p('kind')), eq(endpointFindings.name, p('name')), tenantFilter(endpointFindings.tenantId, tenant)))
+      .prepare(),
+    deleteFinding: db
+      .delete(endpointFindings)
+      .where(and(eq(endpointFindings.endpointId, endpointId), eq(endpointFindings.kind, p('kind')), eq(endpointFindings.name, p('name')), tenantFilter(endpointFindings.tenantId, tenant)))
+      .prepare(),
+    /** Results of checks the decision no longer has; `checkIds` is a JSON array. */
+    deleteOtherChecks: db
+      .delete(checkResults)
+      .where(and(eq(checkResults.endpointId, endpointId), tenantFilter(checkResults.tenantId, tenant), sql`${checkResults.checkId} NOT IN (SELECT value FROM json_each(${p('checkIds')}))`))
+      .prepare(),
+    upsertCheck: db
+      .insert(checkResults)
+      .values({
+        tenantId: tenant,
+        endpointId,
+        endpointSeq: p('endpointSeq'),
+        checkId: p('checkId'),
+        status: p('status'),
+        action: p('action'),
+        result: p('result'),
+        evaluatedAt: p('at'),
+        failingSince: p('failingSince'),
+      })
       .onConflictDoUpdate({
         target: [checkResults.endpointId, checkResults.checkId],
         set: {
-          status: c.status,
-          action: c.effectiveAction,
-          result: c.result,
-          evaluatedAt: at,
+          status: sql`excluded.status`,
+          action: sql`excluded.action`,
+          result: sql`excluded.result`,
+          evaluatedAt: sql`excluded.evaluated_at`,
           // First failure is kept while the check keeps failing; a pass resets it.
-          failingSince: failing ? sql`coalesce(${checkResults.failingSince}, ${at})` : null,
+          failingSince: sql`CASE WHEN excluded.failing_since IS NULL THEN NULL ELSE coalesce(${checkResults.failingSince}, excluded.failing_since) END`,
         },
       })
-      .run();
+      .prepare(),
+    insertVerdict: db
+      .insert(verdicts)
+      .values({ tenantId: tenant, endpointId, verdict: p('verdict'), previous: p('previous'), cause: p('cause'), decision: json('decision'), decidedAt: p('decidedAt') })
+      .prepare(),
+    upsertDecision: db
+      .insert(endpointDecisions)
+      .values({ endpointId, tenantId: tenant, decision: json('decision') })
+      .onConflictDoUpdate({ target: endpointDecisions.endpointId, set: { decision: sql`excluded.decision` } })
+      .prepare(),
+    /** verdict_at moves only when the verdict does; last seen and last report only with a report. */
+    updateEndpoint: db
+      .update(endpoints)
+      .set({
+        reviewAt: bound('reviewAt'),
+        policyId: bound('policyId'),
+        verdict: bound('verdict'),
+        verdictAt: sql`CASE WHEN ${endpoints.verdict} IS NOT ${p('verdict')} THEN ${p('at')} ELSE ${endpoints.verdictAt} END`,
+        lastSeenAt: sql`coalesce(${p('seenAt')}, ${endpoints.lastSeenAt})`,
+        lastReportAt: sql`coalesce(${p('reportAt')}, ${endpoints.lastReportAt})`,
+      })
+      .where(and(eq(endpoints.tenantId, tenant), eq(endpoints.id, endpointId)))
+      .prepare(),
+  };
+}
+
+type Statements = ReturnType<typeof assessmentStatements>;
+type EndpointIds = { tenantId: string; endpointId: string };
+type StoredFinding = { kind: string; name: string; version: string | null; detail: string | null };
+
+/**
+ * Brings the endpoint's findings of `kinds` to `findings`, touching only rows that change: most
+ * reports repeat the previous findings. Keeps first_seen_at of findings that persist: grace
+ * counts from the first report.
+ */
+function replaceFindings(q: Statements, ids: EndpointIds, endpointSeq: number, kinds: string[], existing: StoredFinding[], findings: Finding[], at: string): void {
+  const wanted = new Map<string, Finding>();
+  for (const f of findings) wanted.set(`${f.kind}\0${f.name}`, f);
+  for (const row of existing) {
+    if (!kinds.includes(row.kind)) continue;
+    const key = `${row.kind}\0${row.name}`;
+    const f = wanted.get(key);
+    if (!f) {
+      q.deleteFinding.run({ ...ids, kind: row.kind, name: row.name });
+      continue;
+    }
+    wanted.delete(key);
+    const version = f.version ?? null;
+    const detail = f.detail ?? null;
+    if (version !== row.version || detail !== row.detail) q.updateFinding.run({ ...ids, kind: f.kind, name: f.name, version, detail });
+  }
+  for (const f of wanted.values()) {
+    q.insertFinding.run({ ...ids, endpointSeq, kind: f.kind, name: f.name, version: f.version ?? null, detail: f.detail ?? null, firstSeenAt: at });
+  }
+}
+
+function writeCheckResults(q: Statements, ids: EndpointIds, endpointSeq: number, decision: Decision, at: string): void {
+  const checks = decision.trace.checks;
+  q.deleteOtherChecks.run({ ...ids, checkIds: JSON.stringify(checks.map((c) => c.check)) });
+  for (const c of checks) {
+    const failing = FAILING.has(c.status);
+    q.upsertCheck.run({ ...ids, endpointSeq, checkId: c.check, status: c.status, action: c.effectiveAction, result: c.result, at, failingSince: failing ? at : null });
   }
 }
 

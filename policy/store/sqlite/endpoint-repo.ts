@@ -84,8 +84,14 @@ function filters(tenantId: string, q: EndpointQuery): SQL[] {
 }
 
 export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = () => {}): Store['endpoints'] {
+  // Lookups that run on every admission and every report: prepared once, not rebuilt per call.
+  const p = sql.placeholder;
+  const byId = db.select().from(endpoints).where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.id, p('id')))).prepare();
+  const byCredential = db.select().from(endpoints).where(eq(endpoints.credentialHash, p('credentialHash'))).prepare();
+  const byMac = db.select().from(endpoints).where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.mac, p('mac')))).prepare();
+  const byDeviceId = db.select().from(endpoints).where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.deviceId, p('deviceId')))).prepare();
   const get = (tenantId: string, id: string) => {
-    const r = db.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id))).get();
+    const r = byId.get({ tenantId, id });
     return r && toEndpoint(r);
   };
   return {
@@ -120,15 +126,15 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
       return get(tenantId, id);
     },
     async findByCredential(credentialHash) {
-      const r = db.select().from(endpoints).where(eq(endpoints.credentialHash, credentialHash)).get();
+      const r = byCredential.get({ credentialHash });
       return r && toEndpoint(r);
     },
     async findByMac(tenantId, mac) {
-      const r = db.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.mac, mac))).get();
+      const r = byMac.get({ tenantId, mac });
       return r && toEndpoint(r);
     },
     async findByDeviceId(tenantId, deviceId) {
-      const r = db.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.deviceId, deviceId))).get();
+      const r = byDeviceId.get({ tenantId, deviceId });
       return r && toEndpoint(r);
     },
     async update(tenantId, id, patch, audit) {

@@ -150,7 +150,27 @@ export const endpointPosture = sqliteTable('endpoint_posture', {
   receivedAt: text('received_at').notNull(),
   facts: json<unknown>('facts').notNull(),
   lastKnown: json<unknown>('last_known').notNull(),
+  /** Hash of the package inventory in posture_inventories, which `facts` then refers to. */
+  inventory: text('inventory'),
 });
+
+/**
+ * Package inventories (the `packages` fact's value), stored once per endpoint and content: most
+ * reports repeat the previous inventory, which is most of a report. Current posture and snapshots
+ * refer to one by hash; the retention purge deletes those no row refers to any more.
+ */
+export const postureInventories = sqliteTable(
+  'posture_inventories',
+  {
+    tenantId: text('tenant_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    hash: text('hash').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.endpointId, t.hash] })],
+);
 
 /** History of reports, purged after the retention period (seed 000). */
 export const postureSnapshots = sqliteTable(
@@ -165,6 +185,7 @@ export const postureSnapshots = sqliteTable(
     receivedAt: text('received_at').notNull(),
     source: text('source').notNull(),
     facts: json<unknown>('facts').notNull(),
+    inventory: text('inventory'),
   },
   (t) => [
     index('posture_snapshots_endpoint').on(t.tenantId, t.endpointId, t.receivedAt),
