@@ -72,6 +72,13 @@ const CLOSE = pt(BatchType.CLOSE, [], 4);
 
 let wires: Wire[] = [];
 
+const contexts = new Map<string, tls.SecureContext>();
+function contextFor(caPem: string): tls.SecureContext {
+  let c = contexts.get(caPem);
+  if (c === undefined) contexts.set(caPem, (c = tls.createSecureContext({ ca: [caPem] })));
+  return c;
+}
+
 function init(msg: LoadInit): void {
   const packages = msg.inventories.map((inv) => pt(BatchType.CDATA, [codec.osPa([encodeIetfAttribute({ type: 'installed-packages', packages: inv })], 2)], 3));
   const base = debian12Attributes();
@@ -93,7 +100,10 @@ interface Outcome {
 function assess(job: LoadJob, device: number, plain: Buffer | undefined): Promise<Outcome> {
   const wire = wires[device % wires.length]!;
   return new Promise((resolve, reject) => {
-    const sock = tls.connect({ host: '127.0.0.1', port: job.port, ca: [job.caPem], servername: 'localhost' });
+    // No Nagle, as a real NEA client should: otherwise each small message waits for a delayed ACK.
+    // One secure context per job: building it parses the CA, which a real client does once too.
+    const sock = tls.connect({ host: '127.0.0.1', port: job.port, secureContext: contextFor(job.caPem), servername: 'localhost' });
+    sock.setNoDelay(true);
     const framer = new PtFramer();
     let outcome: Outcome | undefined;
     let sdata = 0;

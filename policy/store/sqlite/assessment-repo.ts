@@ -205,7 +205,11 @@ function withInventory(stored: StoredFacts, inventory: string | undefined): Post
   // A missing inventory would be a store bug (it is written in the same transaction as the posture).
   if (inventory === undefined) throw new Error(`package inventory ${ref} missing from the store`);
   const { inventory: _, ...meta } = stored.packages!;
-  return { ...stored, packages: { ...meta, value: JSON.parse(inventory) } } as PostureFacts;
+  // Parsed on first read only: an ingest whose report brings its own inventory replaces this one
+  // unread, and parsing 300 packages is a good part of loading an endpoint's state.
+  let parsed: unknown;
+  const packages = Object.defineProperty({ ...meta }, 'value', { enumerable: true, get: () => (parsed ??= JSON.parse(inventory)) });
+  return { ...stored, packages } as PostureFacts;
 }
 
 /**

@@ -59,6 +59,8 @@ interface RawEntry {
   timer: NodeJS.Timeout | undefined;
 }
 
+const encodeAll = (messages: PtMessage[]): Uint8Array => (messages.length === 1 ? encodePtMessage(messages[0]!) : Buffer.concat(messages.map(encodePtMessage)));
+
 const peerKey = (address: string | undefined, port: number | undefined): string => `${address ?? '?'}|${port ?? '?'}`;
 
 export class PtTlsListener {
@@ -158,6 +160,9 @@ export class PtTlsListener {
       raw.destroy();
       return;
     }
+    // PT-TLS is a dialogue of small messages: with Nagle on, a reply waits for the ACK of the
+    // previous one, which the client delays (40 ms on Linux): several such waits per assessment.
+    raw.setNoDelay(true);
     const key = peerKey(raw.remoteAddress, raw.remotePort);
     const entry: RawEntry = { raw, timer: undefined };
     entry.timer = setTimeout(() => {
@@ -231,7 +236,7 @@ export class PtTlsListener {
     // serializes both, and a closing connection takes nothing more.
     session.attach((messages) => {
       if (closing || sock.destroyed) return;
-      for (const m of messages) sock.write(encodePtMessage(m));
+      if (messages.length > 0) sock.write(encodeAll(messages));
     });
 
     const protocolError = (e: unknown): void => {
@@ -254,7 +259,8 @@ export class PtTlsListener {
           const msg = queue.shift()!;
           const res = await session.receive(msg);
           if (sock.destroyed) return;
-          for (const r of res.replies) sock.write(encodePtMessage(r));
+          // One write, so replies that belong together (Version Response + Mechanisms) share a TLS record.
+          if (res.replies.length > 0) sock.write(encodeAll(res.replies));
           if (res.close) {
             finish();
             return;
