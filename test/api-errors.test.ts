@@ -53,6 +53,7 @@ const VALIDATION: [string, 'admin' | 'device', string, string, unknown, string[]
   ['identity groups not strings', 'admin', 'PUT', '/api/v1/identities/user/ann', { groups: ['lab', { name: 'x' }] }, ['body.groups[1]: must be a string']],
   ['identity of an unknown kind', 'admin', 'PUT', '/api/v1/identities/robot/r2d2', { groups: [] }, ['params.kind: must be one of: user, device']],
   ['what-if with a negative sample limit', 'admin', 'POST', '/api/v1/policies/what-if', { sampleLimit: -1 }, ['body.sampleLimit: must be >= 0']],
+  ['what-if with a quarantine host a save would refuse', 'admin', 'POST', '/api/v1/policies/what-if', { upsert: [{ ...policyBody('p', 1, []), quarantineAllow: [{ host: '10.0.0.0/33' }] }] }, ['body.upsert[0].quarantineAllow[0].host: must have a prefix length of 1..32']],
   ['definitions in an unknown format', 'admin', 'POST', '/api/v1/definitions', { format: 'oval', content: '' }, ['body.format: must be one of: kenneki, debian-tracker']],
   ['definitions without content', 'admin', 'POST', '/api/v1/definitions', { format: 'kenneki' }, ['body.content: is required']],
   ['list limit below 1', 'admin', 'GET', '/api/v1/endpoints?limit=0', undefined, ['querystring.limit: must be >= 1']],

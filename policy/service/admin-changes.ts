@@ -22,10 +22,10 @@ type Actor = Omit<AuditEntry, 'action' | 'targetType' | 'targetId' | 'before' | 
  * Host syntax that the JSON schema cannot judge (IPv6, CIDR, DNS names), checked before anything
  * is written; the error names the path as a schema error would.
  */
-function assertQuarantineAllow(input: PolicyInput): void {
+export function assertQuarantineAllow(input: PolicyInput, at = 'body'): void {
   const problem = quarantineAllowProblems(input.quarantineAllow ?? [])[0];
   if (problem === undefined) return;
-  const path = `body.quarantineAllow${problem.path}`;
+  const path = `${at}.quarantineAllow${problem.path}`;
   throw new KennekiError('KENNEKI_ERR_VALIDATION', `${path}: ${problem.reason}`, { details: { path } });
 }
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Policy } from '../../decide/policy.js';
 import { PolicyInputSchema } from '../../decide/schema.js';
 import { KennekiError } from '../../errors.js';
-import type { PolicyInput } from '../../service/admin-changes.js';
+import { assertQuarantineAllow, type PolicyInput } from '../../service/admin-changes.js';
 import { newId } from '../../util/ids.js';
 import { actorOf, principalOf } from '../auth.js';
 import type { AppContext } from '../context.js';
@@ -61,7 +61,9 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const current = await ctx.store.policies.list(tenantId);
     const at = ctx.clock.now().toISOString();
     const byId = new Map(current.filter((p) => !body.delete.includes(p.id)).map((p) => [p.id, p]));
-    for (const u of body.upsert as (PolicyInput & { id?: string })[]) {
+    for (const [i, u] of (body.upsert as (PolicyInput & { id?: string })[]).entries()) {
+      // The same host checks as a real create/update: a dry run must not accept what a save refuses.
+      assertQuarantineAllow(u, `body.upsert[${i}]`);
       const existing = u.id ? byId.get(u.id) : undefined;
       if (u.id && !existing && !current.some((p) => p.id === u.id)) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `policy ${u.id} not found`);
       const id = u.id ?? newId();
