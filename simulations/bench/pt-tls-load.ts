@@ -8,15 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
-import { ITA_HSR_DEVICE_ID_TYPE, VENDOR } from '../../policy/tnc/pa/constants.js';
-import { encodeIetfAttribute } from '../../policy/tnc/pa/ietf-attributes.js';
-import { BatchType, encodeBatch, type BatchTypeValue, type PbMessage } from '../../policy/tnc/pb/batch.js';
-import { TestClient, debian12Attributes, serverBatchOf } from '../../policy/tnc/broker/test-client.js';
-import { decodePtBody, ptMessage, SASL_RESULT } from '../../policy/tnc/pt/bodies.js';
+import { BatchType } from '../../policy/tnc/pb/batch.js';
+import { serverBatchOf } from '../../policy/tnc/broker/test-client.js';
+import { decodePtBody, SASL_RESULT } from '../../policy/tnc/pt/bodies.js';
 import { PtFramer } from '../../policy/tnc/pt/framer.js';
-import { encodePtMessage } from '../../policy/tnc/pt/message.js';
-import { utf8Bytes } from '../../policy/tnc/bytes.js';
-import { machineId } from './pt-tls-machines.js';
+import { CLOSE_BATCH as CLOSE, VERSION_REQUEST as VERSION, machineWires, saslPlain, type MachineWire } from './pt-tls-wires.js';
 
 export interface LoadInit {
   kind: 'init';
@@ -59,18 +55,8 @@ export interface LoadResult {
 
 const TIMEOUT_MS = 30_000;
 
-/** One machine's pre-encoded wire messages: the client spends its CPU on TLS, not on encoding. */
-interface Wire {
-  cdata: Buffer;
-  packages: Buffer;
-}
-
-const codec = new TestClient();
-const pt = (type: BatchTypeValue, messages: PbMessage[], id: number) => encodePtMessage(ptMessage({ type: 7, batch: encodeBatch({ fromServer: false, type, messages }) }, id));
-const VERSION = encodePtMessage(ptMessage({ type: 1, min: 1, max: 1, pref: 1 }, 0));
-const CLOSE = pt(BatchType.CLOSE, [], 4);
-
-let wires: Wire[] = [];
+/** Pre-encoded per machine (pt-tls-wires.ts): the client spends its CPU on TLS, not on encoding. */
+let wires: MachineWire[] = [];
 
 const contexts = new Map<string, tls.SecureContext>();
 function contextFor(caPem: string): tls.SecureContext {
@@ -80,14 +66,7 @@ function contextFor(caPem: string): tls.SecureContext {
 }
 
 function init(msg: LoadInit): void {
-  const packages = msg.inventories.map((inv) => pt(BatchType.CDATA, [codec.osPa([encodeIetfAttribute({ type: 'installed-packages', packages: inv })], 2)], 3));
-  const base = debian12Attributes();
-  const idAt = base.findIndex((a) => a.vendor === VENDOR.ITA_HSR && a.type === ITA_HSR_DEVICE_ID_TYPE);
-  wires = Array.from({ length: msg.devices }, (_, i) => {
-    const attrs = [...base];
-    attrs[idAt] = { ...base[idAt]!, value: utf8Bytes(machineId(i)) };
-    return { cdata: pt(BatchType.CDATA, [codec.languagePreference('en'), codec.osPa(attrs)], 2), packages: packages[i % packages.length]! };
-  });
+  wires = machineWires(msg.devices, msg.inventories);
 }
 
 interface Outcome {
@@ -163,9 +142,8 @@ function assess(job: LoadJob, device: number, plain: Buffer | undefined): Promis
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
-  const plainOf = (user: string, password: string) => encodePtMessage(ptMessage({ type: 4, name: 'PLAIN', initial: utf8Bytes(`\0${user}\0${password}`) }, 1));
-  const plain = job.auth ? plainOf(job.auth.user, job.auth.password) : undefined;
-  const perDevice = job.deviceCredentials?.map((c) => plainOf('device', c));
+  const plain = job.auth ? saslPlain(job.auth.user, job.auth.password) : undefined;
+  const perDevice = job.deviceCredentials?.map((c) => saslPlain('device', c));
   const plainFor = (device: number) => (perDevice ? perDevice[device % perDevice.length] : plain);
   const r: LoadResult = { done: 0, errors: 0, errorSamples: [], latenciesMs: [], lateStarts: 0, wallS: 0, clientCpuS: 0, sdataRoundTrips: {}, recommendations: {} };
   const record = (o: Outcome, from: number) => {

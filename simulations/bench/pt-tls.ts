@@ -8,8 +8,10 @@
  * connections, then an open loop at half that rate with latency counted from each scheduled start.
  * The same runs with `client_auth: none` and a handshake-only loop show where the time goes.
  *
- * The load runs in its own process (pt-tls-load.ts) so the server's CPU is read alone from
- * /proc/<pid>/stat; both still share the machine's cores. Runnable alone:
+ * The load runs in its own process so the server's CPU is read alone from /proc/<pid>/stat; both
+ * still share the machine's cores. It is the C generator (ptload/ptload.c via pt-tls-cload.ts,
+ * about 0.7 ms of CPU per assessment) when cc and libssl-dev can build it, else the Node one
+ * (pt-tls-load.ts, about 1.3 ms); BENCH_PT_TLS_LOAD=node|c forces one. Runnable alone:
  * `npm run build && node dist/simulations/bench/pt-tls.js` (or `npm run bench -- pt-tls`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -19,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../policy/util/package-root.js';
 import { fmt, header, machineBusySeconds, onCleanup, onExit, printFigures, printTable, processCpuSeconds, runCleanups, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
 import { buildUniverse, endpointPosture, kennekiFeedText, profileOf } from './dataset.js';
+import { CLoad, buildPtload } from './pt-tls-cload.js';
 import type { LoadJob, LoadResult } from './pt-tls-load.js';
 import { machineId } from './pt-tls-machines.js';
 import { BENCH_PASSWORD, HttpClient, login, spawnServer, writeConfig, type BenchPtTls, type ServerProcess } from './server-process.js';
@@ -46,8 +49,33 @@ type AuthVariant = 'none' | 'sasl-device' | 'sasl-password';
 const AUTHS = only<AuthVariant>('BENCH_PT_TLS_AUTH', ['none', 'sasl-device', 'sasl-password']);
 const CLIENT_AUTH: Record<AuthVariant, BenchPtTls['clientAuth']> = { none: 'none', 'sasl-device': 'sasl-plain', 'sasl-password': 'sasl-plain' };
 
-/** The forked load generator: one job at a time over IPC. */
-class LoadProcess {
+/**
+ * BENCH_PT_TLS_LOAD=node|c picks the load generator; by default the C one (ptload/ptload.c,
+ * needs cc and libssl-dev) when it builds, else the Node one.
+ */
+const LOAD_CHOICE = process.env.BENCH_PT_TLS_LOAD || 'auto';
+if (!['auto', 'node', 'c'].includes(LOAD_CHOICE)) throw new Error(`BENCH_PT_TLS_LOAD must be node or c, got ${LOAD_CHOICE}`);
+
+interface LoadGenerator {
+  readonly name: string;
+  run(job: Omit<LoadJob, 'kind'>): Promise<LoadResult>;
+  stop(): void;
+}
+
+async function startLoad(dir: string, inventories: { name: string; version: string }[][]): Promise<LoadGenerator> {
+  if (LOAD_CHOICE !== 'node') {
+    const built = buildPtload();
+    if ('path' in built) return new CLoad(built.path, dir, DEVICES, inventories);
+    if (LOAD_CHOICE === 'c') throw new Error(`BENCH_PT_TLS_LOAD=c: ${built.reason}`);
+    console.log(`load:     C generator unavailable (${built.reason}); using the Node one`);
+  }
+  return LoadProcess.start(inventories);
+}
+
+/** The forked Node load generator: one job at a time over IPC. */
+class LoadProcess implements LoadGenerator {
+  readonly name = 'Node (forked pt-tls-load.ts)';
+
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(inventories: { name: string; version: string }[][]): Promise<LoadProcess> {
@@ -94,7 +122,7 @@ interface Phase {
   otherCores: number;
 }
 
-async function measured(server: ServerProcess, load: LoadProcess, job: Omit<LoadJob, 'kind'>): Promise<Omit<Phase, 'key' | 'auth' | 'phase'>> {
+async function measured(server: ServerProcess, load: LoadGenerator, job: Omit<LoadJob, 'kind'>): Promise<Omit<Phase, 'key' | 'auth' | 'phase'>> {
   const cpu0 = processCpuSeconds(server.pid);
   const busy0 = machineBusySeconds();
   const result = await load.run(job);
@@ -135,7 +163,8 @@ export const ptTlsBench: Bench = {
       if (fact?.status !== 'ok') throw new Error('dataset: no package inventory');
       return fact.value.packages.map((p) => ({ name: p.name, version: p.version }));
     });
-    const load = await LoadProcess.start(inventories);
+    const load = await startLoad(tmp.dir, inventories);
+    console.log(`load:     ${load.name}`);
     const phases: Phase[] = [];
     const ptTlsFigures: Figure[] = [];
     try {
@@ -204,6 +233,7 @@ export const ptTlsBench: Bench = {
     const closedRow = phases.find((p) => p.phase.startsWith('closed'));
     if (closedRow) console.log(`SDATA round trips → assessments (last closed run): ${JSON.stringify(phases.filter((p) => p.phase.startsWith('closed')).at(-1)!.result.sdataRoundTrips)}`);
     console.log('latency: closed loop and handshake-only from TCP connect to RESULT (handshake done); open loop from the scheduled start, so queueing counts.');
+    console.log(`load:     ${load.name}`);
     console.log('note:     the load generator (a separate process) and the server share the same cores; server CPU is the child only (/proc/<pid>/stat).');
     console.log('          No reference peer: there is no Debian PT-TLS server to compare against (strongSwan ships the client side only).');
     printFigures(ptTlsFigures);
