@@ -64,8 +64,8 @@ const PT_TLS_EVENT_LEVEL: Partial<Record<PtTlsEvent['evt'], 'debug' | 'warn' | '
   PT_TLS_SESSION_ERROR: 'warn',
 };
 
-export function openStore(cfg: KennekiConfig, clock: Clock = systemClock): Store {
-  return createSqliteStore(cfg.store.path, { now: () => clock.now() });
+export function openStore(cfg: KennekiConfig, clock: Clock = systemClock, log?: Logger): Store {
+  return createSqliteStore(cfg.store.path, { now: () => clock.now(), writerThread: cfg.store.writer_thread, ...(log ? { log } : {}) });
 }
 
 /**
@@ -168,7 +168,7 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
 export async function startServer(cfg: KennekiConfig, opts: StartServerOptions): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
-  const store = openStore(cfg, clock);
+  const store = openStore(cfg, clock, log.child({ component: 'store' }));
   const metrics = new KennekiMetrics(store);
   const bus = new VerdictBus((err, change) => log.error({ evt: 'VERDICT_SUBSCRIBER_FAILED', err, endpointId: change.endpointId }, 'verdict subscriber failed'));
   const inputs = new DecisionInputs(store);

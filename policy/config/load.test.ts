@@ -37,7 +37,7 @@ describe('defaults', () => {
       data_dir: '/srv/kenneki/data',
       log: { level: 'info' },
       http: { host: '127.0.0.1', port: 8080, trust_proxy: false, body_limit_bytes: 1048576 },
-      store: { driver: 'sqlite', path: '/srv/kenneki/data/kenneki.db' },
+      store: { driver: 'sqlite', path: '/srv/kenneki/data/kenneki.db', writer_thread: true },
       tenants: [{ id: 'default', name: 'Default' }],
       admin: { bootstrap_user: 'admin' },
       posture: { stale_after_hours: 24, unknown_endpoint_verdict: 'isolate', retention_days: 30, reevaluate_interval_seconds: 60 },

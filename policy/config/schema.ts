@@ -87,6 +87,8 @@ function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
           driver: Enum(STORE_DRIVERS, { default: 'sqlite' }),
           /** Relative to data_dir unless absolute. */
           path: Type.String({ minLength: 1, default: 'kenneki.db' }),
+          /** Assessments are written on a worker thread with its own connection; false: on the main thread. */
+          writer_thread: Type.Boolean({ default: true }),
         },
         { additionalProperties: false, default: {} },
       ),

@@ -7,6 +7,9 @@
  * - Every admin mutation takes its AuditEntry and writes it in the same transaction as the change,
  *   so no change can land unaudited and no audit row can describe a change that did not land.
  * - `recordAssessment` is one transaction: a report is acknowledged only after it is durable.
+ *   It resolves only after COMMIT, wherever the write runs (the SQLite store writes on a worker
+ *   thread with its own connection), so a read that follows it sees the write, and a rejected
+ *   call stored nothing that may be taken as a verdict.
  * - Methods are async even where SQLite is synchronous, because PostgreSQL is not.
  */
 import type { Decision } from '../decide/decision.js';

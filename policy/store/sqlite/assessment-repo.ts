@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray, sql, type Placeholder } from 'drizzle-orm';
 import type { Decision } from '../../decide/decision.js';
 import type { Verdict } from '../../decide/policy.js';
-import type { FactKey, PostureFacts } from '../../posture/facts.js';
+import type { FactKey, FactSource, PostureFacts } from '../../posture/facts.js';
 import type { Finding } from '../../verifiers/contract.js';
-import type { AssessmentOutcome, CurrentPosture, EvaluationState, Store, VerdictCause, VerdictRecord } from '../repository.js';
+import type { Assessment, AssessmentOutcome, CurrentPosture, EvaluationState, Store, VerdictCause, VerdictRecord } from '../repository.js';
 import { toEndpoint } from './endpoint-repo.js';
 import type { Db } from './open.js';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
@@ -35,8 +35,13 @@ function chunks<T>(xs: readonly T[]): T[][] {
   return out;
 }
 
-export function assessmentRepo(db: Db): Store['assessments'] {
+/**
+ * `record` writes through the given function (the store's writer thread) when there is one, else
+ * on this connection.
+ */
+export function assessmentRepo(db: Db, record?: Store['assessments']['record']): Store['assessments'] {
   const q = assessmentStatements(db);
+  const write = assessmentWriter(db, q);
 
   function loadChunk(tenantId: string, ids: string[]): EvaluationState[] {
     const rows = db.select().from(endpoints).where(and(tenantFilter(endpoints.tenantId, tenantId), inArray(endpoints.id, ids))).all();
@@ -133,49 +138,109 @@ export function assessmentRepo(db: Db): Store['assessments'] {
       if (ids.length === 1) return loadOne(tenantId, ids[0]!);
       return chunks(ids).flatMap((c) => loadChunk(tenantId, c));
     },
-    async record(a) {
-      return db.transaction((): AssessmentOutcome => {
-        const current = q.current.get({ tenantId: a.tenantId, endpointId: a.endpointId });
-        if (!current) throw new Error(`endpoint ${a.endpointId} vanished during assessment`);
-        const previous = current.verdict as Verdict;
-        if (a.basedOnReportAt !== undefined && a.basedOnReportAt !== current.lastReportAt) return { previous, changed: false, skipped: true };
-        const ids = { tenantId: a.tenantId, endpointId: a.endpointId };
-
-        const existing = q.findings.all(ids);
-        if (a.report) {
-          const r = a.report;
-          // Serialised once: the current posture and its history row hold the same facts.
-          const stored = storedFacts(r.facts);
-          if (stored.inventory) q.insertInventory.run({ ...ids, ...stored.inventory });
-          const inventory = stored.inventory?.hash ?? null;
-          q.upsertPosture.run({ ...ids, reportedAt: r.reportedAt, receivedAt: a.at, facts: stored.facts, lastKnown: JSON.stringify(lastKnownOverrides(r.facts, r.lastKnown)), inventory });
-          q.insertSnapshot.run({ ...ids, reportedAt: r.reportedAt, receivedAt: a.at, source: r.source, facts: stored.facts, inventory });
-          const updates = r.pendingUpdates.map((u): Finding => ({ kind: 'pending-update', name: u.id, ...(u.version ? { version: u.version } : {}) }));
-          replaceFindings(q, ids, current.seq, ['pending-update'], existing, updates, a.at);
-        }
-        replaceFindings(q, ids, current.seq, PACKAGE_KINDS, existing, a.findings.filter((f) => PACKAGE_KINDS.includes(f.kind)), a.at);
-        writeCheckResults(q, ids, current.seq, a.decision, a.at);
-
-        const changed = previous !== a.decision.verdict || materiallyDifferent(current.decision as Decision | null, a.decision);
-        const decision = JSON.stringify(a.decision);
-        let verdictId: number | undefined;
-        if (changed) {
-          verdictId = Number(q.insertVerdict.run({ ...ids, verdict: a.decision.verdict, previous, cause: a.cause, decision, decidedAt: a.at }).lastInsertRowid);
-        }
-        q.upsertDecision.run({ ...ids, decision });
-        q.updateEndpoint.run({
-          ...ids,
-          reviewAt: a.decision.reviewAt ?? null,
-          policyId: a.decision.trace.policy?.id ?? null,
-          verdict: a.decision.verdict,
-          at: a.at,
-          seenAt: a.report ? a.at : null,
-          reportAt: a.report?.reportedAt ?? null,
-        });
-        return { previous, changed: previous !== a.decision.verdict, ...(verdictId !== undefined ? { verdictId } : {}) };
-      });
-    },
+    record: record ?? (async (a) => write(encodeAssessment(a), a.decision)),
   };
+}
+
+/**
+ * One assessment as its write needs it, the stored JSON already serialised. Built on the thread
+ * that decided (serialising is cheaper than structured-cloning the objects for the writer thread,
+ * and the JSON is what gets stored anyway); written by `assessmentWriter` on whichever thread
+ * owns the write.
+ */
+export interface AssessmentWrite {
+  tenantId: string;
+  endpointId: string;
+  at: string;
+  cause: VerdictCause;
+  basedOnReportAt?: string | null;
+  report?: {
+    reportedAt: string;
+    source: FactSource;
+    /** storedFacts(): the facts with an ok package inventory replaced by its hash. */
+    facts: string;
+    inventory?: { hash: string; value: string };
+    /** JSON of lastKnownOverrides(): computed here, as it compares facts by identity. */
+    lastKnown: string;
+    pendingUpdates: { id: string; version?: string }[];
+  };
+  /** The package findings: the only kinds stored with the assessment. */
+  findings: Finding[];
+  /** JSON of the decision. */
+  decision: string;
+}
+
+export function encodeAssessment(a: Assessment): AssessmentWrite {
+  const r = a.report;
+  let report: AssessmentWrite['report'];
+  if (r) {
+    const stored = storedFacts(r.facts);
+    report = {
+      reportedAt: r.reportedAt,
+      source: r.source,
+      facts: stored.facts,
+      ...(stored.inventory ? { inventory: stored.inventory } : {}),
+      lastKnown: JSON.stringify(lastKnownOverrides(r.facts, r.lastKnown)),
+      pendingUpdates: r.pendingUpdates,
+    };
+  }
+  return {
+    tenantId: a.tenantId,
+    endpointId: a.endpointId,
+    at: a.at,
+    cause: a.cause,
+    ...(a.basedOnReportAt !== undefined ? { basedOnReportAt: a.basedOnReportAt } : {}),
+    ...(report ? { report } : {}),
+    findings: a.findings.filter((f) => PACKAGE_KINDS.includes(f.kind)),
+    decision: JSON.stringify(a.decision),
+  };
+}
+
+/**
+ * Writes one assessment in one transaction: posture, snapshot, inventory, findings, check results,
+ * verdict, decision and the endpoint row. `decision` is w.decision parsed (passed when the caller
+ * still has the object).
+ */
+export function assessmentWriter(db: Db, q: Statements = assessmentStatements(db)): (w: AssessmentWrite, decision?: Decision) => AssessmentOutcome {
+  return (w, decision = JSON.parse(w.decision) as Decision) =>
+    db.transaction((): AssessmentOutcome => {
+      const current = q.current.get({ tenantId: w.tenantId, endpointId: w.endpointId });
+      if (!current) throw new Error(`endpoint ${w.endpointId} vanished during assessment`);
+      const previous = current.verdict as Verdict;
+      if (w.basedOnReportAt !== undefined && w.basedOnReportAt !== current.lastReportAt) return { previous, changed: false, skipped: true };
+      const ids = { tenantId: w.tenantId, endpointId: w.endpointId };
+
+      const existing = q.findings.all(ids);
+      if (w.report) {
+        const r = w.report;
+        // The current posture and its history row hold the same facts, serialised once.
+        if (r.inventory) q.insertInventory.run({ ...ids, ...r.inventory });
+        const inventory = r.inventory?.hash ?? null;
+        q.upsertPosture.run({ ...ids, reportedAt: r.reportedAt, receivedAt: w.at, facts: r.facts, lastKnown: r.lastKnown, inventory });
+        q.insertSnapshot.run({ ...ids, reportedAt: r.reportedAt, receivedAt: w.at, source: r.source, facts: r.facts, inventory });
+        const updates = r.pendingUpdates.map((u): Finding => ({ kind: 'pending-update', name: u.id, ...(u.version ? { version: u.version } : {}) }));
+        replaceFindings(q, ids, current.seq, ['pending-update'], existing, updates, w.at);
+      }
+      replaceFindings(q, ids, current.seq, PACKAGE_KINDS, existing, w.findings, w.at);
+      writeCheckResults(q, ids, current.seq, decision, w.at);
+
+      const changed = previous !== decision.verdict || materiallyDifferent(current.decision as Decision | null, decision);
+      let verdictId: number | undefined;
+      if (changed) {
+        verdictId = Number(q.insertVerdict.run({ ...ids, verdict: decision.verdict, previous, cause: w.cause, decision: w.decision, decidedAt: w.at }).lastInsertRowid);
+      }
+      q.upsertDecision.run({ ...ids, decision: w.decision });
+      q.updateEndpoint.run({
+        ...ids,
+        reviewAt: decision.reviewAt ?? null,
+        policyId: decision.trace.policy?.id ?? null,
+        verdict: decision.verdict,
+        at: w.at,
+        seenAt: w.report ? w.at : null,
+        reportAt: w.report?.reportedAt ?? null,
+      });
+      return { previous, changed: previous !== decision.verdict, ...(verdictId !== undefined ? { verdictId } : {}) };
+    });
 }
 
 function currentPosture(p: typeof endpointPosture.$inferSelect, inventory: string | undefined): CurrentPosture {

@@ -19,7 +19,14 @@ export interface OpenedSqlite {
   raw: Database.Database;
 }
 
-export function openSqlite(path: string, opts: { migrate?: boolean } = {}): OpenedSqlite {
+export interface OpenSqliteOptions {
+  /** Apply the committed migrations (default true). */
+  migrate?: boolean;
+  /** Refresh missing or outdated planner statistics (default true). */
+  analyze?: boolean;
+}
+
+export function openSqlite(path: string, opts: OpenSqliteOptions = {}): OpenedSqlite {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const raw = new Database(path);
   raw.pragma('journal_mode = WAL');
@@ -33,7 +40,14 @@ export function openSqlite(path: string, opts: { migrate?: boolean } = {}): Open
   // of index and row pages; with a tiny cache every query re-reads them from the OS.
   raw.pragma('cache_size = -49152');
   const db = drizzle(raw, { schema });
+  // Two connections write to the file (this one and the assessment writer thread's). A deferred
+  // transaction that reads first cannot take the write lock once the other connection committed
+  // after its read began (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not retry). BEGIN IMMEDIATE
+  // takes the write lock first, waiting out the other writer within busy_timeout.
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn, config) => transaction(fn, { behavior: 'immediate', ...config })) as Db['transaction'];
   if (opts.migrate !== false) applyMigrations(db);
+  if (opts.analyze === false) return { db, raw };
   // Planner statistics: without them SQLite guesses, and guesses badly at 100k endpoints (scans
   // for selective filters). At open, tables with missing or outdated statistics get a full
   // ANALYZE (seconds at 100k endpoints, and only when needed): a sampled one reads just the

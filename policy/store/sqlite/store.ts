@@ -6,13 +6,26 @@ import { assessmentRepo, verdictRepo } from './assessment-repo.js';
 import { auditRepo } from './audit-repo.js';
 import { endpointRepo } from './endpoint-repo.js';
 import { openSqlite, type Db } from './open.js';
+import { startAssessmentWriter, writerEntry, type AssessmentWriterThread, type WriterLog } from './writer.js';
 import { definitionsRepo, exceptionRepo, identityRepo, policyRepo } from './policy-repos.js';
 import { endpointPosture, postureInventories, postureSnapshots } from './schema.js';
 
-export function createSqliteStore(path: string, opts: { now?: () => Date } = {}): Store {
+export interface SqliteStoreOptions {
+  now?: () => Date;
+  /**
+   * Write assessments on a worker thread with its own connection (writer.ts), off the thread that
+   * runs TLS, the protocols and the engine. Default true; an in-memory database writes in place.
+   */
+  writerThread?: boolean;
+  log?: WriterLog;
+}
+
+export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): Store {
+  // The main connection migrates and analyses before the writer thread opens the file.
   const { db, raw } = openSqlite(path);
   const now = opts.now ?? (() => new Date());
-  let closed = false;
+  const writer = opts.writerThread !== false && path !== ':memory:' ? writerThread(path, opts.log) : undefined;
+  let closing: Promise<void> | undefined;
   // Old page images of deleted rows can linger in the WAL until a checkpoint rewrites it.
   const checkpoint = () => raw.pragma('wal_checkpoint(TRUNCATE)');
   return {
@@ -21,7 +34,7 @@ export function createSqliteStore(path: string, opts: { now?: () => Date } = {})
     tokens: tokenRepo(db, now),
     endpoints: endpointRepo(db, now, checkpoint),
     identities: identityRepo(db, now),
-    assessments: assessmentRepo(db),
+    assessments: assessmentRepo(db, writer?.record),
     verdicts: verdictRepo(db),
     policies: policyRepo(db, now),
     exceptions: exceptionRepo(db, now),
@@ -54,12 +67,29 @@ export function createSqliteStore(path: string, opts: { now?: () => Date } = {})
         return purged;
       },
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      raw.close();
+    close() {
+      // In-flight assessments are written first; the writer thread's connection closes before
+      // this one, so the last to close checkpoints the WAL.
+      closing ??= (async () => {
+        try {
+          await writer?.close();
+        } finally {
+          raw.close();
+        }
+      })();
+      return closing;
     },
   };
+}
+
+function writerThread(path: string, log: WriterLog | undefined): AssessmentWriterThread | undefined {
+  const entry = writerEntry();
+  if (entry) return startAssessmentWriter(path, { entry, ...(log ? { log } : {}) });
+  // Only when running from sources without a build: correct, just all on this thread.
+  const msg = 'store writer thread unavailable (no compiled writer-worker.js: run npm run build); assessments are written on the main thread';
+  if (log) log.warn({ evt: 'STORE_WRITER_UNAVAILABLE' }, msg);
+  else process.emitWarning(msg);
+  return undefined;
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
