@@ -27,6 +27,7 @@ import type { Store } from '../../policy/store/repository.js';
 import { createSqliteStore } from '../../policy/store/sqlite/store.js';
 import { fmt, header, printTable, runCleanups, tempDir, type Bench, type BenchResult } from './common.js';
 import { buildUniverse, endpointPosture, profileOf } from './dataset.js';
+import { NEA_POLICY } from './nea-policy.js';
 
 const ENDPOINTS = 2_000;
 const PACKAGES = 300;
@@ -34,27 +35,10 @@ const INVENTORY_VARIANTS = 20;
 const MEASURE_MS = Number(process.env['BENCH_PDP_INGEST_MS']) || 8_000;
 const SYSTEM = { actor: 'bench', actorKind: 'system', action: 'bench.populate', targetType: 'bench' } as const;
 
-/** As pt-tls.ts's prepare(): what the IETF OS IMC can report, winning over the baseline. */
+/** The shared NEA bench policy as a stored policy row. */
 function neaPolicy(tenantId: string, now: Date): Policy {
   const at = now.toISOString();
-  return {
-    id: '00000000-0000-4000-8000-000000000010',
-    tenantId,
-    name: 'nea-os-and-packages',
-    precedence: 10,
-    enabled: true,
-    mode: 'enforce',
-    match: {},
-    checks: [
-      { check: 'ip-forwarding', action: 'isolate' },
-      { check: 'factory-default-password', action: 'isolate' },
-      { check: 'os-version', action: 'isolate', params: { minimum: [{ product: 'debian', version: '12' }], unlisted: 'fail' } },
-      { check: 'packages', action: 'isolate' },
-    ],
-    revision: 1,
-    createdAt: at,
-    updatedAt: at,
-  } as Policy;
+  return { ...NEA_POLICY, id: '00000000-0000-4000-8000-000000000010', tenantId, revision: 1, createdAt: at, updatedAt: at };
 }
 
 /** Bytes this process has written through write(2)/pwrite(2) so far (SQLite's WAL and checkpoints). */

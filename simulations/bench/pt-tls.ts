@@ -24,6 +24,7 @@ import { buildUniverse, endpointPosture, kennekiFeedText, profileOf } from './da
 import { CLoad, buildPtload } from './pt-tls-cload.js';
 import type { LoadJob, LoadResult } from './pt-tls-load.js';
 import { machineId } from './pt-tls-machines.js';
+import { NEA_POLICY } from './nea-policy.js';
 import { BENCH_PASSWORD, HttpClient, login, spawnServer, writeConfig, type BenchPtTls, type ServerProcess } from './server-process.js';
 
 const DEVICES = 2_000;
@@ -255,25 +256,7 @@ async function prepare(server: ServerProcess): Promise<string[]> {
       credentials.push((r as { deviceCredential: string }).deviceCredential);
     }
     await client.json('POST', '/api/v1/definitions', { token, body: { format: 'kenneki', content: kennekiFeedText(buildUniverse(new Date())) }, expect: 201 });
-    // The baseline also checks antivirus, firewall and more, which the IETF OS IMC cannot report;
-    // this policy checks what it can and wins by its lower precedence (as test/pt-tls-serve does).
-    await client.json('POST', '/api/v1/policies', {
-      token,
-      expect: 201,
-      body: {
-        name: 'nea-os-and-packages',
-        precedence: 10,
-        enabled: true,
-        mode: 'enforce',
-        match: {},
-        checks: [
-          { check: 'ip-forwarding', action: 'isolate' },
-          { check: 'factory-default-password', action: 'isolate' },
-          { check: 'os-version', action: 'isolate', params: { minimum: [{ product: 'debian', version: '12' }], unlisted: 'fail' } },
-          { check: 'packages', action: 'isolate' },
-        ],
-      },
-    });
+    await client.json('POST', '/api/v1/policies', { token, expect: 201, body: NEA_POLICY });
     return credentials;
   } finally {
     client.close();

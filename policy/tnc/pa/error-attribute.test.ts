@@ -5,6 +5,7 @@ import { paMessageArb } from './arbitraries.js';
 import { attributeTypeNotSupported, decodePaErrorInfo, paErrorAttribute } from './error-attribute.js';
 import { decodeIetfAttribute } from './ietf-attributes.js';
 import { decodePaMessage, encodePaMessage } from './message.js';
+import { returnsOrWireError } from '../test-helpers.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const asHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -97,11 +98,7 @@ describe('PA-TNC Error attribute for a decode failure', () => {
   it('arbitrary info bytes either decode or throw WireError', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 5 }), fc.uint8Array({ maxLength: 32 }), (code, info) => {
-        try {
-          decodePaErrorInfo(code, info);
-        } catch (e) {
-          if (!(e instanceof WireError)) throw e;
-        }
+        returnsOrWireError(() => decodePaErrorInfo(code, info));
       }),
       { numRuns: 2000 },
     );

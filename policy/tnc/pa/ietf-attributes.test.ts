@@ -15,6 +15,7 @@ import {
   type IetfAttribute,
 } from './ietf-attributes.js';
 import { decodePaMessage, encodePaMessage, type PaAttribute } from './message.js';
+import { returnsOrWireError } from '../test-helpers.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const ietf = (type: number, value: string): PaAttribute => ({ noskip: false, vendor: 0, type, value: hex(value) });
@@ -239,11 +240,7 @@ describe('IETF remediation parameters', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
         for (const f of [decodeRemediationString, decodeRemediationUri]) {
-          try {
-            f(b);
-          } catch (e) {
-            if (!(e instanceof WireError)) throw e;
-          }
+          returnsOrWireError(() => f(b));
         }
       }),
       { numRuns: 2000 },
@@ -290,11 +287,7 @@ describe('IETF attributes: properties', () => {
   it('arbitrary bytes for any IETF type either decode or throw WireError', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 14 }), fc.uint8Array({ maxLength: 64 }), (type, value) => {
-        try {
-          decodeIetfAttribute({ noskip: false, vendor: 0, type, value });
-        } catch (e) {
-          if (!(e instanceof WireError)) throw e;
-        }
+        returnsOrWireError(() => decodeIetfAttribute({ noskip: false, vendor: 0, type, value }));
       }),
       { numRuns: 2000 },
     );
@@ -307,11 +300,7 @@ describe('IETF attributes: properties', () => {
         const value = Uint8Array.from(pa.value);
         if (value.length === 0) return;
         for (const [i, x] of flips) value[i % value.length]! ^= x;
-        try {
-          decodeIetfAttribute({ ...pa, value });
-        } catch (e) {
-          if (!(e instanceof WireError)) throw e;
-        }
+        returnsOrWireError(() => decodeIetfAttribute({ ...pa, value }));
       }),
       { numRuns: 2000 },
     );

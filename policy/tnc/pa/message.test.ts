@@ -3,6 +3,7 @@ import { describe, expect, it, test } from 'vitest';
 import { PA_ERROR, WireError } from '../wire-error.js';
 import { paMessageArb } from './arbitraries.js';
 import { decodePaMessage, encodePaMessage, type PaMessage } from './message.js';
+import { returnsOrWireError } from '../test-helpers.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const u8 = (s: string): Uint8Array => Uint8Array.from(hex(s));
@@ -110,11 +111,7 @@ describe('PA-TNC message: properties', () => {
   it('arbitrary bytes either decode or throw WireError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 128 }), (b) => {
-        try {
-          decodePaMessage(b);
-        } catch (e) {
-          if (!(e instanceof WireError)) throw e;
-        }
+        returnsOrWireError(() => decodePaMessage(b));
       }),
       { numRuns: 2000 },
     );
@@ -124,11 +121,7 @@ describe('PA-TNC message: properties', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 128 }), (b) => {
         const buf = Uint8Array.from([1, ...b]);
-        try {
-          decodePaMessage(buf);
-        } catch (e) {
-          if (!(e instanceof WireError)) throw e;
-        }
+        returnsOrWireError(() => decodePaMessage(buf));
       }),
       { numRuns: 2000 },
     );

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, test } from 'vitest';
 import { PB_ERROR } from '../wire-error.js';
 import { BatchType, decodeBatch, encodeBatch, type BatchTypeValue, type PbBatch, type PbMessage } from './batch.js';
-import { hex, returnsOrWireError, wireErrorOf } from './test-helpers.js';
+import { hex, returnsOrWireError, wireErrorOf } from '../test-helpers.js';
 
 const LIMIT = { maxBatchBytes: 128 * 16384 };
 const strip = (b: PbBatch): PbBatch => ({ ...b, messages: b.messages.map(({ noskip, vendor, type, body }) => ({ noskip, vendor, type, body: Buffer.from(body) })) });
@@ -145,7 +145,7 @@ describe('properties', () => {
 
   it('arbitrary bytes: decodeBatch returns or throws WireError only', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 96 }), (bytes) => returnsOrWireError(() => decodeBatch(bytes, { maxBatchBytes: 64, maxMessages: 4 }))),
+      fc.property(fc.uint8Array({ maxLength: 96 }), (bytes) => returnsOrWireError(() => decodeBatch(bytes, { maxBatchBytes: 64, maxMessages: 4 }), 'pb-tnc')),
       { numRuns: 2000 },
     );
   });
@@ -158,7 +158,7 @@ describe('properties', () => {
         buf.writeUIntBE(flags, 1, 3);
         buf.writeUInt32BE(buf.length, 4);
         buf.set(rest, 8);
-        return returnsOrWireError(() => decodeBatch(buf, { ...LIMIT, expectFromServer }));
+        return returnsOrWireError(() => decodeBatch(buf, { ...LIMIT, expectFromServer }), 'pb-tnc');
       }),
       { numRuns: 2000 },
     );
@@ -197,7 +197,7 @@ describe('properties', () => {
         const target = pick % b.messages.length;
         for (let i = 0; i < target; i++) at += 12 + b.messages[i]!.body.length;
         wire.writeUInt32BE(len, at + 8);
-        return returnsOrWireError(() => decodeBatch(wire, LIMIT));
+        return returnsOrWireError(() => decodeBatch(wire, LIMIT), 'pb-tnc');
       }),
     );
   });

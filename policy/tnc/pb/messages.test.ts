@@ -11,7 +11,7 @@ import {
   type IetfPbMessage,
   type PbMessageTypeValue,
 } from './messages.js';
-import { hex, returnsOrWireError, wireErrorOf } from './test-helpers.js';
+import { hex, returnsOrWireError, wireErrorOf } from '../test-helpers.js';
 
 const msg = (type: number, body: string, offset?: number): PbMessage => ({ noskip: false, vendor: 0, type, body: hex(body), ...(offset === undefined ? {} : { offset }) });
 
@@ -204,7 +204,7 @@ describe('properties', () => {
   it('arbitrary bodies: decodeIetfPbMessage returns or throws WireError only', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 9 }), fc.uint8Array({ maxLength: 40 }), fc.option(fc.nat(), { nil: undefined }), (type, body, offset) =>
-        returnsOrWireError(() => decodeIetfPbMessage({ noskip: true, vendor: 0, type, body, ...(offset === undefined ? {} : { offset }) })),
+        returnsOrWireError(() => decodeIetfPbMessage({ noskip: true, vendor: 0, type, body, ...(offset === undefined ? {} : { offset }) }), 'pb-tnc'),
       ),
       { numRuns: 2000 },
     );
@@ -214,7 +214,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ type: fc.integer({ min: 0, max: 8 }), body: fc.uint8Array({ maxLength: 24 }) }), { maxLength: 4 }), (ms) => {
         const wire = encodeBatch({ fromServer: false, type: BatchType.CDATA, messages: ms.map((m) => ({ noskip: false, vendor: 0, ...m })) });
-        return returnsOrWireError(() => decodeBatch(wire, { maxBatchBytes: 1 << 16 }).messages.map(decodeIetfPbMessage));
+        return returnsOrWireError(() => decodeBatch(wire, { maxBatchBytes: 1 << 16 }).messages.map(decodeIetfPbMessage), 'pb-tnc');
       }),
       { numRuns: 2000 },
     );

@@ -3,7 +3,7 @@ import { describe, expect, it, test } from 'vitest';
 import { PB_ERROR, WireError } from '../wire-error.js';
 import { BatchType, type BatchTypeValue } from './batch.js';
 import { PbState, TncsStateMachine, type PbStateValue } from './state-machine.js';
-import { wireErrorOf } from './test-helpers.js';
+import { wireErrorOf } from '../test-helpers.js';
 
 type Side = 'client' | 'server';
 const { CDATA, SDATA, RESULT, CRETRY, SRETRY, CLOSE } = BatchType;

@@ -1,6 +1,6 @@
-/** Shared helpers for the PB-TNC tests: hex literals with spaces, and error shape checks. */
+/** Shared helpers for the NEA codec tests: hex literals with spaces, and error shape checks. */
 import { expect } from 'vitest';
-import { WireError } from '../wire-error.js';
+import { WireError } from './wire-error.js';
 
 export const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -15,13 +15,16 @@ export function wireErrorOf(fn: () => unknown): WireError {
   throw new Error('expected a WireError, but nothing was thrown');
 }
 
-/** "Returns or throws WireError" — anything else (RangeError, TypeError) fails the property. */
-export function returnsOrWireError(fn: () => unknown): boolean {
+/**
+ * "Returns or throws WireError" (of `layer`, when given): anything else (RangeError, TypeError)
+ * fails the property.
+ */
+export function returnsOrWireError(fn: () => unknown, layer?: WireError['layer']): boolean {
   try {
     fn();
     return true;
   } catch (e) {
-    if (e instanceof WireError && e.layer === 'pb-tnc') return true;
+    if (e instanceof WireError && (layer === undefined || e.layer === layer)) return true;
     throw e;
   }
 }
