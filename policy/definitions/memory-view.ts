@@ -9,7 +9,7 @@ import type { OsFact } from '../posture/facts.js';
 import { compareVersions } from './compare.js';
 import { assessVulnerability, CLEAN, compileForbidden, type PackageAssessment } from './package-assessment.js';
 import { matchPlatform, schemeForPlatform, type PlatformRule } from './platforms.js';
-import type { Advisory, DefinitionsView, ForbiddenRule, VersionScheme } from './view.js';
+import type { Advisory, DefinitionsView, ForbiddenRule, PackageAssessor, VersionScheme } from './view.js';
 
 export interface DefinitionsInput {
   advisories: Advisory[];
@@ -64,8 +64,8 @@ export function createDefinitionsView(input: DefinitionsInput): DefinitionsView 
   // Per platform: package name → CLEAN (nothing in the definitions can match that name, whatever
   // the version: one lookup) or version → assessment. Bounded; past the bound a platform's memo
   // starts over rather than grow.
-  const assessors = new Map<string, (name: string, version: string) => PackageAssessment>();
-  const assessorFor = (platform: string | undefined) => {
+  const assessors = new Map<string, PackageAssessor>();
+  const assessorFor = (platform: string | undefined): PackageAssessor => {
     const matcher = compileForbidden(forbiddenFor(platform), platform === undefined ? 'dotted' : schemeFor(platform));
     let memo = new Map<string, PackageAssessment | Map<string, PackageAssessment>>();
     let size = 0;

@@ -51,5 +51,8 @@ export interface DefinitionsView {
    * forbidden rule it matches. Without a platform only rules for every platform apply. Memoised:
    * get it once per inventory and call it for every package.
    */
-  packageAssessor(platform: string | undefined): (name: string, version: string) => PackageAssessment;
+  packageAssessor(platform: string | undefined): PackageAssessor;
 }
+
+/** Judges one installed package; the same function object for a view and platform. */
+export type PackageAssessor = (name: string, version: string) => PackageAssessment;

@@ -1,10 +1,10 @@
 /**
  * Installed packages against the definitions: vulnerable (installed below an advisory's fixed
  * version) and forbidden (matching a forbidden-software rule). Runs on every report of a full
- * inventory, so it asks the definitions view, which memoises per (platform, package, version).
+ * inventory, so it asks for the inventory's judgement, memoised per inventory content, and the
+ * view memoises per (platform, package, version) below that.
  */
-import type { InstalledPackage } from '../posture/facts.js';
-import { CLEAN } from '../definitions/package-assessment.js';
+import { judgeInventory } from '../definitions/inventory-judgement.js';
 import { evidenceOf, type Check, type Finding, type LocalizedText } from './contract.js';
 import { compliant, failing, isRecord, malformed, notJudged, osOf, readFact, timeOf } from './evidence.js';
 import { CONTACT_ADMIN, listOf, plural } from './messages.js';
@@ -40,12 +40,9 @@ export const packagesCheck: Check<'packages'> = {
     const judgeVulnerable = checkVulnerable && platform !== undefined;
     const assess = defs.packageAssessor(platform);
 
-    for (const p of fact.packages as InstalledPackage[]) {
-      if (!isRecord(p) || typeof p.name !== 'string' || typeof p.version !== 'string') {
-        return malformed(ID, ctx.facts, 'packages');
-      }
-      const a = assess(p.name, p.version);
-      if (a === CLEAN) continue;
+    const flagged = judgeInventory(assess, fact, fact.packages);
+    if (flagged === undefined) return malformed(ID, ctx.facts, 'packages');
+    for (const { assessment: a, ...p } of flagged) {
       if (judgeVulnerable && a.vulnerable) {
         const finding: Finding = { kind: 'vulnerable-package', name: p.name, version: p.version, detail: a.vulnerable.ids.join(', ') };
         if (a.vulnerable.since !== undefined) finding.since = a.vulnerable.since;

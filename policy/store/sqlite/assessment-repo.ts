@@ -2,11 +2,11 @@
  * Assessments: loading what the engine needs for a batch of endpoints, and writing one
  * evaluation's outcome (posture, findings, check results, verdict) in a single transaction.
  */
-import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray, sql, type Placeholder } from 'drizzle-orm';
 import type { Decision } from '../../decide/decision.js';
 import type { Verdict } from '../../decide/policy.js';
 import type { FactKey, FactSource, PostureFacts } from '../../posture/facts.js';
+import { inventoryDigest, rememberDigest } from '../../posture/inventory-digest.js';
 import type { Finding } from '../../verifiers/contract.js';
 import type { Assessment, AssessmentOutcome, CurrentPosture, EvaluationState, Store, VerdictCause, VerdictRecord } from '../repository.js';
 import { toEndpoint } from './endpoint-repo.js';
@@ -258,8 +258,8 @@ export function storedFacts(facts: PostureFacts): { facts: string; inventory?: {
   const packages = facts.packages;
   if (packages?.status !== 'ok') return { facts: JSON.stringify(facts) };
   const { value: list, ...meta } = packages;
-  const value = JSON.stringify(list);
-  const hash = createHash('sha256').update(value).digest('base64url');
+  // Usually computed already: the packages check judged the inventory under the same digest.
+  const { json: value, hash } = inventoryDigest(list);
   return { facts: JSON.stringify({ ...facts, packages: { ...meta, inventory: hash } }), inventory: { hash, value } };
 }
 
@@ -272,8 +272,13 @@ function withInventory(stored: StoredFacts, inventory: string | undefined): Post
   const { inventory: _, ...meta } = stored.packages!;
   // Parsed on first read only: an ingest whose report brings its own inventory replaces this one
   // unread, and parsing 300 packages is a good part of loading an endpoint's state.
-  let parsed: unknown;
-  const packages = Object.defineProperty({ ...meta }, 'value', { enumerable: true, get: () => (parsed ??= JSON.parse(inventory)) });
+  let parsed: object | undefined;
+  const parse = (): object => {
+    const value = JSON.parse(inventory) as object;
+    rememberDigest(value, { json: inventory, hash: ref });
+    return value;
+  };
+  const packages = Object.defineProperty({ ...meta }, 'value', { enumerable: true, get: () => (parsed ??= parse()) });
   return { ...stored, packages } as PostureFacts;
 }
 
