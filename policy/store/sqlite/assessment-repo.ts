@@ -122,7 +122,11 @@ export function assessmentRepo(db: Db, record?: Store['assessments']['record']):
     const r = q.endpoint.get({ tenantId, endpointId });
     if (!r) return [];
     const p = q.posture.get({ tenantId, endpointId });
-    const inventory = p?.inventory ? q.inventory.get({ tenantId, endpointId, hash: p.inventory })?.value : undefined;
+    // Read on first use only: a report that brings its own inventory (most do) replaces this one
+    // unread, and it is the largest value of the state. The read follows within the same
+    // evaluation; an inventory is deleted only once no posture or snapshot refers to it.
+    const hash = p?.inventory;
+    const inventory = hash ? () => q.inventory.get({ tenantId, endpointId, hash })?.value : undefined;
     const groups = [
       ...(r.owner ? q.groupsOf.all({ tenantId, kind: 'user', name: r.owner }).map((g) => g.groupName) : []),
       ...(r.hostname ? q.groupsOf.all({ tenantId, kind: 'device', name: r.hostname }).map((g) => g.groupName) : []),
@@ -243,7 +247,10 @@ export function assessmentWriter(db: Db, q: Statements = assessmentStatements(db
     });
 }
 
-function currentPosture(p: typeof endpointPosture.$inferSelect, inventory: string | undefined): CurrentPosture {
+/** `inventory` is the stored inventory's JSON, or a function that reads it when first needed. */
+type StoredInventory = string | (() => string | undefined) | undefined;
+
+function currentPosture(p: typeof endpointPosture.$inferSelect, inventory: StoredInventory): CurrentPosture {
   const facts = withInventory(p.facts as StoredFacts, inventory);
   return { reportedAt: p.reportedAt, receivedAt: p.receivedAt, facts, lastKnown: withLastKnown(facts, p.lastKnown as LastKnownOverrides) };
 }
@@ -263,8 +270,8 @@ export function storedFacts(facts: PostureFacts): { facts: string; inventory?: {
   return { facts: JSON.stringify({ ...facts, packages: { ...meta, inventory: hash } }), inventory: { hash, value } };
 }
 
-/** The inverse of storedFacts, given the inventory's stored value. */
-function withInventory(stored: StoredFacts, inventory: string | undefined): PostureFacts {
+/** The inverse of storedFacts, given the inventory's stored value (or its reader). */
+function withInventory(stored: StoredFacts, inventory: StoredInventory): PostureFacts {
   const ref = stored.packages?.inventory;
   if (ref === undefined) return stored;
   // A missing inventory would be a store bug (it is written in the same transaction as the posture).
@@ -274,8 +281,10 @@ function withInventory(stored: StoredFacts, inventory: string | undefined): Post
   // unread, and parsing 300 packages is a good part of loading an endpoint's state.
   let parsed: object | undefined;
   const parse = (): object => {
-    const value = JSON.parse(inventory) as object;
-    rememberDigest(value, { json: inventory, hash: ref });
+    const json = typeof inventory === 'string' ? inventory : inventory();
+    if (json === undefined) throw new Error(`package inventory ${ref} missing from the store`);
+    const value = JSON.parse(json) as object;
+    rememberDigest(value, { json, hash: ref });
     return value;
   };
   const packages = Object.defineProperty({ ...meta }, 'value', { enumerable: true, get: () => (parsed ??= parse()) });
