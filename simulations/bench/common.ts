@@ -3,6 +3,7 @@
  * a cleanup registry so that temp dirs and child servers go away even when a benchmark throws.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -197,4 +198,27 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 export function elapsedMs(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/**
+ * This machine's speed right now: CPU milliseconds for a fixed piece of work (integer loop, JSON,
+ * SHA-256), the median of three. On this shared VM the same build measures up to a third slower
+ * when the host is busy, and that shows here too (about 150–170 ms when it is not), so a figure can be
+ * read against the state of the machine it was taken on.
+ */
+export function referenceWorkMs(): number {
+  const buf = Buffer.alloc(1 << 20, 7);
+  const runs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = process.cpuUsage();
+    let x = 0;
+    for (let i = 0; i < 2e7; i++) x = (x + i * 7) % 1000003;
+    const objs: { a: number; b: string }[] = [];
+    for (let i = 0; i < 2e5; i++) objs.push({ a: i + x, b: `s${i}` });
+    JSON.stringify(objs);
+    for (let i = 0; i < 50; i++) createHash('sha256').update(buf).digest();
+    const u = process.cpuUsage(t0);
+    runs.push((u.user + u.system) / 1000);
+  }
+  return runs.sort((a, b) => a - b)[1]!;
 }

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../policy/util/package-root.js';
-import { fmt, header, machineBusySeconds, onCleanup, onExit, printFigures, printTable, processCpuSeconds, runCleanups, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
+import { fmt, header, machineBusySeconds, onCleanup, onExit, printFigures, printTable, processCpuSeconds, referenceWorkMs, runCleanups, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
 import { buildUniverse, endpointPosture, kennekiFeedText, profileOf } from './dataset.js';
 import { CLoad, buildPtload } from './pt-tls-cload.js';
 import type { LoadJob, LoadResult } from './pt-tls-load.js';
@@ -121,16 +121,19 @@ interface Phase {
   serverCpuS: number;
   /** CPU used by neither the server nor the load generator (this process, other programs). */
   otherCores: number;
+  /** referenceWorkMs() just before the phase: how fast the machine was. */
+  refMs: number;
 }
 
 async function measured(server: ServerProcess, load: LoadGenerator, job: Omit<LoadJob, 'kind'>): Promise<Omit<Phase, 'key' | 'auth' | 'phase'>> {
+  const refMs = referenceWorkMs();
   const cpu0 = processCpuSeconds(server.pid);
   const busy0 = machineBusySeconds();
   const result = await load.run(job);
   const serverCpuS = processCpuSeconds(server.pid) - cpu0;
   const otherCores = Math.max(0, (machineBusySeconds() - busy0 - serverCpuS - result.clientCpuS) / result.wallS);
   if (result.errors > 0) console.error(`  ${job.mode}: ${result.errors} errors, e.g. ${result.errorSamples.join(' | ')}`);
-  return { result, serverCpuS, otherCores };
+  return { result, serverCpuS, otherCores, refMs };
 }
 
 function row(p: Phase): string[] {
@@ -147,6 +150,7 @@ function row(p: Phase): string[] {
     fmt.n(p.serverCpuS / p.result.wallS, 2),
     fmt.n((p.result.clientCpuS * 1000) / n, 2),
     fmt.n(p.otherCores, 2),
+    fmt.int(p.refMs),
     String(p.result.errors),
   ];
 }
@@ -230,11 +234,12 @@ export const ptTlsBench: Bench = {
     }
 
     console.log('');
-    printTable(['server key / auth', 'phase', 'done', 'per s', 'p50 ms', 'p99 ms', 'server CPU ms/op', 'server cores', 'client CPU ms/op', 'other cores', 'errors'], phases.map(row));
+    printTable(['server key / auth', 'phase', 'done', 'per s', 'p50 ms', 'p99 ms', 'server CPU ms/op', 'server cores', 'client CPU ms/op', 'other cores', 'machine ref ms', 'errors'], phases.map(row));
     const closedRow = phases.find((p) => p.phase.startsWith('closed'));
     if (closedRow) console.log(`SDATA round trips → assessments (last closed run): ${JSON.stringify(phases.filter((p) => p.phase.startsWith('closed')).at(-1)!.result.sdataRoundTrips)}`);
     console.log('latency: closed loop and handshake-only from TCP connect to RESULT (handshake done); open loop from the scheduled start, so queueing counts.');
     console.log(`load:     ${load.name}`);
+    console.log('machine:  "machine ref ms" is the CPU time of a fixed piece of work run just before the phase (common.ts referenceWorkMs; about 150–170 ms on this VM when the host is quiet, more when it is busy).');
     console.log('note:     the load generator (a separate process) and the server share the same cores; server CPU is the child only (/proc/<pid>/stat).');
     console.log('          No reference peer: there is no Debian PT-TLS server to compare against (strongSwan ships the client side only).');
     printFigures(ptTlsFigures);
