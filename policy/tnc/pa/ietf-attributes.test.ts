@@ -15,21 +15,11 @@ import {
   type IetfAttribute,
 } from './ietf-attributes.js';
 import { decodePaMessage, encodePaMessage, type PaAttribute } from './message.js';
-import { returnsOrWireError } from '../test-helpers.js';
+import { returnsOrWireError, wireErrorOf } from '../test-helpers.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const ietf = (type: number, value: string): PaAttribute => ({ noskip: false, vendor: 0, type, value: hex(value) });
 const asHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-function wireError(f: () => unknown): WireError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WireError);
-    return e as WireError;
-  }
-  throw new Error('expected a WireError');
-}
 
 // Hand-built values, field by field from RFC 5792 §4.2 / docs/nea-wire.md.
 const KNOWN: [string, number, string, IetfAttribute][] = [
@@ -182,16 +172,16 @@ describe('IETF attributes: malformed values', () => {
     ['Factory Default Password Enabled: 2', 12, '00000002', 0],
     ['Factory Default Password Enabled: empty', 12, '', 0],
   ])('%s → Invalid Parameter', (_name, type, value, offset) => {
-    const e = wireError(() => decodeIetfAttribute(ietf(type, value)));
+    const e = wireErrorOf(() => decodeIetfAttribute(ietf(type, value)));
     expect(e.layer).toBe('pa-tnc');
     expect(e.code).toBe(PA_ERROR.INVALID_PARAMETER);
     expect(e.offset).toBe(offset);
   });
 
   it('adds valueOffset to make the offset message-relative', () => {
-    const e = wireError(() => decodeIetfAttribute(ietf(9, '000000'), 20));
+    const e = wireErrorOf(() => decodeIetfAttribute(ietf(9, '000000'), 20));
     expect(e.offset).toBe(20);
-    expect(e.message).toBe(wireError(() => decodeIetfAttribute(ietf(9, '000000'))).message);
+    expect(e.message).toBe(wireErrorOf(() => decodeIetfAttribute(ietf(9, '000000'))).message);
   });
 
   test.each<[string, IetfAttribute]>([
@@ -223,7 +213,7 @@ describe('IETF remediation parameters', () => {
     ['lang past end', '00000002 6869 03 656e', 7],
     ['trailing byte', '00000002 6869 02 656e 00', 9],
   ])('type 2 %s → Invalid Parameter at %i', (_name, params, offset) => {
-    const e = wireError(() => decodeRemediationString(hex(params)));
+    const e = wireErrorOf(() => decodeRemediationString(hex(params)));
     expect(e.code).toBe(PA_ERROR.INVALID_PARAMETER);
     expect(e.offset).toBe(offset);
   });
@@ -343,7 +333,7 @@ describe('IETF attributes: properties', () => {
       fc.property(arb, fc.integer({ min: 2, max: 3 }), fc.integer({ min: 1, max: 255 }), (a, byte, xor) => {
         const value = Uint8Array.from(encodeIetfAttribute(a).value);
         value[byte]! ^= xor;
-        const e = wireError(() => decodeIetfAttribute({ noskip: false, vendor: 0, type: 7, value }));
+        const e = wireErrorOf(() => decodeIetfAttribute({ noskip: false, vendor: 0, type: 7, value }));
         expect(e.offset).toBe(2);
       }),
       { numRuns: 1000 },
@@ -361,7 +351,7 @@ describe('IETF attributes: properties', () => {
         const lastLenAt = value.length - 1 - Buffer.byteLength(a.packages[a.packages.length - 1]!.version);
         if (value[lastLenAt]! === 255) return;
         value[lastLenAt]! += 1;
-        wireError(() => decodeIetfAttribute({ noskip: false, vendor: 0, type: 7, value }));
+        wireErrorOf(() => decodeIetfAttribute({ noskip: false, vendor: 0, type: 7, value }));
       }),
     );
   });

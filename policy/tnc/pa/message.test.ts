@@ -3,21 +3,10 @@ import { describe, expect, it, test } from 'vitest';
 import { PA_ERROR, WireError } from '../wire-error.js';
 import { paMessageArb } from './arbitraries.js';
 import { decodePaMessage, encodePaMessage, type PaMessage } from './message.js';
-import { returnsOrWireError } from '../test-helpers.js';
+import { returnsOrWireError, wireErrorOf } from '../test-helpers.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const u8 = (s: string): Uint8Array => Uint8Array.from(hex(s));
-
-/** Run f and return the WireError it throws (fails the test if it returns or throws anything else). */
-function wireError(f: () => unknown): WireError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WireError);
-    return e as WireError;
-  }
-  throw new Error('expected a WireError');
-}
 
 describe('PA-TNC message: known layouts', () => {
   test.each<[string, string, PaMessage]>([
@@ -67,14 +56,14 @@ describe('PA-TNC message: errors', () => {
     ],
     ['reserved vendor 0xffffff', '01000000 00000001 00 ffffff 00000001 0000000c', PA_ERROR.INVALID_PARAMETER, 9],
   ])('%s → code %i at offset %i', (_name, bytes, code, offset) => {
-    const e = wireError(() => decodePaMessage(hex(bytes)));
+    const e = wireErrorOf(() => decodePaMessage(hex(bytes)));
     expect(e.layer).toBe('pa-tnc');
     expect(e.code).toBe(code);
     expect(e.offset).toBe(offset);
   });
 
   test.each(['02000000 00000001', '00', 'ff000000'])('version byte of %s → Version Not Supported {max:1,min:1}', (bytes) => {
-    const e = wireError(() => decodePaMessage(hex(bytes)));
+    const e = wireErrorOf(() => decodePaMessage(hex(bytes)));
     expect(e.code).toBe(PA_ERROR.VERSION_NOT_SUPPORTED);
     expect(e.detail).toEqual({ max: 1, min: 1 });
   });
@@ -86,7 +75,7 @@ describe('PA-TNC message: errors', () => {
       attributes: [0, 1, 2].map((type) => ({ noskip: false, vendor: 0, type, value: new Uint8Array() })),
     });
     expect(decodePaMessage(m, { maxAttributes: 3 }).attributes).toHaveLength(3);
-    const e = wireError(() => decodePaMessage(m, { maxAttributes: 2 }));
+    const e = wireErrorOf(() => decodePaMessage(m, { maxAttributes: 2 }));
     expect(e.code).toBe(PA_ERROR.INVALID_PARAMETER);
     expect(e.offset).toBe(8 + 2 * 12);
   });
@@ -144,7 +133,7 @@ describe('PA-TNC message: properties', () => {
         // a shorter-but-valid length re-frames the rest, which may legitimately still parse.
         const remaining = buf.length - (lengthAt + 4);
         if (after < 12 || after - 12 > remaining) {
-          const e = wireError(() => decodePaMessage(buf));
+          const e = wireErrorOf(() => decodePaMessage(buf));
           expect(e.code).toBe(PA_ERROR.INVALID_PARAMETER);
           expect(e.offset).toBe(lengthAt);
         } else {
@@ -168,7 +157,7 @@ describe('PA-TNC message: properties', () => {
         const last = m.attributes[m.attributes.length - 1]!;
         const lengthAt = buf.length - last.value.length - 4;
         buf.writeUInt32BE(buf.readUInt32BE(lengthAt) + extra, lengthAt);
-        const e = wireError(() => decodePaMessage(buf));
+        const e = wireErrorOf(() => decodePaMessage(buf));
         expect(e.offset).toBe(lengthAt);
       }),
     );
