@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// The posture agent arrives with the agent issue; until then this says so instead of pretending.
-process.stderr.write('kenneki-agent: not implemented yet in this version; report posture with POST /api/v1/posture\n');
-process.exit(2);
+// Runs the compiled agent (built by `npm install` / `npm run build`); `npm run build:agent` makes
+// the single-file bundle that is what devices get.
+import '../dist/posture-agent/main.js';

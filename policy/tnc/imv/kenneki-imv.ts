@@ -5,9 +5,9 @@
  * its Operating System component, through the OS IMV, like a standard client's.
  */
 import type { Fact, FactKey, FactSource, PostureFacts } from '../../posture/facts.js';
-import { KENNEKI_PA_SUBTYPE, KENNEKI_VENDOR_ID } from '../pa/constants.js';
+import { KENNEKI_ATTR, KENNEKI_PA_SUBTYPE, KENNEKI_VENDOR_ID } from '../pa/constants.js';
 import type { AttributeId } from '../pa/ietf-attributes.js';
-import { KENNEKI_FACT_TYPES, decodeKennekiFact, kennekiFactOfType, type KennekiFactKey } from '../pa/kenneki-attributes.js';
+import { KENNEKI_FACT_TYPES, decodeFactUnavailable, decodeKennekiFact, kennekiFactOfType, type KennekiFactKey } from '../pa/kenneki-attributes.js';
 import type { Imv, ImvMapped, PaComponent } from './contract.js';
 
 export const SOURCE: FactSource = 'kenneki-agent';
@@ -19,11 +19,17 @@ export function kennekiImv(vendorId: number = KENNEKI_VENDOR_ID): Imv {
   return {
     name: 'kenneki',
     subscriptions: [kennekiComponent(vendorId)],
-    understands: (a) => a.vendor === vendorId && kennekiFactOfType(a.type) !== undefined,
+    understands: (a) => a.vendor === vendorId && (kennekiFactOfType(a.type) !== undefined || a.type === KENNEKI_ATTR.FACT_UNAVAILABLE),
     map(attributes, collectedAt): ImvMapped {
       const facts: PostureFacts = {};
       const ignored: ImvMapped['ignored'] = [];
+      const unavailable: { key: FactKey; reason: string }[] = [];
       for (const a of attributes) {
+        const u = decodeFactUnavailable(a, vendorId);
+        if (u !== undefined) {
+          unavailable.push({ key: u.fact, reason: u.reason });
+          continue;
+        }
         // Throws WireError for a malformed value; undefined for anything that is not ours.
         const f = decodeKennekiFact(a, vendorId);
         if (f === undefined) {
@@ -37,6 +43,11 @@ export function kennekiImv(vendorId: number = KENNEKI_VENDOR_ID): Imv {
         }
         const fact: Fact<unknown> = { status: 'ok', value: f.value, collectedAt, source: SOURCE };
         (facts as Record<FactKey, Fact<unknown>>)[f.key] = fact;
+      }
+      // A value sent alongside beats a failure notice for the same fact.
+      for (const u of unavailable) {
+        if (facts[u.key] !== undefined) continue;
+        (facts as Record<FactKey, Fact<unknown>>)[u.key] = { status: 'unknown', reason: `the agent could not collect it: ${u.reason}`, collectedAt, source: SOURCE };
       }
       return { facts, ignored };
     },

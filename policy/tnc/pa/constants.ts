@@ -83,7 +83,7 @@ export const KENNEKI_PA_SUBTYPE = { POSTURE: 1 } as const;
 /**
  * Kenneki attribute types under KENNEKI_VENDOR_ID. Types 1–6 are posture facts the agent sends
  * (tnc/pa/kenneki-attributes.ts maps each to its FactKey); QUARANTINE_RULES goes the other way,
- * in the RESULT batch, for the agent's host firewall.
+ * in the RESULT batch, for the agent's host firewall; FACT_UNAVAILABLE says a collector failed.
  */
 export const KENNEKI_ATTR = {
   ANTIVIRUS: 1,
@@ -93,4 +93,6 @@ export const KENNEKI_ATTR = {
   SECURE_BOOT: 5,
   AGENT: 6,
   QUARANTINE_RULES: 7,
+  /** A fact the agent could not collect, and why: `{fact, reason}`. Any fact key, IETF ones too. */
+  FACT_UNAVAILABLE: 8,
 } as const;

@@ -122,6 +122,32 @@ export function decodeKennekiFact(a: PaAttribute, vendor: number): KennekiFact |
   return { key, value: decodeJson(a.value, FACT_VALUE_SCHEMAS[key], key) } as KennekiFact;
 }
 
+/**
+ * A fact the agent tried and failed to collect (a timeout, a missing tool), so the server records
+ * `unknown` with the agent's reason instead of a silent absence: the admin sees "firewall: ufw
+ * timed out after 10000 ms", and policy decides what unknown means. Any fact key may be named,
+ * IETF-carried ones included, since IETF attributes have no way to say "could not tell".
+ */
+export interface FactUnavailable {
+  fact: FactKey;
+  reason: string;
+}
+
+const FactUnavailableSchema = Type.Object(
+  { fact: Enum(Object.keys(FACT_VALUE_SCHEMAS) as [FactKey, ...FactKey[]]), reason: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+
+export function encodeFactUnavailable(vendor: number, u: FactUnavailable): PaAttribute {
+  return encodeJson(vendor, KENNEKI_ATTR.FACT_UNAVAILABLE, u, FactUnavailableSchema, 'fact unavailable');
+}
+
+/** The fact-unavailable notice an attribute carries; undefined when it is not one under `vendor`. */
+export function decodeFactUnavailable(a: PaAttribute, vendor: number): FactUnavailable | undefined {
+  if (a.vendor !== vendor || a.type !== KENNEKI_ATTR.FACT_UNAVAILABLE) return undefined;
+  return decodeJson(a.value, FactUnavailableSchema, 'fact unavailable') as FactUnavailable;
+}
+
 /** Skippable: an older agent that predates the attribute must still accept the RESULT batch. */
 export function encodeQuarantineRules(vendor: number, rules: QuarantineRules): PaAttribute {
   return encodeJson(vendor, KENNEKI_ATTR.QUARANTINE_RULES, rules, QuarantineRulesSchema, 'quarantine rules');

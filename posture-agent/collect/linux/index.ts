@@ -1,0 +1,26 @@
+/**
+ * The Linux collector set of kenneki-agent: one collector per fact a Linux host can report.
+ * `factoryDefaultPassword` has no Linux source and is left out: unreported, not guessed.
+ */
+import type { CollectorSet } from '../contract.js';
+import { antivirusCollector } from './antivirus.js';
+import { deviceIdCollector } from './device-id.js';
+import { diskEncryptionCollector } from './disk-encryption.js';
+import { firewallCollector } from './firewall.js';
+import { ipForwardingCollector } from './ip-forwarding.js';
+import { osCollector } from './os.js';
+import { packagesCollector } from './packages.js';
+import { pendingUpdatesCollector } from './pending-updates.js';
+import { secureBootCollector } from './secure-boot.js';
+
+export const linuxCollectors: CollectorSet = {
+  os: osCollector,
+  packages: packagesCollector,
+  pendingUpdates: pendingUpdatesCollector,
+  antivirus: antivirusCollector,
+  firewall: firewallCollector,
+  diskEncryption: diskEncryptionCollector,
+  ipForwarding: ipForwardingCollector,
+  secureBoot: secureBootCollector,
+  deviceId: deviceIdCollector,
+};

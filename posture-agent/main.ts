@@ -1,0 +1,4 @@
+/** Entry point of `kenneki-agent` (and of the single-file bundle). */
+import { main } from './cli.js';
+
+await main();
