@@ -11,6 +11,7 @@ export const POLICY_ERRORS = {
   KENNEKI_ERR_STORE_CONFLICT: { status: 409, message: 'the record already exists' },
   KENNEKI_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   KENNEKI_ERR_NO_OPEN_SESSION: { status: 409, message: 'the endpoint has no open posture session' },
+  KENNEKI_ERR_ENROLLMENT_UNAVAILABLE: { status: 409, message: 'device enrollment is not available' },
   KENNEKI_ERR_VALIDATION: { status: 400, message: 'request is invalid' },
   KENNEKI_ERR_TOO_LARGE: { status: 413, message: 'request body is too large' },
   KENNEKI_ERR_UNAUTHENTICATED: { status: 401, message: 'authentication required' },

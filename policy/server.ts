@@ -10,7 +10,7 @@ import { AccountService } from './auth/accounts.js';
 import { bootstrap, type BootstrapResult } from './bootstrap/bootstrap.js';
 import type { KennekiConfig } from './config/schema.js';
 import { buildApp, type RouteInfo } from './http/app.js';
-import type { AppContext } from './http/context.js';
+import type { AppContext, EnrollmentContext } from './http/context.js';
 import { KennekiMetrics } from './http/metrics.js';
 import { AdminChanges } from './service/admin-changes.js';
 import { systemClock, type Clock } from './service/clock.js';
@@ -22,7 +22,8 @@ import { VerdictBus } from './service/verdict-bus.js';
 import type { Store } from './store/repository.js';
 import { createSqliteStore } from './store/sqlite/store.js';
 import { TncsSession } from './tnc/broker/session.js';
-import { issueServerCertificate, loadOrCreateCa } from './tnc/ca/index.js';
+import { issueServerCertificate, loadOrCreateCa, type Ca } from './tnc/ca/index.js';
+import { EnrollmentService } from './tnc/enrollment-service.js';
 import { PtTlsListener, type PtTlsEvent } from './tnc/listener/pt-tls-listener.js';
 import { recordFailedLogin } from './tnc/listener/failed-login-audit.js';
 import { PT_HEADER_BYTES } from './tnc/pt/message.js';
@@ -68,27 +69,35 @@ export function openStore(cfg: KennekiConfig, clock: Clock = systemClock, log?: 
   return createSqliteStore(cfg.store.path, { now: () => clock.now(), writerThread: cfg.store.writer_thread, ...(log ? { log } : {}) });
 }
 
+/** The tenant PT-TLS files devices under. */
+const ptTlsTenant = (cfg: KennekiConfig): string => cfg.pt_tls.tenant ?? cfg.tenants[0]?.id ?? 'default';
+
+/** `host:port` as an agent's --server takes it (IPv6 literals in brackets). */
+const hostPort = (host: string, port: number): string => (isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`);
+
 /**
  * Starts the NEA listener: Kenneki's CA (created in data_dir on first start) issues a fresh server
  * certificate for `server_names` at each start, kept in memory only. Returns undefined when the
  * listener is disabled, or unavailable on the embedded defaults.
  */
-async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServerOptions): Promise<{ listener: PtTlsListener; port: number } | undefined> {
+async function startPtTls(cfg: KennekiConfig, ctx: AppContext, ca: Ca, opts: StartServerOptions): Promise<{ listener: PtTlsListener; port: number } | undefined> {
   const pt = cfg.pt_tls;
   if (!pt.enabled) return undefined;
   const log = opts.log.child({ component: 'pt-tls' });
-  const tenantId = pt.tenant ?? cfg.tenants[0]?.id ?? 'default';
-  const ca = await loadOrCreateCa(cfg.data_dir);
+  const tenantId = ptTlsTenant(cfg);
   const names = pt.server_names;
   const cert = await issueServerCertificate(ca, { dnsNames: names.filter((n) => isIP(n) === 0), ipAddresses: names.filter((n) => isIP(n) !== 0), keyAlgorithm: pt.server_key });
   const posture = new PostureService({ store: ctx.store, pdp: ctx.pdp, clock: ctx.clock, unknownEndpointVerdict: cfg.posture.unknown_endpoint_verdict, log });
+  const enrollment = new EnrollmentService({ store: ctx.store, ca, tenantId, clock: ctx.clock, pdp: ctx.pdp, log: opts.log.child({ component: 'enrollment' }) });
   // Warm the tenant's inputs so the first session already knows which facts to ask for.
   void ctx.inputs.get(tenantId).catch(() => {});
 
   const listener = new PtTlsListener({
     host: pt.host,
     port: pt.port,
-    cert: cert.certPem,
+    // The chain, so an enrolling agent can check the CA against its token's pin during the
+    // handshake, before it sends anything.
+    cert: cert.certPem + ca.certPem,
     key: cert.keyPem,
     ...(pt.client_auth === 'mutual-tls' ? { ca: [ca.certPem] } : {}),
     clientAuth: pt.client_auth,
@@ -116,7 +125,16 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
       // After a decision the connection is the endpoint's open session, for server-initiated
       // reassessment (SRETRY), until it closes.
       let forget: (() => void) | undefined;
+      const unverified = peer.unverified;
       const session: TncsSession = new TncsSession({
+        enroll: (req) => enrollment.enroll(req, { remoteAddress: peer.remoteAddress }),
+        ...(unverified
+          ? {
+              enrollmentOnly: {
+                onRefused: (reason: string) => log.warn({ evt: 'PT_TLS_ASSESSMENT_REFUSED', remoteAddress: peer.remoteAddress, tenantId, certificate: unverified.reason }, reason),
+              },
+            }
+          : {}),
         ...(authenticate ? { authenticate } : {}),
         // Asked when the session assesses: the tenant's current policies, from the inputs cache.
         neededFacts: async () => neededFacts((await ctx.inputs.get(tenantId)).policies),
@@ -139,6 +157,7 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, opts: StartServer
           maxBatchBytes: pt.limits.max_message_bytes - PT_HEADER_BYTES,
           maxBatches: pt.limits.max_batches,
         },
+        onInternalError: (err) => log.error({ evt: 'PT_TLS_ASSESSMENT_FAILED', remoteAddress: peer.remoteAddress, err }, 'assessment failed on the server: the client got PB-TNC Local Error'),
         now: () => ctx.clock.now(),
         vendorId: pt.vendor_id,
       });
@@ -186,7 +205,17 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   });
   const changes = new AdminChanges({ store, inputs, queue, clock, sweeper });
   const accounts = new AccountService(store, clock);
-  const ctx: AppContext = { store, pdp, inputs, changes, accounts, clock, metrics, log, openSessions: new OpenSessions() };
+  // The CA before the context: the enrollment-token routes pin its certificate.
+  let ca: Ca | undefined;
+  try {
+    ca = cfg.pt_tls.enabled ? await loadOrCreateCa(cfg.data_dir) : undefined;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let ptAddress: string | undefined;
+  const enrollment: EnrollmentContext | undefined = ca && { tenantId: ptTlsTenant(cfg), caCertPem: ca.certPem, serverAddress: () => ptAddress };
+  const ctx: AppContext = { store, pdp, inputs, changes, accounts, clock, metrics, log, openSessions: new OpenSessions(), ...(enrollment ? { enrollment } : {}) };
 
   const boot = await bootstrap(cfg, { store, accounts, changes });
   const { app, routes } = await buildApp(ctx, {
@@ -196,7 +225,8 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   });
   let pt: Awaited<ReturnType<typeof startPtTls>>;
   try {
-    pt = await startPtTls(cfg, ctx, opts);
+    pt = ca && (await startPtTls(cfg, ctx, ca, opts));
+    if (pt) ptAddress = hostPort(cfg.pt_tls.server_names[0]!, pt.port);
   } catch (err) {
     await store.close();
     throw err;

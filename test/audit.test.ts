@@ -167,6 +167,32 @@ const AUDITED: Record<string, Case> = {
     status: 204,
     expect: () => ({ action: 'token.revoke', targetType: 'token', targetId: ids['token']!, before: { id: ids['token'], name: 'ci' }, after: { id: ids['token'], revokedAt: expect.any(String) } }),
   },
+  'POST /api/v1/enrollment-tokens': {
+    request: () => ({ path: '/api/v1/enrollment-tokens', body: { label: 'laptop 7', ttl_hours: 2 } }),
+    status: 201,
+    expect: (res) => {
+      ids['enrollment'] = res.id;
+      return {
+        action: 'enrollment-token.create',
+        targetType: 'enrollment-token',
+        targetId: res.id,
+        after: { id: res.id, label: 'laptop 7', status: 'unused', expiresAt: res.expiresAt },
+        // Neither the token nor its secret part may be in the audit row.
+        secrets: [res.token, res.token.split('.')[1]],
+      };
+    },
+  },
+  'DELETE /api/v1/enrollment-tokens/:id': {
+    request: () => ({ path: `/api/v1/enrollment-tokens/${ids['enrollment']}` }),
+    status: 204,
+    expect: () => ({
+      action: 'enrollment-token.revoke',
+      targetType: 'enrollment-token',
+      targetId: ids['enrollment']!,
+      before: { id: ids['enrollment'], status: 'unused' },
+      after: { id: ids['enrollment'], status: 'revoked', revokedAt: expect.any(String) },
+    }),
+  },
   'PUT /api/v1/identities/:kind/:name': {
     request: () => ({ path: '/api/v1/identities/user/ann', body: { groups: ['lab', 'staff'] } }),
     status: 200,

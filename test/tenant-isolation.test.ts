@@ -21,6 +21,7 @@ interface Fixture {
   exceptionId: string;
   tokenId: string;
   token: string;
+  enrollmentTokenId: string;
   /** Ids and names that only this tenant has. */
   markers: string[];
 }
@@ -90,6 +91,18 @@ async function seed(s: TestServer, tenant: TenantKey): Promise<Fixture> {
     201,
   );
   const token = await ok(s.api(admin, 'POST', '/api/v1/tokens', { name: `${p}-ci-token`, role: 'viewer' }), 201);
+  // PT-TLS enrolls into the first tenant only, so the API refuses B's tokens (they could never be
+  // used); B's is put in the store directly, to prove A cannot reach it anyway.
+  const enrollmentTokenId =
+    tenant === 'a'
+      ? (await ok(s.api(admin, 'POST', '/api/v1/enrollment-tokens', { label: `${p}-enroll-label` }), 201)).id
+      : (
+          await s.server.ctx.store.enrollmentTokens.create(
+            tenant,
+            { secretHash: `${p}-enrollment-secret-hash`, label: `${p}-enroll-label`, expiresAt: new Date(Date.now() + DAY).toISOString() },
+            { actor: 'admin', actorKind: 'token', action: 'enrollment-token.create', targetType: 'enrollment-token' },
+          )
+        ).id;
   await s.server.queue.idle();
 
   return {
@@ -105,7 +118,10 @@ async function seed(s: TestServer, tenant: TenantKey): Promise<Fixture> {
     exceptionId: exception.id,
     tokenId: token.id,
     token: token.token,
+    enrollmentTokenId,
     markers: [
+      enrollmentTokenId,
+      `${p}-enroll-label`,
       e1.id,
       e2.id,
       baselineId,
@@ -196,6 +212,7 @@ const GET_ROUTES: Record<string, GetCase> = {
     ],
   },
   '/api/v1/endpoints/:id': { kind: 'detail', params: (f) => ({ id: f.endpoints[0]!.id }) },
+  '/api/v1/enrollment-tokens': { kind: 'list', requests: [{ path: () => '/api/v1/enrollment-tokens', mustContain: (a) => [a.enrollmentTokenId, `${PREFIX.a}-enroll-label`] }] },
   '/api/v1/policies': { kind: 'list', requests: [{ path: () => '/api/v1/policies', mustContain: (a) => [a.baselineId, a.policyId] }] },
   '/api/v1/policies/:id': { kind: 'detail', params: (f) => ({ id: f.policyId }) },
   '/api/v1/exceptions': {
@@ -324,6 +341,7 @@ const WRITE_ROUTES: Record<string, { params: (b: Fixture) => Record<string, stri
   },
   'DELETE /api/v1/exceptions/:id': { params: (b) => ({ id: b.exceptionId }), status: 404 },
   'DELETE /api/v1/tokens/:id': { params: (b) => ({ id: b.tokenId }), status: 404 },
+  'DELETE /api/v1/enrollment-tokens/:id': { params: (b) => ({ id: b.enrollmentTokenId }), status: 404 },
   'PUT /api/v1/identities/:kind/:name': { params: () => ({ kind: 'user', name: `${PREFIX.b}-alice` }), body: () => ({ groups: ['hijacked'] }), status: 200 },
 };
 
@@ -340,6 +358,7 @@ async function snapshotB(): Promise<unknown> {
     policies: await get('/api/v1/policies'),
     exceptions: await get('/api/v1/exceptions?include_expired=true'),
     definitions: await get('/api/v1/definitions'),
+    enrollmentTokens: await get('/api/v1/enrollment-tokens'),
     identity: await get(`/api/v1/identities/user/${PREFIX.b}-alice`),
     audit: await get('/api/v1/audit?limit=1000'),
   };

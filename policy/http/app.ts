@@ -13,6 +13,7 @@ import { installErrorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { endpointRoutes } from './routes/endpoints.js';
+import { enrollmentTokenRoutes } from './routes/enrollment-tokens.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { policyRoutes } from './routes/policies.js';
 import { postureRoutes } from './routes/posture.js';
@@ -73,6 +74,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
   });
 
   await endpointRoutes(app, ctx);
+  await enrollmentTokenRoutes(app, ctx);
   await policyRoutes(app, ctx);
   await exceptionRoutes(app, ctx);
   await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });

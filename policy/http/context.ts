@@ -9,6 +9,16 @@ import type { Store } from '../store/repository.js';
 import type { OpenSessions } from '../tnc/open-sessions.js';
 import type { KennekiMetrics } from './metrics.js';
 
+/** What the enrollment-token routes need from the PT-TLS side; absent when PT-TLS is disabled. */
+export interface EnrollmentContext {
+  /** The tenant the PT-TLS listener files devices under: the only tenant whose tokens can work. */
+  tenantId: string;
+  /** Kenneki's CA certificate: tokens pin its SHA-256. */
+  caCertPem: string;
+  /** `host:port` agents connect to, once the listener listens; undefined while it does not. */
+  serverAddress(): string | undefined;
+}
+
 export interface AppContext {
   store: Store;
   pdp: PolicyDecisionPoint;
@@ -20,4 +30,5 @@ export interface AppContext {
   log: Logger;
   /** PT-TLS connections kept open after their RESULT, by endpoint: for SRETRY. */
   openSessions: OpenSessions;
+  enrollment?: EnrollmentContext;
 }

@@ -200,6 +200,30 @@ export interface NewEndpoint {
   credentialHash?: string;
 }
 
+/** Where a one-time enrollment token stands; derived from its times when read. */
+export type EnrollmentTokenStatus = 'unused' | 'used' | 'expired' | 'revoked';
+
+/** A one-time enrollment token as the admin sees it: never its secret, never its hash. */
+export interface EnrollmentToken {
+  id: string;
+  tenantId: string;
+  label?: string;
+  /** Set for a re-enrollment token: it can only enroll as this endpoint. */
+  endpointId?: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt?: string;
+  usedByEndpointId?: string;
+  revokedAt?: string;
+  status: EnrollmentTokenStatus;
+}
+
+/** Why a token cannot be spent. */
+export type EnrollmentTokenRefusal = 'unknown' | 'used' | 'expired' | 'revoked';
+
+export type ConsumeOutcome = { ok: true; token: EnrollmentToken } | { ok: false; reason: EnrollmentTokenRefusal; token?: EnrollmentToken };
+
 export interface Store {
   tenants: {
     ensure(tenant: { id: string; name: string }): Promise<Tenant>;
@@ -236,6 +260,23 @@ export interface Store {
     /** Endpoints whose decision is due for a time-driven review (reviewAt ≤ now). */
     dueForReview(tenantId: string, now: string, limit: number): Promise<string[]>;
     countByVerdict(): Promise<{ tenantId: string; verdict: Verdict; count: number }[]>;
+  };
+  enrollmentTokens: {
+    create(tenantId: string, t: { secretHash: string; label?: string; endpointId?: string; expiresAt: string }, audit: AuditEntry): Promise<EnrollmentToken>;
+    /** Newest first, with status as of `now`. */
+    list(tenantId: string, now: string): Promise<EnrollmentToken[]>;
+    get(tenantId: string, id: string, now: string): Promise<EnrollmentToken | undefined>;
+    /** Looks a token up by its secret's hash without spending it: what consume would answer now. */
+    check(tenantId: string, secretHash: string, now: string): Promise<ConsumeOutcome>;
+    /**
+     * Spends the token: checks and marks it used in one statement of one transaction (with its
+     * `enrollment-token.use` audit row), so of any number of concurrent calls exactly one wins.
+     */
+    consume(tenantId: string, secretHash: string, now: string, audit: AuditEntry): Promise<ConsumeOutcome>;
+    /** Records which endpoint a spent token enrolled (history; no audit of its own). */
+    recordUse(tenantId: string, id: string, endpointId: string): Promise<void>;
+    /** Undefined when unknown; `changed` false when already revoked or already used. */
+    revoke(tenantId: string, id: string, audit: AuditEntry): Promise<{ token: EnrollmentToken; changed: boolean } | undefined>;
   };
   identities: {
     upsert(tenantId: string, i: { kind: 'user' | 'device'; name: string; groups: string[]; source: string }, audit: AuditEntry | undefined): Promise<void>;

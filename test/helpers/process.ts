@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const KENNEKI_BIN = join(ROOT, 'bin', 'kenneki.js');
+export const AGENT_BIN = join(ROOT, 'bin', 'kenneki-agent.js');
 
 export interface Spawned {
   child: ChildProcess;
@@ -13,7 +14,13 @@ export interface Spawned {
 }
 
 export function spawnKenneki(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Spawned {
-  const child = spawn(process.execPath, [KENNEKI_BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnBin(KENNEKI_BIN, args, opts);
+}
+
+/** `kenneki-agent` (or any of our bins, or a bundle) with `node`. */
+export function spawnBin(bin: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; wrap?: string[] } = {}): Spawned {
+  const argv = [...(opts.wrap ?? []), process.execPath, bin, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters = new Set<() => void>();
   const onData = (d: Buffer) => {

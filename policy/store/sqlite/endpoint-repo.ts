@@ -162,7 +162,7 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
       return db.transaction((tx) => {
         const res = tx.update(endpoints).set({ credentialHash }).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id))).run();
         if (res.changes === 0) return false;
-        writeAudit(tx, tenantId, { ...audit, targetId: id, after: { credential: 'rotated' } }, at);
+        writeAudit(tx, tenantId, { ...audit, targetId: id, after: audit.after ?? { credential: 'rotated' } }, at);
         return true;
       });
     },

@@ -332,3 +332,27 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_tenant_at').on(t.tenantId, t.id)],
 );
+
+/**
+ * One-time enrollment tokens (`kt1.<secret>.<pin>`): only the secret's sha256 is kept. A token is
+ * spent by setting used_at in the same statement that checks it, so it enrolls exactly one device.
+ */
+export const enrollmentTokens = sqliteTable(
+  'enrollment_tokens',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    secretHash: text('secret_hash').notNull().unique(),
+    label: text('label'),
+    /** Re-enrollment: the token can only enroll as this endpoint; deleting it deletes the token. */
+    endpointId: text('endpoint_id').references(() => endpoints.id, { onDelete: 'cascade' }),
+    createdBy: text('created_by').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    usedAt: text('used_at'),
+    /** History only, no foreign key: the endpoint may be deleted later, the fact of use stays. */
+    usedByEndpointId: text('used_by_endpoint_id'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('enrollment_tokens_tenant').on(t.tenantId, t.createdAt)],
+);

@@ -5,6 +5,7 @@ import { accountRepo, tenantRepo, tokenRepo } from './admin-repos.js';
 import { assessmentRepo, verdictRepo } from './assessment-repo.js';
 import { auditRepo } from './audit-repo.js';
 import { endpointRepo } from './endpoint-repo.js';
+import { enrollmentTokenRepo } from './enrollment-token-repo.js';
 import { openSqlite, type Db } from './open.js';
 import { startAssessmentWriter, writerEntry, type AssessmentWriterThread, type WriterLog } from './writer.js';
 import { definitionsRepo, exceptionRepo, identityRepo, policyRepo } from './policy-repos.js';
@@ -33,6 +34,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     accounts: accountRepo(db, now),
     tokens: tokenRepo(db, now),
     endpoints: endpointRepo(db, now, checkpoint),
+    enrollmentTokens: enrollmentTokenRepo(db, now),
     identities: identityRepo(db, now),
     assessments: assessmentRepo(db, writer?.record),
     verdicts: verdictRepo(db),

@@ -24,6 +24,7 @@ import { PbState, TncsStateMachine } from '../pb/state-machine.js';
 import { SASL_RESULT, decodePtBody, ptMessage, saslPlain, type PtBody } from '../pt/bodies.js';
 import { errorMessageFor } from '../pt/framer.js';
 import { encodePtMessage, PT_TYPE, type PtMessage } from '../pt/message.js';
+import { decodeEnrollmentRequest, encodeEnrollmentResponse, isEnrollmentRequest, type EnrollmentRequest, type EnrollmentResponse } from '../pt/kenneki-enrollment.js';
 import { PB_ERROR, PT_ERROR, WireError } from '../wire-error.js';
 import { languageFromPreference, type Language } from './language.js';
 import { quarantineRulesAttribute, resultAttributes, resultPbMessages } from './result-batch.js';
@@ -55,8 +56,26 @@ export interface TncsSessionOptions {
   now?: () => Date;
   /** Kenneki's PA-TNC vendor id (pt_tls.vendor_id). Absent: KENNEKI_VENDOR_ID. */
   vendorId?: number;
+  /**
+   * Told of a failure that is ours, not the peer's (a store or PDP error while deciding): the
+   * client only sees PB-TNC Local Error, so this is where the operator learns what happened.
+   */
+  onInternalError?: (err: unknown) => void;
   /** The validators PB-PA messages are routed to. Absent: defaultImvs(vendorId), OS and Kenneki. */
   imvs?: readonly Imv[];
+  /**
+   * Answers Kenneki's Enrollment Request (vendor vendorId, type 1), accepted only right after the
+   * version exchange: one request, one Enrollment Response, then the connection closes. Absent:
+   * the request is a type this server does not support, as before enrollment existed. Should
+   * not reject; if it does, the device gets an `internal` refusal.
+   */
+  enroll?: (req: EnrollmentRequest) => Promise<EnrollmentResponse>;
+  /**
+   * The peer is not authenticated (mutual TLS without a verified certificate): the connection
+   * may enroll and nothing else. SASL and PB-TNC are refused with a PT-TLS Invalid Message error
+   * and the connection closes; `onRefused` hears each refusal, for the log.
+   */
+  enrollmentOnly?: { onRefused?: (reason: string) => void };
 }
 
 export interface ReceiveResult {
@@ -100,8 +119,11 @@ export class TncsSession {
   private readonly closedCallbacks: (() => void)[] = [];
   private gone = false;
 
+  private readonly vendorId: number;
+
   constructor(private readonly opts: TncsSessionOptions) {
     const vendorId = opts.vendorId ?? KENNEKI_VENDOR_ID;
+    this.vendorId = vendorId;
     this.imvs = opts.imvs ?? defaultImvs(vendorId);
     this.kenneki = kennekiComponent(vendorId);
     this.lang = opts.language ?? 'en';
@@ -110,6 +132,11 @@ export class TncsSession {
   /** Facts received so far, merged across batches (later attributes win). */
   get facts(): PostureFacts {
     return this.collected;
+  }
+
+  /** True when this connection may only enroll (its peer is not authenticated). */
+  get enrollmentOnly(): boolean {
+    return this.opts.enrollmentOnly !== undefined;
   }
 
   /** The decision sent in the RESULT batch, once there is one. */
@@ -188,6 +215,13 @@ export class TncsSession {
   /** Any failure becomes the error of the layer it came from, and the connection closes. */
   private fail(e: unknown, msg: PtMessage): ReceiveResult {
     this.phase = 'closed';
+    if (!(e instanceof WireError)) {
+      try {
+        this.opts.onInternalError?.(e);
+      } catch {
+        // A failing logger must not change what the client is told.
+      }
+    }
     const offending = encodePtMessage(msg);
     if (e instanceof WireError && e.layer === 'pt-tls') return { replies: [errorMessageFor(e, offending, this.id())], close: true };
     if (this.pb.state !== PbState.Init || (e instanceof WireError && e.layer === 'pb-tnc')) {
@@ -201,6 +235,7 @@ export class TncsSession {
   }
 
   private async dispatch(msg: PtMessage): Promise<ReceiveResult> {
+    if (this.opts.enroll !== undefined && isEnrollmentRequest(msg, this.vendorId) && this.enrollmentOpen()) return this.onEnroll(msg, this.opts.enroll);
     let body: PtBody;
     try {
       body = decodePtBody(msg);
@@ -213,6 +248,16 @@ export class TncsSession {
     if (body.type === PT_TYPE.ERROR) {
       this.phase = 'closed';
       return { replies: [], close: true };
+    }
+    if (this.opts.enrollmentOnly !== undefined && (body.type === PT_TYPE.SASL_MECHANISM_SELECTION || body.type === PT_TYPE.SASL_AUTHENTICATION_DATA || body.type === PT_TYPE.PB_TNC_BATCH)) {
+      const what = body.type === PT_TYPE.PB_TNC_BATCH ? 'PB-TNC batch (assessment)' : 'SASL authentication';
+      const reason = `${what} refused: the client presented no verified certificate, so this connection may only enroll`;
+      try {
+        this.opts.enrollmentOnly.onRefused?.(reason);
+      } catch {
+        // The log sink's failure does not change the refusal.
+      }
+      throw new WireError('pt-tls', PT_ERROR.INVALID_MESSAGE, reason, 0);
     }
     switch (this.phase) {
       case 'version':
@@ -237,6 +282,29 @@ export class TncsSession {
         break;
     }
     throw new WireError('pt-tls', PT_ERROR.INVALID_MESSAGE, `message type ${body.type} not expected in phase ${this.phase}`, 0);
+  }
+
+  /**
+   * Enrollment replaces authentication and assessment, so it is taken only before either began:
+   * while a SASL selection is awaited, or in PB before the first batch.
+   */
+  private enrollmentOpen(): boolean {
+    return this.phase === 'sasl-selection' || (this.phase === 'pb' && this.batches === 0 && this.pb.state === PbState.Init);
+  }
+
+  private async onEnroll(msg: PtMessage, enroll: (req: EnrollmentRequest) => Promise<EnrollmentResponse>): Promise<ReceiveResult> {
+    // A malformed body throws a PT-TLS Invalid Parameter error: fail() sends it and closes.
+    const req = decodeEnrollmentRequest(msg);
+    let res: EnrollmentResponse;
+    try {
+      res = await enroll(req);
+    } catch {
+      res = { ok: false, code: 'internal', message: 'the server could not complete the enrollment: try again later' };
+    }
+    // The response schema bounds the message; a longer one would be refused by the agent.
+    if (!res.ok && res.message.length > 1024) res = { ...res, message: `${res.message.slice(0, 1021)}...` };
+    this.phase = 'closed';
+    return { replies: [encodeEnrollmentResponse(this.vendorId, res, this.id())], close: true };
   }
 
   private onVersion(min: number, max: number): ReceiveResult {

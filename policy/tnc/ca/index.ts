@@ -8,6 +8,8 @@ export { loadOrCreateCa, type LoadOrCreateCaOptions } from './store.js';
 export {
   issueServerCertificate,
   signDeviceCsr,
+  checkDeviceCsr,
+  isCertificateDeviceId,
   type ServerCertificateOptions,
   type DeviceCertificateOptions,
 } from './issue.js';

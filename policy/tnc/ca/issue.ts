@@ -55,13 +55,34 @@ export async function issueServerCertificate(
   return { certPem: cert, keyPem: await privateKeyToPem(keys.privateKey) };
 }
 
+/** Whether a device id can be a certificate CN. */
+export function isCertificateDeviceId(deviceId: string): boolean {
+  // 64 is the X.520 upper bound for a CN; control characters would only confuse logs and matching.
+  return deviceId.length > 0 && deviceId.length <= 64 && !/[\u0000-\u001f\u007f]/.test(deviceId);
+}
+
 export async function signDeviceCsr(ca: Ca, csrPem: string, opts: DeviceCertificateOptions): Promise<string> {
   const { deviceId } = opts;
-  // 64 is the X.520 upper bound for a CN; control characters would only confuse logs and matching.
-  if (deviceId.length === 0 || deviceId.length > 64 || /[\u0000-\u001f\u007f]/.test(deviceId)) {
-    throw new Error(`invalid device id for a certificate CN: ${JSON.stringify(deviceId)}`);
-  }
+  if (!isCertificateDeviceId(deviceId)) throw new Error(`invalid device id for a certificate CN: ${JSON.stringify(deviceId)}`);
 
+  const { csr, keyAlgorithm } = await checkDeviceCsr(csrPem);
+  return sign(ca, {
+    subjectCn: deviceId,
+    publicKey: csr.publicKey,
+    keyAlgorithm,
+    validityDays: opts.validityDays ?? 365,
+    eku: x509.ExtendedKeyUsage.clientAuth,
+    // Extensions requested in the CSR (SANs, CA:true, ...) are deliberately not copied.
+    san: [],
+  });
+}
+
+/**
+ * Everything signDeviceCsr checks about the request itself (format, key strength, hash, proof of
+ * possession), without signing: enrollment checks the CSR before it spends a one-time token.
+ * Throws an Error whose message says what is wrong.
+ */
+export async function checkDeviceCsr(csrPem: string): Promise<{ csr: x509.Pkcs10CertificateRequest; keyAlgorithm: 'ec' | 'rsa' }> {
   let csr: x509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(csrPem);
@@ -84,15 +105,7 @@ export async function signDeviceCsr(ca: Ca, csrPem: string, opts: DeviceCertific
   // Proof of possession: a CSR whose signature fails was not made by the holder of that key.
   if (!valid) throw new Error('device CSR signature is invalid (the request was altered or not signed by its key)');
 
-  return sign(ca, {
-    subjectCn: deviceId,
-    publicKey: csr.publicKey,
-    keyAlgorithm,
-    validityDays: opts.validityDays ?? 365,
-    eku: x509.ExtendedKeyUsage.clientAuth,
-    // Extensions requested in the CSR (SANs, CA:true, ...) are deliberately not copied.
-    san: [],
-  });
+  return { csr, keyAlgorithm };
 }
 
 /** Accepts EC P-256/P-384/P-521 and RSA >= 2048 bits; returns which family, for key usage bits. */

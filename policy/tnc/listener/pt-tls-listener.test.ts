@@ -35,7 +35,17 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+  await rm(`${dir}-foreign`, { recursive: true, force: true });
 });
+
+/** A device certificate from a CA the listener does not trust. */
+async function foreignDevice(): Promise<tls.ConnectionOptions> {
+  const other = await loadOrCreateCa(`${dir}-foreign`);
+  const alg = algorithmParams('ecdsa-p256');
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: [{ CN: ['intruder'] }], keys, signingAlgorithm: alg });
+  return { cert: await signDeviceCsr(other, csr.toString('pem'), { deviceId: 'intruder' }), key: await privateKeyToPem(keys.privateKey) };
+}
 
 const decision: Decision = { verdict: 'allow', monitoredVerdict: 'allow', reasons: [], remediation: [], trace: { evaluatedAt: '2024-05-01T00:00:00Z', checks: [], exceptions: [] } };
 
@@ -149,17 +159,61 @@ describe('PtTlsListener', () => {
     await bad.closed;
   });
 
-  test('mutual TLS: a device certificate is accepted and its CN reaches the factory; no certificate is refused', async () => {
-    const { port, peers } = await startListener({ clientAuth: 'mutual-tls', ca: [ca.certPem] });
+  /** A factory that does what the server does: unverified peers get an enrollment-only session. */
+  const mutualFactory = (peers: PtTlsPeer[], refused: string[]) => (peer: PtTlsPeer) => {
+    peers.push(peer);
+    return new TncsSession({
+      neededFacts: new Set<FactKey>(['os']),
+      decide: async () => decision,
+      limits: { maxRoundTrips: 1, maxBatchBytes: 1 << 20 },
+      ...(peer.unverified ? { enrollmentOnly: { onRefused: (r: string) => refused.push(r) } } : {}),
+    });
+  };
+
+  test('mutual TLS: a device certificate is accepted and its CN reaches the factory', async () => {
+    const peers: PtTlsPeer[] = [];
+    const { port } = await startListener({ clientAuth: 'mutual-tls', ca: [ca.certPem], sessionFactory: mutualFactory(peers, []) });
     await assess(port, { cert: device.certPem, key: device.keyPem });
     expect(peers[0]?.clientCertificate?.subjectCN).toBe('device-42');
     expect(peers[0]?.clientCertificate?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(peers[0]?.unverified).toBeUndefined();
+  });
 
+  test.each([
+    ['no certificate', {}, /no client certificate/],
+    // Issued by another CA: the handshake completes, the certificate does not verify.
+    ['a certificate of another CA', 'foreign', /did not verify/],
+  ])('mutual TLS, %s: the handshake completes, the peer is unverified, and may not assess', async (_name, how, reason) => {
+    const peers: PtTlsPeer[] = [];
+    const refused: string[] = [];
+    const { port, events } = await startListener({ clientAuth: 'mutual-tls', ca: [ca.certPem], sessionFactory: mutualFactory(peers, refused) });
+    const extra = how === 'foreign' ? await foreignDevice() : {};
+    const anon = open(port, extra);
+    const client = new TestClient();
+    anon.send(client.versionRequest());
+    expect((await anon.take(2)).map(bodyOf)).toEqual([
+      { type: 2, version: 1 },
+      { type: 3, names: [] },
+    ]);
+    anon.send(client.firstCdata());
+    const [err] = await anon.take(1);
+    expect(ptErrorCode(err)).toBe(PT_ERROR.INVALID_MESSAGE);
+    await anon.closed;
+    expect(peers).toHaveLength(1);
+    expect(peers[0]?.clientCertificate).toBeUndefined();
+    expect(peers[0]?.unverified?.reason).toMatch(reason);
+    expect(refused).toHaveLength(1);
+    expect(events.find((e) => e.evt === 'PT_TLS_CONNECTED')?.detail).toMatch(/enrollment only/);
+  });
+
+  test('mutual TLS: a factory that gives an unverified peer a full session is overridden (fail closed)', async () => {
+    const { port, peers, events } = await startListener({ clientAuth: 'mutual-tls', ca: [ca.certPem] });
     const anon = open(port);
     anon.send(new TestClient().versionRequest());
     await expect(anon.take(1, 3_000)).rejects.toThrow(/closed/);
     await anon.closed;
     expect(peers).toHaveLength(1);
+    expect(events.some((e) => e.evt === 'PT_TLS_SESSION_ERROR' && /enrollment-only/.test(e.detail ?? ''))).toBe(true);
   });
 
   test('an oversized PT-TLS header gets a PT-TLS Error and the socket closes', async () => {

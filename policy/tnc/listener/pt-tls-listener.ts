@@ -16,6 +16,12 @@ export interface PtTlsPeer {
   remoteAddress: string;
   /** Present only with clientAuth 'mutual-tls', after the certificate verified against `ca`. */
   clientCertificate?: { subjectCN: string; fingerprint256: string };
+  /**
+   * Set with clientAuth 'mutual-tls' when the peer presented no certificate, or one that did not
+   * verify: a device that is not enrolled yet. The factory must return an enrollment-only
+   * session for it (TncsSession's `enrollmentOnly`), or the connection is refused.
+   */
+  unverified?: { reason: string };
 }
 
 export type PtTlsEventName =
@@ -98,7 +104,9 @@ export class PtTlsListener {
       minVersion: 'TLSv1.2',
       maxVersion: 'TLSv1.3',
       requestCert: mutual,
-      rejectUnauthorized: mutual,
+      // An unenrolled device has no certificate yet, and must still reach enrollment: the
+      // handshake completes, and onSecure decides what an unverified peer may do.
+      rejectUnauthorized: false,
       // Node's own timer is an inactivity timer (a trickling peer resets it); ours below is
       // absolute. Keep Node's as a backstop only.
       handshakeTimeout: this.opts.handshakeTimeoutMs * 2,
@@ -193,16 +201,25 @@ export class PtTlsListener {
     this.tlsSockets.add(sock);
 
     let session: TncsSession;
+    const peer: PtTlsPeer = { remoteAddress };
     try {
-      const peer: PtTlsPeer = { remoteAddress };
       if (this.opts.clientAuth === 'mutual-tls') {
-        // rejectUnauthorized already refused unverified peers; check again rather than trust it.
         const cert = sock.getPeerCertificate();
-        if (!sock.authorized || !cert || Object.keys(cert).length === 0) throw new Error('client certificate missing or not authorized');
-        const cn = cert.subject?.CN;
-        peer.clientCertificate = { subjectCN: Array.isArray(cn) ? cn.join(',') : (cn ?? ''), fingerprint256: cert.fingerprint256 };
+        if (sock.authorized && cert && Object.keys(cert).length > 0) {
+          const cn = cert.subject?.CN;
+          peer.clientCertificate = { subjectCN: Array.isArray(cn) ? cn.join(',') : (cn ?? ''), fingerprint256: cert.fingerprint256 };
+        } else {
+          const hasCert = cert !== undefined && cert !== null && Object.keys(cert).length > 0;
+          const why = sock.authorizationError ? String(sock.authorizationError instanceof Error ? sock.authorizationError.message : sock.authorizationError) : 'not authorized';
+          peer.unverified = { reason: hasCert ? `client certificate did not verify (${why})` : 'no client certificate' };
+        }
       }
       session = this.opts.sessionFactory(peer);
+      // Fail closed: an unverified peer gets enrollment or nothing, whatever the factory did.
+      if (peer.unverified && !session.enrollmentOnly) {
+        session.transportClosed();
+        throw new Error(`unverified client (${peer.unverified.reason}) refused: the session factory did not make its session enrollment-only`);
+      }
     } catch (e) {
       this.emit({ evt: 'PT_TLS_SESSION_ERROR', remoteAddress, detail: e instanceof Error ? e.message : String(e) });
       sock.destroy();
@@ -210,7 +227,8 @@ export class PtTlsListener {
       return;
     }
 
-    this.emit({ evt: 'PT_TLS_CONNECTED', remoteAddress, detail: sock.getProtocol() ?? undefined });
+    const protocol = sock.getProtocol() ?? 'unknown protocol';
+    this.emit({ evt: 'PT_TLS_CONNECTED', remoteAddress, detail: peer.unverified ? `${protocol}, enrollment only: ${peer.unverified.reason}` : protocol });
     sock.once('close', () => {
       this.tlsSockets.delete(sock);
       session.transportClosed();
