@@ -4,11 +4,12 @@
  * remediation texts the user sees, reassessment by the daemon without a restart, and show-report
  * matching what the server stores. Nothing is mocked: the agent is the real CLI in its own process.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ManualClock } from '../policy/service/clock.js';
+import { loadOrCreateCa } from '../policy/tnc/ca/index.js';
 import type { HostProfile } from '../posture-agent/collect/fixture-host.js';
 import { readProfile, testAgent, type TestAgent } from './helpers/agent.js';
 import { startTestServer, type TestServer } from './helpers/kenneki-server.js';
@@ -21,7 +22,14 @@ let admin: string;
 let dir: string;
 const clock = new ManualClock(T0);
 
-async function token(body: Record<string, unknown> = {}): Promise<{ token: string; command: string }> {
+let foreignCa: string | undefined;
+/** A CA certificate of another Kenneki installation (made once, in a data dir of our own). */
+async function foreignCaPem(): Promise<string> {
+  foreignCa ??= (await loadOrCreateCa(mkdtempSync(join(dir, 'foreign-ca-')))).certPem;
+  return foreignCa;
+}
+
+async function token(body: Record<string, unknown> = {}): Promise<{ id: string; token: string; command: string }> {
   const r = await s.api(admin, 'POST', '/api/v1/enrollment-tokens', body);
   expect(r.status, JSON.stringify(r.json)).toBe(201);
   return r.json;
@@ -85,6 +93,41 @@ describe('kenneki-agent against a running server', () => {
     const reused = await again.run(['enroll', '--server', server(), '--token', t.token]);
     expect(reused.code).toBe(1);
     expect(reused.stderr).toMatch(/^kenneki-agent: enrollment refused: this token was already used/);
+  });
+
+  test('a token pinning another CA is refused before anything is sent, and a cut-short token is named as such', async () => {
+    const other = testAgent(mkdtempSync(join(dir, 'c-')), 'profile-compliant.json');
+    const t = await token();
+    const [prefix, secret] = t.token.split('.');
+    const wrongPin = Buffer.alloc(32, 7).toString('base64url');
+    const r = await other.run(['enroll', '--server', server(), '--token', `${prefix}.${secret}.${wrongPin}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/does not match the CA pinned in the token/);
+    expect(r.stderr).toMatch(/nothing was sent/);
+    // The secret never reached the server: the same token still enrolls a device.
+    const listed = await s.api(admin, 'GET', '/api/v1/enrollment-tokens');
+    expect(listed.json.items.find((i: any) => i.id === t.id)?.status).toBe('unused');
+
+    const cut = await other.run(['enroll', '--server', server(), '--token', t.token.slice(0, -10)]);
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toMatch(/cut short when copied/);
+  });
+
+  test('a device whose saved CA is not the server\'s refuses to report', async () => {
+    const ourCa = readFileSync(join(s.dataDir, 'ca', 'ca.crt'), 'utf8');
+    const other = testAgent(mkdtempSync(join(dir, 'd-')), 'profile-compliant.json');
+    // Another laptop: a machine id of its own (the first one's is enrolled already).
+    other.edit((p) => {
+      p.files!['/etc/machine-id'] = `${'d'.repeat(32)}\n`;
+    });
+    const t = await token();
+    expect((await other.run(['enroll', '--server', server(), '--token', t.token])).code).toBe(0);
+    // Another Kenneki's CA in place of ours: a server we did not enroll with.
+    writeFileSync(join(other.stateDir, 'ca.crt'), await foreignCaPem());
+    const r = await other.run(['check', '--no-firewall']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/not trusted/);
+    expect(await foreignCaPem()).not.toBe(ourCa);
   });
 
   test('a compliant Linux laptop gets allow', async () => {

@@ -8,7 +8,10 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostProfile } from '../../posture-agent/collect/fixture-host.js';
-import { AGENT_BIN, ROOT, spawnBin, type Spawned } from './process.js';
+import { ROOT, spawnBin, type Spawned } from './process.js';
+
+/** What devices run: the single-file bundle (`npm run build:agent`, rebuilt by the test setup). */
+export const AGENT_BUNDLE = join(ROOT, 'dist', 'agent', 'kenneki-agent.mjs');
 
 export const LINUX_PROFILES = join(ROOT, 'posture-agent', 'collect', 'linux', 'fixtures');
 
@@ -33,7 +36,7 @@ export function readProfile(name: string): HostProfile {
   return JSON.parse(readFileSync(join(LINUX_PROFILES, name), 'utf8')) as HostProfile;
 }
 
-export function testAgent(dir: string, initialProfile: string, bin = AGENT_BIN): TestAgent {
+export function testAgent(dir: string, initialProfile: string, bin = AGENT_BUNDLE): TestAgent {
   const profile = join(dir, 'host.json');
   copyFileSync(join(LINUX_PROFILES, initialProfile), profile);
   const stateDir = join(dir, 'state');
