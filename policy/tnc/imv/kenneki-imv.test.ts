@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { FactKey } from '../../posture/facts.js';
 import { IETF_ATTR, KENNEKI_ATTR, KENNEKI_VENDOR_ID, VENDOR } from '../pa/constants.js';
-import { encodeKennekiFact } from '../pa/kenneki-attributes.js';
+import { encodeFactUnavailable, encodeKennekiFact } from '../pa/kenneki-attributes.js';
 import { kennekiImv } from './kenneki-imv.js';
 import { osImv } from './os-imv.js';
 import { defaultImvs } from './registry.js';
@@ -21,6 +21,7 @@ describe('kennekiImv', () => {
   test.each([
     [{ vendor: V, type: KENNEKI_ATTR.ANTIVIRUS }, true],
     [{ vendor: V, type: KENNEKI_ATTR.AGENT }, true],
+    [{ vendor: V, type: KENNEKI_ATTR.FACT_UNAVAILABLE }, true],
     // Quarantine rules go server → agent; a client sending them is not sending posture.
     [{ vendor: V, type: KENNEKI_ATTR.QUARANTINE_RULES }, false],
     [{ vendor: V + 1, type: KENNEKI_ATTR.ANTIVIRUS }, false],
@@ -42,6 +43,22 @@ describe('kennekiImv', () => {
       agent: { status: 'ok', value: { name: 'kenneki-agent', version: '1.2.3' }, collectedAt: AT, source: 'kenneki-agent' },
     });
     expect(m.ignored.map((i) => i.type)).toEqual([KENNEKI_ATTR.SECURE_BOOT, 999]);
+  });
+
+  test('a fact the agent could not collect becomes unknown with its reason, any fact key; a value sent alongside wins', () => {
+    const { facts, ignored } = imv.map(
+      [
+        encodeFactUnavailable(V, { fact: 'firewall', reason: 'ufw: timed out after 10000 ms' }),
+        encodeFactUnavailable(V, { fact: 'packages', reason: 'dpkg-query: not found' }),
+        encodeFactUnavailable(V, { fact: 'antivirus', reason: 'late notice' }),
+        encodeKennekiFact(V, 'antivirus', { products: [] }),
+      ],
+      AT,
+    );
+    expect(ignored).toEqual([]);
+    expect(facts.firewall).toEqual({ status: 'unknown', reason: 'the agent could not collect it: ufw: timed out after 10000 ms', collectedAt: AT, source: 'kenneki-agent' });
+    expect(facts.packages).toMatchObject({ status: 'unknown', reason: 'the agent could not collect it: dpkg-query: not found' });
+    expect(facts.antivirus).toMatchObject({ status: 'ok', value: { products: [] } });
   });
 
   test('requests only the needed vendor facts not yet ok, in table order', () => {

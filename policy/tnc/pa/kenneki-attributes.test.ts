@@ -6,7 +6,9 @@ import { KENNEKI_ATTR, KENNEKI_VENDOR_ID } from './constants.js';
 import {
   KENNEKI_FACT_TYPES,
   MAX_KENNEKI_VALUE_BYTES,
+  decodeFactUnavailable,
   decodeKennekiFact,
+  encodeFactUnavailable,
   decodeQuarantineRules,
   encodeKennekiFact,
   encodeQuarantineRules,
@@ -76,6 +78,7 @@ function invalid(a: PaAttribute): string {
 test('attribute types are pinned: an agent built against them must keep working', () => {
   expect(KENNEKI_FACT_TYPES).toEqual({ antivirus: 1, firewall: 2, diskEncryption: 3, pendingUpdates: 4, secureBoot: 5, agent: 6 });
   expect(KENNEKI_ATTR.QUARANTINE_RULES).toBe(7);
+  expect(KENNEKI_ATTR.FACT_UNAVAILABLE).toBe(8);
   // RFC 5612's documentation PEN: a placeholder no real vendor can own.
   expect(KENNEKI_VENDOR_ID).toBe(32473);
   for (const k of KEYS) expect(kennekiFactOfType(KENNEKI_FACT_TYPES[k])).toBe(k);
@@ -100,6 +103,22 @@ describe('round trip', () => {
     const a = encodeQuarantineRules(V, rules);
     expect(a).toMatchObject({ noskip: false, vendor: V, type: KENNEKI_ATTR.QUARANTINE_RULES });
     expect(decodeQuarantineRules(a)).toEqual(rules);
+  });
+});
+
+describe('fact unavailable', () => {
+  test('round-trips; any fact key, IETF-carried ones too', () => {
+    const a = encodeFactUnavailable(KENNEKI_VENDOR_ID, { fact: 'packages', reason: 'dpkg-query: not found' });
+    expect(a.type).toBe(8);
+    expect(decodeFactUnavailable(a, KENNEKI_VENDOR_ID)).toEqual({ fact: 'packages', reason: 'dpkg-query: not found' });
+    expect(decodeFactUnavailable(a, KENNEKI_VENDOR_ID + 1)).toBeUndefined();
+  });
+
+  test('an unknown fact name or an empty reason is an Invalid Parameter, never a crash', () => {
+    for (const body of [{ fact: 'nonsense', reason: 'x' }, { fact: 'firewall', reason: '' }, { fact: 'firewall' }, 'text']) {
+      const a = { noskip: false, vendor: KENNEKI_VENDOR_ID, type: 8, value: new TextEncoder().encode(JSON.stringify(body)) };
+      expect(() => decodeFactUnavailable(a, KENNEKI_VENDOR_ID)).toThrow(WireError);
+    }
   });
 });
 
