@@ -62,6 +62,7 @@ export const LINUX_FILES = {
   efiDir: '/sys/firmware/efi',
   secureBootVar: '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c',
   machineId: ['/etc/machine-id', '/var/lib/dbus/machine-id'],
+  shadow: '/etc/shadow',
 } as const;
 
 /** Process names (/proc/<pid>/comm, at most 15 characters) of the antivirus daemons. */

@@ -1,11 +1,12 @@
 /**
  * The Linux collector set of kenneki-agent: one collector per fact a Linux host can report.
- * `factoryDefaultPassword` has no Linux source and is left out: unreported, not guessed.
+ * `factoryDefaultPassword` is whether an account logs in with no password (parse/shadow.ts).
  */
 import type { CollectorSet } from '../contract.js';
 import { antivirusCollector } from './antivirus.js';
 import { deviceIdCollector } from './device-id.js';
 import { diskEncryptionCollector } from './disk-encryption.js';
+import { factoryDefaultPasswordCollector } from './factory-default-password.js';
 import { firewallCollector } from './firewall.js';
 import { ipForwardingCollector } from './ip-forwarding.js';
 import { osCollector } from './os.js';
@@ -23,4 +24,5 @@ export const linuxCollectors: CollectorSet = {
   ipForwarding: ipForwardingCollector,
   secureBoot: secureBootCollector,
   deviceId: deviceIdCollector,
+  factoryDefaultPassword: factoryDefaultPasswordCollector,
 };

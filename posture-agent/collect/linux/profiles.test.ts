@@ -30,9 +30,9 @@ const SHARED = {
 };
 
 describe('recorded Debian 12 laptops', () => {
-  test('the set covers the nine Linux facts', () => {
+  test('the set covers the ten Linux facts', () => {
     expect(Object.keys(linuxCollectors).sort()).toEqual(
-      ['antivirus', 'deviceId', 'diskEncryption', 'firewall', 'ipForwarding', 'os', 'packages', 'pendingUpdates', 'secureBoot'].sort(),
+      ['antivirus', 'deviceId', 'diskEncryption', 'factoryDefaultPassword', 'firewall', 'ipForwarding', 'os', 'packages', 'pendingUpdates', 'secureBoot'].sort(),
     );
   });
 
@@ -41,6 +41,7 @@ describe('recorded Debian 12 laptops', () => {
     expect(facts).toMatchObject({
       ...SHARED,
       firewall: { profiles: [{ name: 'ufw', enabled: true }] },
+      factoryDefaultPassword: false,
       pendingUpdates: { updates: [], rebootRequired: false },
       diskEncryption: { systemVolumeProtected: true },
     });

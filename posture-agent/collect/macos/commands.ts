@@ -70,3 +70,6 @@ export const IOREG_PLATFORM_EXPERT: CommandSpec = {
   args: ['-rd1', '-c', 'IOPlatformExpertDevice'],
   timeoutMs: 10_000,
 };
+
+/** The Guest account logs in with no password: macOS's form of the "factory default password" hazard. */
+export const GUEST_ACCOUNT_STATUS: CommandSpec = { id: 'macos.guest-account', file: '/usr/sbin/sysadminctl', args: ['-guestAccount', 'status'], timeoutMs: 10_000 };

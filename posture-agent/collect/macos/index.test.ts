@@ -27,7 +27,7 @@ async function collectAll(profile: string): Promise<Collected> {
 describe('macosCollectors', () => {
   test('one collector per fact a Mac reports, each under its own key', () => {
     expect(Object.keys(macosCollectors).sort()).toEqual(
-      ['antivirus', 'deviceId', 'diskEncryption', 'firewall', 'ipForwarding', 'os', 'packages', 'pendingUpdates', 'secureBoot'],
+      ['antivirus', 'deviceId', 'diskEncryption', 'factoryDefaultPassword', 'firewall', 'ipForwarding', 'os', 'packages', 'pendingUpdates', 'secureBoot'],
     );
     for (const [key, c] of Object.entries(macosCollectors)) expect(c.fact).toBe(key);
   });

@@ -6,6 +6,7 @@ import type { CollectorSet } from '../contract.js';
 import { antivirusCollector } from './collectors/antivirus.js';
 import { deviceIdCollector } from './collectors/device-id.js';
 import { diskEncryptionCollector } from './collectors/disk-encryption.js';
+import { factoryDefaultPasswordCollector } from './collectors/factory-default-password.js';
 import { firewallCollector } from './collectors/firewall.js';
 import { ipForwardingCollector } from './collectors/ip-forwarding.js';
 import { osCollector } from './collectors/os.js';
@@ -23,4 +24,5 @@ export const macosCollectors: CollectorSet = {
   ipForwarding: ipForwardingCollector,
   secureBoot: secureBootCollector,
   deviceId: deviceIdCollector,
+  factoryDefaultPassword: factoryDefaultPasswordCollector,
 };

@@ -37,7 +37,7 @@ const COMPLIANT = {
 
 describe('windowsCollectors', () => {
   test('one collector per fact a Windows endpoint reports, each under its own key', () => {
-    const expected = FACT_KEYS.filter((k) => k !== 'agent' && k !== 'factoryDefaultPassword').sort();
+    const expected = FACT_KEYS.filter((k) => k !== 'agent').sort();
     expect(Object.keys(windowsCollectors).sort()).toEqual(expected);
     for (const [key, c] of Object.entries(windowsCollectors)) expect(c.fact).toBe(key);
   });

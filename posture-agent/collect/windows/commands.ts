@@ -18,4 +18,5 @@ export const WINDOWS_COMMANDS = {
   ipForwarding: powershell('ip-forwarding', s.IP_FORWARDING_SCRIPT),
   secureBoot: powershell('secure-boot', s.SECURE_BOOT_SCRIPT),
   machineGuid: powershell('machine-guid', s.MACHINE_GUID_SCRIPT),
+  localAccounts: powershell('local-accounts', s.PASSWORDLESS_ACCOUNTS_SCRIPT),
 } as const;

@@ -2,7 +2,7 @@
 import type { CollectorSet } from '../contract.js';
 import { antivirus } from './antivirus.js';
 import { diskEncryption } from './disk-encryption.js';
-import { deviceId, firewall, ipForwarding, os, packages, pendingUpdates, secureBoot } from './simple-collectors.js';
+import { deviceId, factoryDefaultPassword, firewall, ipForwarding, os, packages, pendingUpdates, secureBoot } from './simple-collectors.js';
 
 export const windowsCollectors: CollectorSet = {
   os,
@@ -14,6 +14,7 @@ export const windowsCollectors: CollectorSet = {
   ipForwarding,
   secureBoot,
   deviceId,
+  factoryDefaultPassword,
 };
 
 export { WINDOWS_COMMANDS } from './commands.js';

@@ -87,3 +87,11 @@ export const SECURE_BOOT_SCRIPT = [
  */
 export const MACHINE_GUID_SCRIPT =
   "[Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64').OpenSubKey('SOFTWARE\\Microsoft\\Cryptography').GetValue('MachineGuid')";
+
+/**
+ * Enabled local accounts that may have no password (PasswordRequired false): the Windows form of
+ * IETF's "factory default password" hazard, an account anyone can use without a secret. Only the
+ * names and flags are read; on a domain member only local accounts are listed.
+ */
+export const PASSWORDLESS_ACCOUNTS_SCRIPT =
+  'Get-LocalUser | Select-Object Name, Enabled, PasswordRequired | ConvertTo-Json -Depth 2 -Compress';

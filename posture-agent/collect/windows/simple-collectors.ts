@@ -3,6 +3,7 @@ import { WINDOWS_COMMANDS as C } from './commands.js';
 import { commandCollector } from './command-collector.js';
 import { parseFirewall } from './parse/firewall.js';
 import { parseIpForwarding } from './parse/ip-forwarding.js';
+import { parseLocalAccounts } from './parse/local-accounts.js';
 import { parseMachineGuid } from './parse/machine-guid.js';
 import { parseOs } from './parse/os.js';
 import { parsePackages } from './parse/packages.js';
@@ -47,3 +48,10 @@ export const ipForwarding = commandCollector(
 export const secureBoot = commandCollector('secureBoot', 'Confirm-SecureBootUEFI (legacy BIOS reports off)', C.secureBoot, parseSecureBoot);
 
 export const deviceId = commandCollector('deviceId', 'Registry HKLM\\SOFTWARE\\Microsoft\\Cryptography MachineGuid', C.machineGuid, parseMachineGuid);
+
+export const factoryDefaultPassword = commandCollector(
+  'factoryDefaultPassword',
+  'Get-LocalUser: is an enabled local account allowed to have no password (only the yes/no leaves the device)',
+  C.localAccounts,
+  parseLocalAccounts,
+);
