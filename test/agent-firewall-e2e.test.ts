@@ -18,7 +18,7 @@ import type { HostProfile } from '../posture-agent/collect/fixture-host.js';
 import { readProfile } from './helpers/agent.js';
 import { AGENT_BIN, KENNEKI_BIN, ROOT, spawnBin, type Spawned } from './helpers/process.js';
 import { policyBody } from './helpers/scenario.js';
-import { createLan, requireBinaries, type Lan, type LanHost } from './helpers/topology.js';
+import { createLan, probeReachability, requireBinaries, type Lan, type LanHost, type Reachability } from './helpers/topology.js';
 
 const HTTP_PORT = 8080;
 const PT_TLS_PORT = 2710;
@@ -30,7 +30,7 @@ const BOOTSTRAP_PASSWORD = 'test-bootstrap-password-0123456789';
 
 type Role = 'endpoint' | 'kenneki' | 'remediation' | 'production';
 /** [from, to, probe, port, family, reachable] */
-type Expectation = [Role, Role, 'tcp' | 'ping', number | undefined, 4 | 6, boolean];
+type Expectation = Reachability<Role>;
 
 const ISOLATED: Expectation[] = [
   ['endpoint', 'kenneki', 'tcp', PT_TLS_PORT, 4, true],
@@ -121,15 +121,7 @@ function becomeLaptop(firewallOn: boolean): void {
   writeFileSync(profileFile(), JSON.stringify(p));
 }
 
-async function reachability(expectations: Expectation[]): Promise<Expectation[]> {
-  return Promise.all(
-    expectations.map(async ([from, to, probe, port, family]): Promise<Expectation> => {
-      const address = family === 4 ? h[to].v4 : h[to].v6;
-      const ok = probe === 'ping' ? await lan.ping(h[from], address) : await lan.tcpConnect(h[from], address, port!);
-      return [from, to, probe, port, family, ok];
-    }),
-  );
-}
+const reachability = (expectations: Expectation[]): Promise<Expectation[]> => probeReachability(lan, h, expectations);
 
 async function ourTable(): Promise<Run> {
   return runIn(h.endpoint, ['nft', 'list', 'table', 'inet', 'kenneki_agent']);

@@ -14,7 +14,7 @@ import { FALLBACK, SAMPLE } from '../gateway/host-firewall/fixture.test-helper.j
 import { renderNftables } from '../gateway/host-firewall/nftables.js';
 import { NftablesBackend } from '../posture-agent/firewall/linux.js';
 import { HostFirewall } from '../posture-agent/firewall/host-firewall.js';
-import { createLan, requireBinaries, type Lan, type LanHost } from './helpers/topology.js';
+import { createLan, probeReachability, requireBinaries, type Lan, type LanHost, type Reachability } from './helpers/topology.js';
 
 const SERVER_PORT = 2710;
 const SERVER_OTHER_PORT = 2711;
@@ -25,7 +25,7 @@ const ENDPOINT_PORT = 2222;
 
 type Role = 'endpoint' | 'server' | 'remediation' | 'production';
 /** [from, to, probe, port, family, reachable] */
-type Expectation = [Role, Role, 'tcp' | 'ping', number | undefined, 4 | 6, boolean];
+type Expectation = Reachability<Role>;
 
 const ISOLATED: Expectation[] = [
   ['endpoint', 'server', 'tcp', SERVER_PORT, 4, true],
@@ -86,15 +86,7 @@ function manager(): HostFirewall {
   });
 }
 
-async function reachability(expectations: Expectation[]): Promise<Expectation[]> {
-  return Promise.all(
-    expectations.map(async ([from, to, probe, port, family]): Promise<Expectation> => {
-      const address = family === 4 ? h[to].v4 : h[to].v6;
-      const ok = probe === 'ping' ? await lan.ping(h[from], address) : await lan.tcpConnect(h[from], address, port!);
-      return [from, to, probe, port, family, ok];
-    }),
-  );
-}
+const reachability = (expectations: Expectation[]): Promise<Expectation[]> => probeReachability(lan, h, expectations);
 
 const otherTable = () => lan.exec(h.endpoint, ['nft', 'list', 'table', 'inet', 'someone_else']);
 const ourTableExists = () => {

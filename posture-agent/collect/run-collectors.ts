@@ -4,11 +4,10 @@
  * fact with the reason — missing evidence is reported as such, and the server's policy decides
  * what unknown means. Nothing here throws.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { formatAjvErrors } from '../../policy/config/errors-format.js';
 import type { Fact, PostureFacts } from '../../policy/posture/facts.js';
 import { FACT_VALUE_SCHEMAS } from '../../policy/posture/schema.js';
+import { validatorFor } from '../../policy/posture/value-validator.js';
 import { DEFAULT_COLLECTOR_TIMEOUT_MS, type CollectedFactKey, type Collector, type CollectorSet, type HostProbe } from './contract.js';
 
 export const SOURCE = 'kenneki-agent' as const;
@@ -27,18 +26,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 // The server validates every value against these schemas and refuses the whole attribute when one
 // fails; checking here turns one collector's bad value into one `unknown` fact instead.
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
-const ajv = new Ajv({ allErrors: true, strict: true });
-(addFormats as unknown as (a: Ajv) => Ajv)(ajv);
-const validators = new Map<string, ValidateFunction>();
-function validatorOf(fact: CollectedFactKey): ValidateFunction {
-  let v = validators.get(fact);
-  if (v === undefined) {
-    v = ajv.compile(FACT_VALUE_SCHEMAS[fact]);
-    validators.set(fact, v);
-  }
-  return v;
-}
+const validatorOf = (fact: CollectedFactKey) => validatorFor(FACT_VALUE_SCHEMAS[fact]);
 
 export async function runCollector<K extends CollectedFactKey>(host: HostProbe, c: Collector<K>): Promise<Fact<unknown>> {
   const budget = c.timeoutMs ?? DEFAULT_COLLECTOR_TIMEOUT_MS;

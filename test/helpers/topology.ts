@@ -155,3 +155,20 @@ export function createLan(tag: string, roles: readonly string[]): Lan {
   }
   return lan;
 }
+
+/** [from, to, probe, port, family, reachable]: one path a test asserts, success or failure. */
+export type Reachability<R extends string> = [R, R, 'tcp' | 'ping', number | undefined, 4 | 6, boolean];
+
+/**
+ * Probes every path with real packets at once and returns the same rows with what was observed,
+ * so a test compares the whole table in one assertion and a failure shows every wrong path.
+ */
+export async function probeReachability<R extends string>(lan: Lan, hosts: Record<R, LanHost>, expectations: readonly Reachability<R>[]): Promise<Reachability<R>[]> {
+  return Promise.all(
+    expectations.map(async ([from, to, probe, port, family]): Promise<Reachability<R>> => {
+      const address = family === 4 ? hosts[to].v4 : hosts[to].v6;
+      const ok = probe === 'ping' ? await lan.ping(hosts[from], address) : await lan.tcpConnect(hosts[from], address, port!);
+      return [from, to, probe, port, family, ok];
+    }),
+  );
+}

@@ -10,8 +10,6 @@
  * Decoding a bad value throws the codec's WireError (PA-TNC Invalid Parameter) naming the attribute
  * and the problem; nothing else may escape (the property tests hold it to that).
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { formatAjvErrors } from '../../config/errors-format.js';
 import type { QuarantineAllow, Verdict } from '../../decide/policy.js';
@@ -19,6 +17,7 @@ import { MAX_QUARANTINE_ALLOW } from '../../decide/quarantine-allow.js';
 import { QuarantineAllowSchema } from '../../decide/schema.js';
 import type { FactKey, FactValues } from '../../posture/facts.js';
 import { FACT_VALUE_SCHEMAS } from '../../posture/schema.js';
+import { validatorFor } from '../../posture/value-validator.js';
 import { Enum } from '../../util/schema.js';
 import { PA_ERROR, WireError } from '../wire-error.js';
 import { KENNEKI_ATTR } from './constants.js';
@@ -62,22 +61,6 @@ const QuarantineRulesSchema = Type.Object(
   { verdict: Enum(['allow', 'isolate', 'deny']), allow: Type.Array(QuarantineAllowSchema, { maxItems: MAX_QUARANTINE_ALLOW + 1 }) },
   { additionalProperties: false },
 );
-
-// Fastify's ajv (the HTTP route) has the standard formats; so must this one, for `date-time`.
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
-const ajv = new Ajv({ allErrors: true, strict: true });
-(addFormats as unknown as (a: Ajv) => Ajv)(ajv);
-
-/** Compiled once, on first use of each schema. */
-const compiled = new Map<TSchema, ValidateFunction>();
-function validatorFor(schema: TSchema): ValidateFunction {
-  let v = compiled.get(schema);
-  if (v === undefined) {
-    v = ajv.compile(schema);
-    compiled.set(schema, v);
-  }
-  return v;
-}
 
 // Fatal on bad UTF-8, like the IETF codec; a BOM is kept, and JSON.parse then rejects it.
 const TEXT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
