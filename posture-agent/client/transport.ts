@@ -151,7 +151,7 @@ export class PtTlsTransport {
     });
   }
 
-  /** Resolves when the server closes (or `timeoutMs` passes): for the daemon's idle wait. */
+  /** True once the connection has ended, for whatever reason. */
   get closed(): boolean {
     return this.ended !== undefined;
   }
