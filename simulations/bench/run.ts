@@ -3,6 +3,7 @@
  * prints one summary table. Temp dirs and child servers are cleaned up on success, failure and
  * Ctrl-C alike.
  */
+import { agentBench } from './agent.js';
 import { fmt, machine, printFigures, runCleanups, type Bench, type BenchResult } from './common.js';
 import { engineBench } from './engine.js';
 import { ingestBench } from './ingest.js';
@@ -11,7 +12,7 @@ import { pdpIngestBench } from './pdp-ingest.js';
 import { ptTlsBench } from './pt-tls.js';
 import { rssBench } from './rss.js';
 
-const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench];
+const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
