@@ -103,17 +103,6 @@ export class PtTlsTransport {
     });
   }
 
-  /** The server's CA certificate (PEM) from the chain it sent, for saving at enrollment. */
-  serverCaPem(): string | undefined {
-    let cert = this.sock.getPeerCertificate(true);
-    const seen = new Set<string>();
-    while (cert !== undefined && cert.issuerCertificate !== undefined && cert.issuerCertificate !== cert && !seen.has(cert.fingerprint256)) {
-      seen.add(cert.fingerprint256);
-      cert = cert.issuerCertificate;
-    }
-    return cert?.raw === undefined ? undefined : new X509Certificate(cert.raw).toString();
-  }
-
   newId(): number {
     const id = this.nextId;
     this.nextId = (this.nextId + 1) >>> 0;

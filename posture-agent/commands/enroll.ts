@@ -1,20 +1,20 @@
 /** `kenneki-agent enroll --server HOST[:PORT] --token T`. */
 import { hostname } from 'node:os';
 import { KENNEKI_VENDOR_ID } from '../../policy/tnc/pa/constants.js';
+import { PT_TLS_PORT } from '../../gateway/host-firewall/rule-set.js';
 import { enroll } from '../client/enroll.js';
 import type { AgentContext } from '../context.js';
 import { saveEnrollment } from '../state/enrollment.js';
 
-export const PT_TLS_PORT = 271;
-
-/** `host`, `host:port`, `[v6]:port`, or a bare IPv6 address. */
+/** `host`, `host:port`, `[v6]:port`, `[v6]`, or a bare IPv6 address; the port defaults to PT-TLS's 271. */
 export function parseServerAddress(s: string): { host: string; port: number } {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  const m = v6 ?? (s.split(':').length === 2 ? /^([^:]+):(\d+)$/.exec(s) : /^([^:]+)$/.exec(s) ?? (s.includes(':') ? [s, s] : null));
-  if (m === null || m[1] === undefined || m[1] === '') throw new Error(`not a server address: ${JSON.stringify(s)} (use HOST or HOST:PORT)`);
-  const port = m[2] === undefined ? PT_TLS_PORT : Number(m[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a port: ${m[2]}`);
-  return { host: m[1], port };
+  const bracketed = /^\[([^\]]+)\](?::(\d*))?$/.exec(s);
+  const parts = s.split(':');
+  const [host, portText] = bracketed !== null ? [bracketed[1], bracketed[2]] : parts.length === 2 ? parts : [s, undefined];
+  if (host === undefined || host === '') throw new Error(`not a server address: ${JSON.stringify(s)} (use HOST or HOST:PORT)`);
+  const port = portText === undefined ? PT_TLS_PORT : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a port: ${portText}`);
+  return { host, port };
 }
 
 export async function enrollCommand(ctx: AgentContext, opts: { server: string; token: string; vendorId?: string }): Promise<string> {

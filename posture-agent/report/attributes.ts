@@ -14,7 +14,7 @@
 import type { Fact, FactKey, FactValues, PostureFacts } from '../../policy/posture/facts.js';
 import { FORWARDING, IETF_ATTR, ITA_HSR_DEVICE_ID_TYPE, VENDOR } from '../../policy/tnc/pa/constants.js';
 import { encodeIetfAttribute, type AttributeId } from '../../policy/tnc/pa/ietf-attributes.js';
-import { encodeFactUnavailable, encodeKennekiFact, kennekiFactOfType, type KennekiFactKey, KENNEKI_FACT_TYPES } from '../../policy/tnc/pa/kenneki-attributes.js';
+import { encodeFactUnavailable, encodeKennekiFact, kennekiFactOfType, type KennekiFactKey } from '../../policy/tnc/pa/kenneki-attributes.js';
 import type { PaAttribute } from '../../policy/tnc/pa/message.js';
 import { MACHINE_ARCHITECTURES } from '../../policy/tnc/imv/os-attributes.js';
 
@@ -112,6 +112,3 @@ function ietfAttributes(key: FactKey, value: unknown): PaAttribute[] {
       throw new RangeError(`${key} is not an IETF-carried fact`);
   }
 }
-
-/** Every fact key the Kenneki component can carry, for documentation and show-report. */
-export const KENNEKI_CARRIED: readonly FactKey[] = Object.keys(KENNEKI_FACT_TYPES) as FactKey[];

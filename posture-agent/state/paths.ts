@@ -24,7 +24,6 @@ export interface StatePaths {
   requested: string;
   firewall: string;
   config: string;
-  log: string;
 }
 
 export function statePaths(dir: string): StatePaths {
@@ -39,6 +38,5 @@ export function statePaths(dir: string): StatePaths {
     requested: join(dir, 'requested.json'),
     firewall: join(dir, 'firewall.json'),
     config: join(dir, 'agent.json'),
-    log: join(dir, 'agent.log'),
   };
 }

@@ -30,9 +30,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../policy/util/package-root.js';
-import { elapsedMs, fmt, header, onCleanup, onExit, printFigures, printTable, processCpuSeconds, processMemoryMb, referenceWorkMs, runCleanups, sleep, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
+import { elapsedMs, fmt, header, onCleanup, onExit, printFigures, printTable, processCpuSeconds, processMemoryMb, referenceWorkMs, runIfMain, sleep, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
 import { HttpClient, login, spawnServer, writeConfig, type ServerProcess } from './server-process.js';
 
 const RUNS = Number(process.env['BENCH_AGENT_RUNS']) || 30;
@@ -404,17 +403,4 @@ export const agentBench: Bench = {
 };
 
 // Alone: `node dist/simulations/bench/agent.js`.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void runCleanups().finally(() => process.exit(130)));
-  agentBench.run().then(
-    async () => {
-      await runCleanups();
-      process.exit(0);
-    },
-    async (err: unknown) => {
-      console.error(err);
-      await runCleanups();
-      process.exit(1);
-    },
-  );
-}
+runIfMain(agentBench, import.meta.url);

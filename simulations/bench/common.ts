@@ -2,6 +2,7 @@
  * Shared plumbing for the benchmarks: machine description, statistics, tables, /proc readers and
  * a cleanup registry so that temp dirs and child servers go away even when a benchmark throws.
  */
+import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -131,6 +132,26 @@ export async function runCleanups(scope: CleanupScope = 'run'): Promise<void> {
       if (i >= 0) cleanups.splice(i, 1);
     }
   }
+}
+
+/**
+ * Runs one benchmark when its module is the process's entry point (`node dist/simulations/bench/x.js`):
+ * cleanups on success, failure and Ctrl-C alike, exit code 1 on failure.
+ */
+export function runIfMain(bench: Bench, moduleUrl: string): void {
+  if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void runCleanups().finally(() => process.exit(130)));
+  bench.run().then(
+    async () => {
+      await runCleanups();
+      process.exit(0);
+    },
+    async (err: unknown) => {
+      console.error(err);
+      await runCleanups();
+      process.exit(1);
+    },
+  );
 }
 
 /** Synchronous last resort for process exit: kill children, remove dirs. */

@@ -14,7 +14,6 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Policy } from '../../policy/decide/policy.js';
@@ -25,7 +24,7 @@ import { PolicyDecisionPoint } from '../../policy/service/pdp.js';
 import { VerdictBus } from '../../policy/service/verdict-bus.js';
 import type { Store } from '../../policy/store/repository.js';
 import { createSqliteStore } from '../../policy/store/sqlite/store.js';
-import { fmt, header, printTable, runCleanups, tempDir, type Bench, type BenchResult } from './common.js';
+import { fmt, header, printTable, runIfMain, tempDir, type Bench, type BenchResult } from './common.js';
 import { buildUniverse, endpointPosture, profileOf } from './dataset.js';
 import { NEA_POLICY } from './nea-policy.js';
 
@@ -185,16 +184,5 @@ export const pdpIngestBench: Bench = {
   },
 };
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  pdpIngestBench.run().then(
-    async () => {
-      await runCleanups();
-      process.exit(0);
-    },
-    async (err: unknown) => {
-      console.error(err);
-      await runCleanups();
-      process.exit(1);
-    },
-  );
-}
+// Alone: `node dist/simulations/bench/pdp-ingest.js`.
+runIfMain(pdpIngestBench, import.meta.url);

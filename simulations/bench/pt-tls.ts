@@ -17,9 +17,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../policy/util/package-root.js';
-import { fmt, header, machineBusySeconds, onCleanup, onExit, printFigures, printTable, processCpuSeconds, referenceWorkMs, runCleanups, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
+import { fmt, header, machineBusySeconds, onCleanup, onExit, printFigures, printTable, processCpuSeconds, referenceWorkMs, runIfMain, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
 import { buildUniverse, endpointPosture, kennekiFeedText, profileOf } from './dataset.js';
 import { CLoad, buildPtload } from './pt-tls-cload.js';
 import type { LoadJob, LoadResult } from './pt-tls-load.js';
@@ -269,17 +268,4 @@ async function prepare(server: ServerProcess): Promise<string[]> {
 }
 
 // Alone: `node dist/simulations/bench/pt-tls.js`.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void runCleanups().finally(() => process.exit(130)));
-  ptTlsBench.run().then(
-    async () => {
-      await runCleanups();
-      process.exit(0);
-    },
-    async (err: unknown) => {
-      console.error(err);
-      await runCleanups();
-      process.exit(1);
-    },
-  );
-}
+runIfMain(ptTlsBench, import.meta.url);

@@ -12,13 +12,11 @@ export const ENROLLMENT_TOKEN_PREFIX = 'kt1';
 const B64URL = /^[A-Za-z0-9_-]{43}$/;
 
 /** base64url SHA-256 of the certificate's DER: what a token pins. */
-export function caPinOf(certPem: string): string {
-  return createHash('sha256').update(new X509Certificate(certPem).raw).digest('base64url');
-}
-
 export function pinOfDer(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('base64url');
 }
+
+export const caPinOf = (certPem: string): string => pinOfDer(new X509Certificate(certPem).raw);
 
 export const secretHashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
