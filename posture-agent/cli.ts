@@ -3,16 +3,14 @@
  * JSON with --json; exit codes follow monitoring conventions (see each command).
  */
 import { Command, Option } from 'commander';
-import { EnrollmentRefused } from './client/enroll.js';
 import { agentContext, type GlobalOptions } from './context.js';
-import { checkCommand } from './commands/check.js';
-import { enrollCommand } from './commands/enroll.js';
-import { firewallStatusCommand } from './commands/firewall.js';
-import { runCommand } from './commands/run.js';
-import { showReportCommand } from './commands/show-report.js';
-import { statusCommand } from './commands/status.js';
 import { stderrLog } from './log.js';
 import { AGENT_VERSION } from './version.js';
+
+// Each command's module is imported when that command runs, not at start-up: the bundle keeps
+// them in one file, but esbuild evaluates a dynamically imported module only on first use. The
+// daemon (`run`) then never evaluates enrollment's X.509 stack, which is most of its resident
+// memory otherwise (BENCHMARKS.md, Agent).
 
 const color = (): boolean => process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 
@@ -37,6 +35,7 @@ export function buildAgentCli(): Command {
     .requiredOption('--token <token>', 'the one-time enrollment token (it pins the server\'s CA)')
     .option('--vendor-id <pen>', 'the server\'s pt_tls.vendor_id, when it is not the default')
     .action(async (o: { server: string; token: string; vendorId?: string }) => {
+      const { enrollCommand } = await import('./commands/enroll.js');
       out(await enrollCommand(agentContext(g()), o));
     });
 
@@ -47,6 +46,7 @@ export function buildAgentCli(): Command {
     .option('--no-firewall', 'do not apply the personal firewall')
     .option('--notify', 'also show a desktop notification')
     .action(async (o: { json?: boolean; firewall?: boolean; notify?: boolean }) => {
+      const { checkCommand } = await import('./commands/check.js');
       const ctx = agentContext(g());
       const r = await checkCommand(ctx, { ...o, color: color() }, stderrLog(false));
       out(r.text);
@@ -59,6 +59,7 @@ export function buildAgentCli(): Command {
     .option('--interval-seconds <n>', 'override the configured interval', (v) => Number(v))
     .option('--no-firewall', 'do not apply the personal firewall')
     .action(async (o: { intervalSeconds?: number; firewall?: boolean }) => {
+      const { runCommand } = await import('./commands/run.js');
       const ctx = agentContext(g());
       const daemon = await runCommand(ctx, o, stderrLog(true));
       const stop = (): void => {
@@ -72,7 +73,8 @@ export function buildAgentCli(): Command {
     .command('status')
     .description('green, yellow or red, with the reasons (exit 0, 1, 2)')
     .option('--json', 'print as JSON')
-    .action((o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean }) => {
+      const { statusCommand } = await import('./commands/status.js');
       const r = statusCommand(agentContext(g()), { ...o, color: color() });
       out(r.text);
       process.exitCode = r.exitCode;
@@ -83,6 +85,7 @@ export function buildAgentCli(): Command {
     .description('print exactly what would be sent to the server, and send nothing')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
+      const { showReportCommand } = await import('./commands/show-report.js');
       out(await showReportCommand(agentContext(g()), o));
     });
 
@@ -91,6 +94,7 @@ export function buildAgentCli(): Command {
     .description('the rules applied, and whether the live rules still match (exit 2 when not)')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
+      const { firewallStatusCommand } = await import('./commands/firewall.js');
       const r = await firewallStatusCommand(agentContext(g()), o);
       out(r.text);
       process.exitCode = r.exitCode;
@@ -104,7 +108,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildAgentCli().parseAsync(argv);
   } catch (e) {
-    const msg = e instanceof EnrollmentRefused ? `enrollment refused: ${e.message}` : e instanceof Error ? e.message : String(e);
+    // By name: importing the class here would load the enrollment module for every command.
+    const msg = e instanceof Error && e.name === 'EnrollmentRefused' ? `enrollment refused: ${e.message}` : e instanceof Error ? e.message : String(e);
     process.stderr.write(`kenneki-agent: ${msg}\n`);
     process.exitCode = 1;
   }

@@ -74,9 +74,8 @@ export class PtTlsTransport {
         port: opts.port,
         // SNI must be a name, never an address (RFC 6066 §3).
         ...(isIP(opts.host) === 0 ? { servername: opts.host } : {}),
-        ...(opts.ca !== undefined ? { ca: [opts.ca], rejectUnauthorized: true } : { rejectUnauthorized: false }),
-        ...(opts.cert !== undefined && opts.key !== undefined ? { cert: opts.cert, key: opts.key } : {}),
-        minVersion: 'TLSv1.2',
+        secureContext: secureContextFor(opts),
+        rejectUnauthorized: opts.ca !== undefined,
       });
       sock.setNoDelay(true);
       const timer = setTimeout(() => {
@@ -165,6 +164,27 @@ export class PtTlsTransport {
     this.waiter = undefined;
     w?.reject(e);
   }
+}
+
+/**
+ * One TLS context per trust anchor and device credential, reused across connections. Node builds
+ * a fresh OpenSSL context (PEM parsing, a new certificate store) for every connection that passes
+ * `ca`/`cert`/`key`; the daemon reconnects on every assessment for as long as it runs, and that
+ * churn of native allocations was most of its memory growth (BENCHMARKS.md, Agent).
+ */
+let cachedContext: { key: string; context: tls.SecureContext } | undefined;
+
+function secureContextFor(opts: TransportOptions): tls.SecureContext {
+  const key = JSON.stringify([opts.ca ?? null, opts.cert ?? null, opts.key ?? null]);
+  if (cachedContext?.key !== key) {
+    const context = tls.createSecureContext({
+      ...(opts.ca !== undefined ? { ca: [opts.ca] } : {}),
+      ...(opts.cert !== undefined && opts.key !== undefined ? { cert: opts.cert, key: opts.key } : {}),
+      minVersion: 'TLSv1.2',
+    });
+    cachedContext = { key, context };
+  }
+  return cachedContext.context;
 }
 
 function connectError(e: NodeJS.ErrnoException, server: string): AgentConnectError {
