@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { AccountService } from './auth/accounts.js';
+import { DEVICE_TOKEN_PREFIX } from './auth/principal.js';
 import { bootstrap, type BootstrapResult } from './bootstrap/bootstrap.js';
 import type { KennekiConfig } from './config/schema.js';
 import { buildApp, type RouteInfo } from './http/app.js';
@@ -31,6 +32,8 @@ import { PostureService } from './tnc/posture-service.js';
 import { OpenSessions } from './tnc/open-sessions.js';
 import { neededFacts } from './service/pdp.js';
 import { KennekiError } from './errors.js';
+import { resolveDirectories } from './identity/config-rules.js';
+import { IdentityService } from './identity/identity-service.js';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -87,7 +90,7 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, ca: Ca, opts: Sta
   const tenantId = ptTlsTenant(cfg);
   const names = pt.server_names;
   const cert = await issueServerCertificate(ca, { dnsNames: names.filter((n) => isIP(n) === 0), ipAddresses: names.filter((n) => isIP(n) !== 0), keyAlgorithm: pt.server_key });
-  const posture = new PostureService({ store: ctx.store, pdp: ctx.pdp, clock: ctx.clock, unknownEndpointVerdict: cfg.posture.unknown_endpoint_verdict, log });
+  const posture = new PostureService({ store: ctx.store, pdp: ctx.pdp, clock: ctx.clock, unknownEndpointVerdict: cfg.posture.unknown_endpoint_verdict, log, identity: ctx.identity });
   const enrollment = new EnrollmentService({ store: ctx.store, ca, tenantId, clock: ctx.clock, pdp: ctx.pdp, log: opts.log.child({ component: 'enrollment' }) });
   // Warm the tenant's inputs so the first session already knows which facts to ask for.
   void ctx.inputs.get(tenantId).catch(() => {});
@@ -112,6 +115,19 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, ca: Ca, opts: Sta
       const authenticate =
         pt.client_auth === 'sasl-plain'
           ? async (u: string, p: string): Promise<boolean> => {
+              // Directory users first (device credentials never go there); a user the
+              // directories do not know may still be a local account.
+              if (!p.startsWith(DEVICE_TOKEN_PREFIX) && ctx.identity.hasDirectories(tenantId)) {
+                const r = await ctx.identity.login(tenantId, u, p);
+                if (r.ok) {
+                  user = r.user;
+                  return true;
+                }
+                if (r.reason === 'invalid' || r.reason === 'unavailable') {
+                  await recordFailedLogin({ store: ctx.store, tenantId, log }, { user: u, remoteAddress: peer.remoteAddress });
+                  return false;
+                }
+              }
               const checked = await ctx.accounts.checkProtocolCredentials(tenantId, u, p);
               if (checked.ok && checked.kind === 'device') endpointId = checked.endpointId;
               else if (checked.ok) user = checked.username;
@@ -205,6 +221,13 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   });
   const changes = new AdminChanges({ store, inputs, queue, clock, sweeper });
   const accounts = new AccountService(store, clock);
+  let identity: IdentityService;
+  try {
+    identity = new IdentityService({ store, clock, log: log.child({ component: 'identity' }), directories: resolveDirectories(cfg), onChanged: (tenantId) => queue.request(tenantId, 'identity-change') });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   // The CA before the context: the enrollment-token routes pin its certificate.
   let ca: Ca | undefined;
   try {
@@ -215,7 +238,7 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   }
   let ptAddress: string | undefined;
   const enrollment: EnrollmentContext | undefined = ca && { tenantId: ptTlsTenant(cfg), caCertPem: ca.certPem, serverAddress: () => ptAddress };
-  const ctx: AppContext = { store, pdp, inputs, changes, accounts, clock, metrics, log, openSessions: new OpenSessions(), ...(enrollment ? { enrollment } : {}) };
+  const ctx: AppContext = { store, pdp, inputs, changes, accounts, identity, clock, metrics, log, openSessions: new OpenSessions(), ...(enrollment ? { enrollment } : {}) };
 
   const boot = await bootstrap(cfg, { store, accounts, changes });
   const { app, routes } = await buildApp(ctx, {
@@ -239,7 +262,10 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
     await store.close();
     throw err;
   }
-  if (opts.startSweeper !== false) sweeper.start();
+  if (opts.startSweeper !== false) {
+    sweeper.start();
+    identity.start();
+  }
   log.info({ evt: 'SERVER_LISTENING', url, store: cfg.store.path }, `kenneki listening on ${url}`);
 
   let closing: Promise<void> | undefined;
@@ -255,6 +281,7 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
     close() {
       closing ??= (async () => {
         sweeper.stop();
+        await identity.stop();
         await pt?.listener.stop();
         await app.close();
         await queue.idle();

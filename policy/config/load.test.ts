@@ -55,6 +55,7 @@ describe('defaults', () => {
         max_connections: 1000,
         limits: { max_message_bytes: 128 * 16384 - 16, max_round_trips: 2, max_batches: 64 },
       },
+      identity: { directories: [] },
     });
   });
 

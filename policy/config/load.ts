@@ -17,6 +17,7 @@ import { KennekiError } from '../errors.js';
 import { ajvProblems, formatPath, problemsMessage, renderProblems, type Problem } from './errors-format.js';
 import { redactSecrets, resolveSecrets } from './secrets.js';
 import { ConfigSchema, type KennekiConfig, type RawConfig } from './schema.js';
+import { directoryProblems } from '../identity/config-rules.js';
 
 export interface LoadConfigOptions {
   /** The YAML file. Absent: the built-in defaults. Relative paths are resolved against `cwd`. */
@@ -117,6 +118,8 @@ function semanticProblems(data: unknown): Problem[] {
       problems.push({ path: formatPath(['store', 'path']), reason: 'must name a file inside data_dir when relative (use an absolute path to go elsewhere)' });
     }
   }
+  const tenantIds = Array.isArray(data.tenants) ? data.tenants.flatMap((t: unknown) => (isRecord(t) && typeof t.id === 'string' ? [t.id] : [])) : ['default'];
+  problems.push(...directoryProblems(data, tenantIds));
   return problems;
 }
 
@@ -131,6 +134,14 @@ function resolvePaths(cfg: KennekiConfig, cwd: string): KennekiConfig {
     store: { ...cfg.store, path: resolve(dataDir, cfg.store.path) },
     // PT-TLS clients belong to the first tenant unless one is named.
     pt_tls: { ...cfg.pt_tls, tenant: cfg.pt_tls.tenant ?? cfg.tenants[0]?.id ?? 'default' },
+    identity: {
+      ...cfg.identity,
+      directories: cfg.identity.directories.map((d) => ({
+        ...d,
+        tenant: d.tenant ?? cfg.tenants[0]?.id ?? 'default',
+        tls: { ...d.tls, ...(d.tls.ca_file !== undefined ? { ca_file: resolve(cwd, d.tls.ca_file) } : {}) },
+      })),
+    },
   };
 }
 

@@ -15,6 +15,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Enum } from '../util/schema.js';
 import { KENNEKI_VENDOR_ID } from '../tnc/pa/constants.js';
+import { buildIdentitySchema, DIRECTORY_BIND_PASSWORD_MIN_LENGTH } from '../identity/config.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 /** Only SQLite is implemented; PostgreSQL joins this list when scale-out lands. */
@@ -57,7 +58,7 @@ export function SecretRef(minLength: number) {
  * both the file as written (secret references allowed) and the config after resolution (every
  * secret is a plain string).
  */
-function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
+function buildConfigSchema<S extends TSchema>(secret: (minLength: number) => S) {
   return Type.Object(
     {
       /** Relative paths are resolved against the working directory of the process. */
@@ -107,7 +108,7 @@ function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
         {
           bootstrap_user: Type.String({ pattern: USERNAME_PATTERN, default: 'admin' }),
           /** Absent: a one-time password is generated and printed once at first start. */
-          bootstrap_password: Type.Optional(bootstrapPassword),
+          bootstrap_password: Type.Optional(secret(BOOTSTRAP_PASSWORD_MIN_LENGTH)),
         },
         { additionalProperties: false, default: {} },
       ),
@@ -157,15 +158,17 @@ function buildConfigSchema<S extends TSchema>(bootstrapPassword: S) {
         },
         { additionalProperties: false, default: {} },
       ),
+      /** AD / OpenLDAP directories: who users and devices are, and which groups choose their policy. */
+      identity: buildIdentitySchema(secret(DIRECTORY_BIND_PASSWORD_MIN_LENGTH)),
     },
     { additionalProperties: false },
   );
 }
 
 /** The file as written: secret fields may be references (`{ file }` / `{ env }`). */
-export const ConfigSchema = buildConfigSchema(SecretRef(BOOTSTRAP_PASSWORD_MIN_LENGTH));
+export const ConfigSchema = buildConfigSchema(SecretRef);
 /** The config after defaults, secret resolution and path resolution: secrets are strings. */
-export const ResolvedConfigSchema = buildConfigSchema(Type.String());
+export const ResolvedConfigSchema = buildConfigSchema(() => Type.String());
 
 export type SecretRefValue = Static<ReturnType<typeof SecretRef>>;
 /** The validated file with defaults applied, before secrets and paths are resolved. */

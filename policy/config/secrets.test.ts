@@ -144,7 +144,7 @@ describe('SECRET_PATHS agrees with the schema', () => {
     const s = schema as { anyOf?: { properties?: Record<string, unknown> }[]; properties?: Record<string, unknown>; items?: unknown };
     if (s.anyOf?.some((b) => b.properties !== undefined && 'env' in b.properties)) return [path];
     const props = Object.entries(s.properties ?? {}).flatMap(([k, v]) => secretFieldsOf(v, [...path, k]));
-    return s.items === undefined ? props : [...props, ...secretFieldsOf(s.items, [...path, '[]'])];
+    return s.items === undefined ? props : [...props, ...secretFieldsOf(s.items, [...path, '*'])];
   }
 
   it('lists exactly the SecretRef fields of ConfigSchema', () => {
@@ -153,5 +153,42 @@ describe('SECRET_PATHS agrees with the schema', () => {
 
   test.each(SECRET_PATHS.map((p) => [p.join('.'), p] as const))('%s has a length rule', (_name, path) => {
     expect(secretMinLength(path)).toBeGreaterThan(0);
+  });
+});
+
+describe('secrets inside arrays: identity.directories[*].bind_password', () => {
+  const directoriesYaml = (pw1: string, pw2: string) =>
+    [
+      'identity:',
+      '  directories:',
+      `    - { name: corp, type: openldap, urls: ["ldap://127.0.0.1:389"], tls: { mode: none }, bind_dn: "cn=svc,dc=x", bind_password: ${pw1}, base_dn: "dc=x" }`,
+      `    - { name: lab, type: openldap, urls: ["ldap://127.0.0.1:1389"], tls: { mode: none }, bind_dn: "cn=svc,dc=y", bind_password: ${pw2}, base_dn: "dc=y" }`,
+      '',
+    ].join('\n');
+  const load = (yaml: string, env: NodeJS.ProcessEnv = {}) => {
+    const f = join(dir, `dirs-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(f, yaml);
+    return loadConfig({ file: f, env, cwd: dir });
+  };
+
+  it('resolves each element\'s reference, and redacts every one', () => {
+    const cfg = load(directoriesYaml('{ env: CORP_PW }', '{ file: lf }'), { CORP_PW: 'corp-service-pw' });
+    expect(cfg.identity.directories.map((d) => d.bind_password)).toEqual(['corp-service-pw', SECRET]);
+    expect(redactSecrets(cfg).identity.directories.map((d) => d.bind_password)).toEqual([REDACTED, REDACTED]);
+    expect(JSON.stringify(redactSecrets(cfg))).not.toContain(SECRET);
+  });
+
+  it('names the element whose secret is missing, and never prints a value', () => {
+    const e = errorOf(() => load(directoriesYaml('"inline-password-ok"', '{ env: LAB_PW }')));
+    expect(e.code).toBe('KENNEKI_ERR_SECRET_UNRESOLVED');
+    expect(e.message).toContain('identity.directories[1].bind_password: environment variable LAB_PW is not set');
+    expect(e.message).not.toContain('inline-password-ok');
+  });
+
+  it('applies the length rule to referenced values too', () => {
+    writeFileSync(join(dir, 'tiny'), 'abc\n');
+    const e = errorOf(() => load(directoriesYaml('{ file: tiny }', '"long-enough-pw"')));
+    expect(e.message).toContain('identity.directories[0].bind_password: secret file');
+    expect(e.message).toContain('must hold at least 8 characters');
   });
 });

@@ -14,11 +14,23 @@ import { ConfigSchema, type KennekiConfig, type RawConfig } from './schema.js';
 
 /**
  * Every secret field of the config. Adding a secret is one line here plus a `SecretRef` field in
- * schema.ts (a test checks that the two agree).
+ * schema.ts (a test checks that the two agree). `*` stands for every element of an array.
  */
 export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['admin', 'bootstrap_password'],
+  ['identity', 'directories', '*', 'bind_password'],
 ];
+
+/** The concrete paths a SECRET_PATHS entry names in this config (`*` expanded over arrays). */
+function concretePaths(root: unknown, path: readonly string[]): (string | number)[][] {
+  const star = path.indexOf('*');
+  if (star < 0) return [[...path]];
+  const head = path.slice(0, star);
+  let cur: unknown = root;
+  for (const key of head) cur = cur !== null && typeof cur === 'object' && Object.hasOwn(cur, key) ? (cur as Record<string, unknown>)[key] : undefined;
+  if (!Array.isArray(cur)) return [];
+  return cur.flatMap((_, i) => concretePaths(root, [...head, String(i), ...path.slice(star + 1)]).map((rest) => [...head, i, ...rest.slice(head.length + 1)]));
+}
 
 export const REDACTED = '[redacted]';
 
@@ -39,19 +51,22 @@ type Resolution =
   | { ok: false; reason: string; unresolved: boolean; cause?: unknown };
 
 /** The object holding the last segment of `path`, if every step on the way is an object. */
-function parentOf(root: unknown, path: readonly string[]): Record<string, unknown> | undefined {
+function parentOf(root: unknown, path: readonly (string | number)[]): Record<string, unknown> | undefined {
   let cur: unknown = root;
   for (const key of path.slice(0, -1)) {
     if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
+    cur = (cur as Record<string | number, unknown>)[key];
   }
   return cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? (cur as Record<string, unknown>) : undefined;
 }
 
 /** The length rule of a secret field, read from its literal-string branch in the schema. */
-export function secretMinLength(path: readonly string[]): number {
+export function secretMinLength(path: readonly (string | number)[]): number {
   let schema: unknown = ConfigSchema;
-  for (const key of path) schema = (schema as { properties?: Record<string, unknown> } | undefined)?.properties?.[key];
+  for (const key of path) {
+    const s = schema as { properties?: Record<string, unknown>; items?: unknown } | undefined;
+    schema = key === '*' || typeof key === 'number' ? s?.items : s?.properties?.[key];
+  }
   const branches = (schema as { anyOf?: unknown[] } | undefined)?.anyOf ?? [];
   const literal = branches.find((b): b is { minLength?: number } => (b as { type?: unknown }).type === 'string');
   return literal?.minLength ?? 0;
@@ -110,7 +125,7 @@ export function resolveSecrets(raw: RawConfig, opts: ResolveSecretsOptions = {})
   const problems: Problem[] = [];
   let unresolved = false;
   let cause: unknown;
-  for (const path of SECRET_PATHS) {
+  for (const path of SECRET_PATHS.flatMap((p) => concretePaths(out, p))) {
     const parent = parentOf(out, path);
     const key = path[path.length - 1] as string;
     if (parent === undefined || parent[key] === undefined) continue;
@@ -143,7 +158,7 @@ export function resolveSecrets(raw: RawConfig, opts: ResolveSecretsOptions = {})
 /** A copy of `cfg` with every present secret replaced by `[redacted]`, for logs and printing. */
 export function redactSecrets<T>(cfg: T): T {
   const out = structuredClone(cfg);
-  for (const path of SECRET_PATHS) {
+  for (const path of SECRET_PATHS.flatMap((p) => concretePaths(out, p))) {
     const parent = parentOf(out, path);
     const key = path[path.length - 1] as string;
     if (parent !== undefined && parent[key] !== undefined) parent[key] = REDACTED;

@@ -48,5 +48,7 @@ export interface Decision {
     checks: CheckDecision[];
     exceptions: { id: string; scope: string; checks: string[]; expiresAt: string }[];
     postureReportedAt?: string;
+    /** A directory could not confirm the user or device; the verdict is held at `verdict` at most. */
+    identityHold?: { kind: 'user' | 'device'; name: string; verdict: Verdict };
   };
 }

@@ -12,7 +12,7 @@ import { exceptionApplies, waiverFor, type PolicyException, type Subject } from 
 import { stricter, type FailureAction, type Policy, type PolicyCheck, type Verdict } from './policy.js';
 import { quarantineAllowFor } from './quarantine-allow.js';
 import { selectPolicy } from './select.js';
-import { DEFAULTED_TEXT } from './texts.js';
+import { DEFAULTED_TEXT, IDENTITY_HOLD_TEXT } from './texts.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -41,6 +41,30 @@ export interface EvaluationInput {
 }
 
 export function evaluate(input: EvaluationInput): Decision {
+  const decision = evaluatePosture(input);
+  const hold = input.subject.identityHold;
+  return hold === undefined ? decision : withIdentityHold(decision, hold);
+}
+
+/**
+ * An unconfirmed identity caps the verdict: whatever the posture, the endpoint gets no more than
+ * the directory's fail mode allows until the directory confirms who it is. Its groups are unknown,
+ * so neither policy selection nor group exceptions could be trusted for it anyway.
+ */
+function withIdentityHold(d: Decision, hold: NonNullable<EvaluationInput['subject']['identityHold']>): Decision {
+  const verdict = stricter(d.verdict, hold.verdict);
+  const text = IDENTITY_HOLD_TEXT;
+  return {
+    ...d,
+    verdict,
+    monitoredVerdict: stricter(d.monitoredVerdict, hold.verdict),
+    reasons: [...d.reasons, text.reason],
+    remediation: d.remediation.some((r) => r.en === text.remediation.en) ? d.remediation : [...d.remediation, text.remediation],
+    trace: { ...d.trace, identityHold: { kind: hold.kind, name: hold.name, verdict: hold.verdict } },
+  };
+}
+
+function evaluatePosture(input: EvaluationInput): Decision {
   const { now, posture, defaults } = input;
   const evaluatedAt = now.toISOString();
   const active = input.exceptions.filter((e) => exceptionApplies(e, input.subject, now));

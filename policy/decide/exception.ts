@@ -27,6 +27,8 @@ export interface Subject {
   /** Union of the user's and the device's groups. */
   groups: readonly string[];
   tags: readonly string[];
+  /** Set when a directory's fail mode admitted the user or device without confirming it. */
+  identityHold?: { kind: 'user' | 'device'; name: string; verdict: 'isolate' | 'deny' };
 }
 
 export function exceptionApplies(e: PolicyException, subject: Subject, now: Date): boolean {

@@ -22,3 +22,11 @@ export const DEFAULTED_TEXT: Record<'no-posture' | 'stale-posture' | 'no-policy'
     remediation: [{ en: 'Contact your IT administrator.', ja: 'IT 管理者に連絡してください。' }],
   },
 };
+
+export const IDENTITY_HOLD_TEXT: { reason: LocalizedText; remediation: LocalizedText } = {
+  reason: {
+    en: 'Your account could not be confirmed with the directory (it is unavailable), so access is limited until it is.',
+    ja: 'ディレクトリ (現在利用できません) でアカウントを確認できないため、確認できるまでアクセスが制限されます。',
+  },
+  remediation: { en: 'No action is needed: access is restored automatically once the directory confirms your account.', ja: '操作は不要です。ディレクトリでアカウントが確認されると、自動的にアクセスが戻ります。' },
+};

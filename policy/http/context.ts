@@ -1,5 +1,6 @@
 /** What route plugins get: the services, never the raw database. */
 import type { Logger } from 'pino';
+import type { IdentityService } from '../identity/identity-service.js';
 import type { AccountService } from '../auth/accounts.js';
 import type { AdminChanges } from '../service/admin-changes.js';
 import type { Clock } from '../service/clock.js';
@@ -25,6 +26,8 @@ export interface AppContext {
   inputs: DecisionInputs;
   changes: AdminChanges;
   accounts: AccountService;
+  /** The tenants' AD / LDAP directories. */
+  identity: IdentityService;
   clock: Clock;
   metrics: KennekiMetrics;
   log: Logger;

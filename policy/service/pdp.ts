@@ -167,6 +167,7 @@ export class PolicyDecisionPoint {
         ...(state.endpoint.owner ? { user: state.endpoint.owner } : {}),
         groups: state.groups,
         tags: state.endpoint.tags,
+        ...(state.identityHold ? { identityHold: state.identityHold } : {}),
       },
       ...(state.posture ? { posture: state.posture } : {}),
       policies,

@@ -119,11 +119,43 @@ export interface CurrentPosture {
   lastKnown: PostureFacts;
 }
 
+export type IdentityKind = 'user' | 'device';
+
+export interface IdentityInput {
+  kind: IdentityKind;
+  name: string;
+  groups: string[];
+  /** `local` (set through the API), or `directory:<name>`. */
+  source: string;
+  status?: 'verified' | 'unverified';
+  /** With `unverified`: the verdict the endpoint is held at until the directory confirms it. */
+  hold?: 'isolate' | 'deny';
+}
+
+export interface IdentityRecord {
+  kind: IdentityKind;
+  name: string;
+  groups: string[];
+  source: string;
+  refreshedAt: string;
+  status: 'verified' | 'unverified';
+  hold?: 'isolate' | 'deny';
+}
+
+/** An endpoint whose user or device a directory could not confirm (its fail mode admitted it). */
+export interface IdentityHold {
+  kind: IdentityKind;
+  name: string;
+  verdict: 'isolate' | 'deny';
+}
+
 /** Everything the engine needs about one endpoint, loaded in one go. */
 export interface EvaluationState {
   endpoint: Endpoint;
   posture?: CurrentPosture;
   groups: string[];
+  /** Present when the owner's or the device's identity is held unverified. */
+  identityHold?: IdentityHold;
   firstReported: Map<string, Date>;
   failingSince: Map<string, string>;
 }
@@ -279,8 +311,12 @@ export interface Store {
     revoke(tenantId: string, id: string, audit: AuditEntry): Promise<{ token: EnrollmentToken; changed: boolean } | undefined>;
   };
   identities: {
-    upsert(tenantId: string, i: { kind: 'user' | 'device'; name: string; groups: string[]; source: string }, audit: AuditEntry | undefined): Promise<void>;
+    /** Creates or replaces; `status` defaults to verified (and clears any hold). */
+    upsert(tenantId: string, i: IdentityInput, audit: AuditEntry | undefined): Promise<void>;
     groupsOf(tenantId: string, kind: 'user' | 'device', name: string): Promise<string[]>;
+    get(tenantId: string, kind: 'user' | 'device', name: string): Promise<IdentityRecord | undefined>;
+    /** Identities from `source` last refreshed before `refreshedBefore`, or held unverified; oldest first. */
+    due(tenantId: string, source: string, refreshedBefore: string, limit: number): Promise<IdentityRecord[]>;
   };
   assessments: {
     loadState(tenantId: string, endpointIds: readonly string[]): Promise<EvaluationState[]>;

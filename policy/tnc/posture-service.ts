@@ -33,6 +33,8 @@ export interface PostureServiceDeps {
   clock: Clock;
   unknownEndpointVerdict: 'isolate' | 'deny';
   log?: Logger;
+  /** Directory lookups for the device's computer account, in the background. */
+  identity?: { noteDevice(tenantId: string, hostname: string): void; hasDirectories(tenantId: string): boolean };
 }
 
 export const NO_DEVICE_IDENTITY = 'no-device-identity';
@@ -48,6 +50,10 @@ export class PostureService {
     const now = this.deps.clock.now();
     if (identity.endpointId !== undefined) {
       // The credential was issued to this endpoint: it wins over any id the client reports.
+      if (this.deps.identity?.hasDirectories(tenantId)) {
+        const e = await this.deps.store.endpoints.get(tenantId, identity.endpointId);
+        if (e?.hostname) this.deps.identity.noteDevice(tenantId, e.hostname);
+      }
       const { decision } = await this.deps.pdp.ingest(tenantId, identity.endpointId, { reportedAt: now.toISOString(), facts }, 'nea-ietf');
       return { decision, endpointId: identity.endpointId };
     }
@@ -57,6 +63,7 @@ export class PostureService {
     if (deviceId === undefined) return { decision: this.unidentified(now) };
 
     const endpoint = await this.findOrRegister(tenantId, deviceId, identity, now);
+    if (endpoint.hostname) this.deps.identity?.noteDevice(tenantId, endpoint.hostname);
     const { decision } = await this.deps.pdp.ingest(tenantId, endpoint.id, { reportedAt: now.toISOString(), facts }, 'nea-ietf');
     return { decision, endpointId: endpoint.id };
   }
@@ -64,7 +71,12 @@ export class PostureService {
   private async findOrRegister(tenantId: string, deviceId: string, identity: NeaIdentity, now: Date): Promise<Endpoint> {
     const { store } = this.deps;
     const known = await store.endpoints.findByDeviceId(tenantId, deviceId);
-    if (known) return known;
+    if (known) {
+      // The user who logged in last owns the device: their groups choose its policy.
+      if (identity.user === undefined || identity.user === known.owner) return known;
+      const updated = await store.endpoints.update(tenantId, known.id, { owner: identity.user }, { actor: identity.user, actorKind: 'device', action: 'endpoint.owner', targetType: 'endpoint' });
+      return updated ?? known;
+    }
     try {
       const created = await store.endpoints.create(
         tenantId,

@@ -8,7 +8,7 @@ import type { Verdict } from '../../decide/policy.js';
 import type { FactKey, FactSource, PostureFacts } from '../../posture/facts.js';
 import { inventoryDigest, rememberDigest } from '../../posture/inventory-digest.js';
 import type { Finding } from '../../verifiers/contract.js';
-import type { Assessment, AssessmentOutcome, CurrentPosture, EvaluationState, Store, VerdictCause, VerdictRecord } from '../repository.js';
+import type { Assessment, AssessmentOutcome, CurrentPosture, EvaluationState, IdentityHold, Store, VerdictCause, VerdictRecord } from '../repository.js';
 import { toEndpoint } from './endpoint-repo.js';
 import type { Db } from './open.js';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
@@ -61,6 +61,7 @@ export function assessmentRepo(db: Db, record?: Store['assessments']['record']):
     const owners = [...new Set(rows.map((r) => r.owner).filter((o): o is string => o !== null))];
     const hosts = [...new Set(rows.map((r) => r.hostname).filter((h): h is string => h !== null))];
     const groupsOf = new Map<string, string[]>();
+    const holds = new Map<string, IdentityHold>();
     if (owners.length + hosts.length > 0) {
       // Through identities' (tenant_id, kind, name) index, then identity_groups by primary key:
       // identity_groups has no index on the member name, so filtering it directly scans the
@@ -81,6 +82,20 @@ export function assessmentRepo(db: Db, record?: Store['assessments']['record']):
       for (const g of gs) {
         const key = `${g.kind}\0${g.name}`;
         groupsOf.set(key, [...(groupsOf.get(key) ?? []), g.groupName]);
+      }
+      // Identities a directory's fail mode admitted unverified: rare, so a second narrow query.
+      for (const h of db
+        .select({ kind: identities.kind, name: identities.name, hold: identities.hold })
+        .from(identities)
+        .where(
+          and(
+            eq(identities.tenantId, tenantId),
+            eq(identities.status, 'unverified'),
+            sql`((${identities.kind} = 'user' AND ${inArray(identities.name, owners.length ? owners : [''])}) OR (${identities.kind} = 'device' AND ${inArray(identities.name, hosts.length ? hosts : [''])}))`,
+          ),
+        )
+        .all()) {
+        holds.set(`${h.kind}\0${h.name}`, toHold(h));
       }
     }
     const firstReported = new Map<string, Map<string, Date>>();
@@ -107,10 +122,12 @@ export function assessmentRepo(db: Db, record?: Store['assessments']['record']):
     return rows.map((r) => {
       const p = postures.get(r.id);
       const groups = [...(r.owner ? (groupsOf.get(`user\0${r.owner}`) ?? []) : []), ...(r.hostname ? (groupsOf.get(`device\0${r.hostname}`) ?? []) : [])];
+      const identityHold = stricterHold(r.owner ? holds.get(`user\0${r.owner}`) : undefined, r.hostname ? holds.get(`device\0${r.hostname}`) : undefined);
       return {
         endpoint: toEndpoint(r),
         ...(p ? { posture: currentPosture(p, inventories.get(r.id)) } : {}),
         groups,
+        ...(identityHold ? { identityHold } : {}),
         firstReported: firstReported.get(r.id) ?? new Map(),
         failingSince: failingSince.get(r.id) ?? new Map(),
       };
@@ -131,10 +148,15 @@ export function assessmentRepo(db: Db, record?: Store['assessments']['record']):
       ...(r.owner ? q.groupsOf.all({ tenantId, kind: 'user', name: r.owner }).map((g) => g.groupName) : []),
       ...(r.hostname ? q.groupsOf.all({ tenantId, kind: 'device', name: r.hostname }).map((g) => g.groupName) : []),
     ];
+    const holdOf = (kind: 'user' | 'device', name: string | null) => {
+      const h = name ? q.holdOf.get({ tenantId, kind, name }) : undefined;
+      return h && toHold({ kind, name: name!, hold: h.hold });
+    };
+    const identityHold = stricterHold(holdOf('user', r.owner), holdOf('device', r.hostname));
     const firstReported = new Map(q.pendingUpdates.all({ tenantId, endpointId }).map((f) => [f.name, new Date(f.firstSeenAt)]));
     const failingSince = new Map<string, string>();
     for (const c of q.failingSince.all({ tenantId, endpointId })) if (c.failingSince !== null) failingSince.set(c.checkId, c.failingSince);
-    return [{ endpoint: toEndpoint(r), ...(p ? { posture: currentPosture(p, inventory) } : {}), groups, firstReported, failingSince }];
+    return [{ endpoint: toEndpoint(r), ...(p ? { posture: currentPosture(p, inventory) } : {}), groups, ...(identityHold ? { identityHold } : {}), firstReported, failingSince }];
   }
 
   return {
@@ -349,6 +371,11 @@ function assessmentStatements(db: Db) {
       .where(and(eq(identities.tenantId, tenant), eq(identities.kind, p('kind')), eq(identities.name, p('name')), tenantFilter(identityGroups.tenantId, tenant)))
       .orderBy(identityGroups.groupName)
       .prepare(),
+    holdOf: db
+      .select({ hold: identities.hold })
+      .from(identities)
+      .where(and(eq(identities.tenantId, tenant), eq(identities.kind, p('kind')), eq(identities.name, p('name')), eq(identities.status, 'unverified')))
+      .prepare(),
     pendingUpdates: db
       .select({ name: endpointFindings.name, firstSeenAt: endpointFindings.firstSeenAt })
       .from(endpointFindings)
@@ -547,4 +574,14 @@ export function verdictRepo(db: Db): Store['verdicts'] {
         }));
     },
   };
+}
+
+function toHold(h: { kind: string; name: string; hold: string | null }): IdentityHold {
+  return { kind: h.kind === 'device' ? 'device' : 'user', name: h.name, verdict: h.hold === 'deny' ? 'deny' : 'isolate' };
+}
+
+/** The user's and the device's holds together: the stricter one applies. */
+function stricterHold(a: IdentityHold | undefined, b: IdentityHold | undefined): IdentityHold | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return b.verdict === 'deny' && a.verdict !== 'deny' ? b : a;
 }

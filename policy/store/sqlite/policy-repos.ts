@@ -1,10 +1,10 @@
 /** Policies, exceptions, definitions and identities: the inputs of decisions. */
-import { and, asc, eq, isNull, lte } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
 import type { PolicyException } from '../../decide/exception.js';
 import type { Policy, PolicyBody } from '../../decide/policy.js';
 import { KennekiError } from '../../errors.js';
 import { newId } from '../../util/ids.js';
-import type { DefinitionsContent, Store } from '../repository.js';
+import type { DefinitionsContent, IdentityKind, IdentityRecord, Store } from '../repository.js';
 import { writeAudit } from './audit-repo.js';
 import type { Db } from './open.js';
 import { definitionFeeds, definitions, exceptions, identities, identityGroups, policies } from './schema.js';
@@ -203,6 +203,18 @@ export function definitionsRepo(db: Db, now: () => Date): Store['definitions'] {
   };
 }
 
+function toIdentity(r: typeof identities.$inferSelect): IdentityRecord {
+  return {
+    kind: r.kind as IdentityKind,
+    name: r.name,
+    groups: r.groups,
+    source: r.source,
+    refreshedAt: r.refreshedAt,
+    status: r.status === 'unverified' ? 'unverified' : 'verified',
+    ...(r.hold === 'isolate' || r.hold === 'deny' ? { hold: r.hold } : {}),
+  };
+}
+
 export function identityRepo(db: Db, now: () => Date): Store['identities'] {
   return {
     async upsert(tenantId, i, audit) {
@@ -211,8 +223,10 @@ export function identityRepo(db: Db, now: () => Date): Store['identities'] {
         const existing = tx.select().from(identities).where(and(eq(identities.tenantId, tenantId), eq(identities.kind, i.kind), eq(identities.name, i.name))).get();
         const id = existing?.id ?? newId();
         const groups = [...new Set(i.groups)];
-        if (existing) tx.update(identities).set({ groups, source: i.source, refreshedAt: at }).where(eq(identities.id, id)).run();
-        else tx.insert(identities).values({ id, tenantId, kind: i.kind, name: i.name, groups, source: i.source, refreshedAt: at }).run();
+        const status = i.status ?? 'verified';
+        const hold = status === 'unverified' ? (i.hold ?? 'isolate') : null;
+        if (existing) tx.update(identities).set({ groups, source: i.source, refreshedAt: at, status, hold }).where(eq(identities.id, id)).run();
+        else tx.insert(identities).values({ id, tenantId, kind: i.kind, name: i.name, groups, source: i.source, refreshedAt: at, status, hold }).run();
         tx.delete(identityGroups).where(eq(identityGroups.identityId, id)).run();
         if (groups.length) tx.insert(identityGroups).values(groups.map((groupName) => ({ tenantId, identityId: id, kind: i.kind, name: i.name, groupName }))).run();
         if (audit) writeAudit(tx, tenantId, { ...audit, targetId: `${i.kind}:${i.name}`, before: existing ? { groups: existing.groups } : undefined, after: { groups, source: i.source } }, at);
@@ -221,6 +235,20 @@ export function identityRepo(db: Db, now: () => Date): Store['identities'] {
     async groupsOf(tenantId, kind, name) {
       const r = db.select({ groups: identities.groups }).from(identities).where(and(eq(identities.tenantId, tenantId), eq(identities.kind, kind), eq(identities.name, name))).get();
       return r?.groups ?? [];
+    },
+    async get(tenantId, kind, name) {
+      const r = db.select().from(identities).where(and(eq(identities.tenantId, tenantId), eq(identities.kind, kind), eq(identities.name, name))).get();
+      return r && toIdentity(r);
+    },
+    async due(tenantId, source, refreshedBefore, limit) {
+      return db
+        .select()
+        .from(identities)
+        .where(and(eq(identities.tenantId, tenantId), eq(identities.source, source), or(lt(identities.refreshedAt, refreshedBefore), eq(identities.status, 'unverified'))))
+        .orderBy(asc(identities.refreshedAt))
+        .limit(limit)
+        .all()
+        .map(toIdentity);
     },
   };
 }

@@ -105,10 +105,17 @@ export const identities = sqliteTable(
     kind: text('kind').notNull(), // user | device
     name: text('name').notNull(),
     groups: json<string[]>('groups').notNull().default(sql`'[]'`),
-    source: text('source').notNull(), // local | ldap | ad
+    source: text('source').notNull(), // local | directory:<name>
     refreshedAt: text('refreshed_at').notNull(),
+    /**
+     * `verified`, or `unverified`: admitted by a directory's fail mode while it was down (or its
+     * cached membership outlived the outage window). `hold` is the verdict the PDP caps such an
+     * identity at until the directory confirms it.
+     */
+    status: text('status').notNull().default('verified'),
+    hold: text('hold'),
   },
-  (t) => [uniqueIndex('identities_tenant_kind_name').on(t.tenantId, t.kind, t.name)],
+  (t) => [uniqueIndex('identities_tenant_kind_name').on(t.tenantId, t.kind, t.name), index('identities_tenant_source_refreshed').on(t.tenantId, t.source, t.refreshedAt)],
 );
 
 /** One row per (identity, group), so the group filter on the endpoint list is an index lookup. */
