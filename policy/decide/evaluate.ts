@@ -43,7 +43,16 @@ export interface EvaluationInput {
 export function evaluate(input: EvaluationInput): Decision {
   const decision = evaluatePosture(input);
   const hold = input.subject.identityHold;
-  return hold === undefined ? decision : withIdentityHold(decision, hold);
+  if (hold === undefined) return decision;
+  const held = withIdentityHold(decision, hold);
+  // Held in quarantine like any isolated device: with its policy's remediation hosts and page.
+  const policy = decision.trace.policy && input.policies.find((p) => p.id === decision.trace.policy!.id);
+  if (policy === undefined || held.verdict === 'allow') return held;
+  return {
+    ...held,
+    ...(policy.remediationUrl !== undefined ? { remediationUrl: policy.remediationUrl } : {}),
+    ...quarantineAllowOf(policy, held.verdict),
+  };
 }
 
 /**

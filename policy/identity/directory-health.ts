@@ -47,6 +47,6 @@ export class DirectoryHealth {
 
   snapshot(): { up: boolean; downSince?: string; retryAt?: string; lastError?: string } {
     if (this.downSince === undefined) return { up: true };
-    return { up: false, downSince: new Date(this.downSince).toISOString(), retryAt: new Date(this.retryAt).toISOString(), ...(this.lastError ? { lastError: this.lastError } : {}) };
+    return { up: false, downSince: new Date(this.downSince).toISOString(), retryAt: new Date(this.retryAt).toISOString(), ...(this.lastError !== undefined ? { lastError: this.lastError } : {}) };
   }
 }

@@ -94,7 +94,9 @@ export class IdentityService {
           return { ok: true, user, directory: d.cfg.name, via: 'directory' };
         }
         if (r.reason === 'invalid') {
-          this.logins.forget(d.cfg.name, login);
+          // Only when this very password was the remembered one (changed, expired or locked out
+          // since): someone else's wrong guesses must not cost the user their outage cover.
+          if (age !== undefined) this.logins.forget(d.cfg.name, login);
           return { ok: false, reason: 'invalid' };
         }
         // Unknown here (or ambiguous, which is refused rather than guessed): the next directory.
@@ -120,8 +122,13 @@ export class IdentityService {
     }
     const hold = d.cfg.failMode;
     const known = await this.deps.store.identities.get(tenantId, 'user', login);
-    // A user whose membership is still inside the outage window keeps it; the password could not
-    // be checked, so the login is held all the same.
+    if (known !== undefined && known.status === 'verified') {
+      // A user the directory confirmed before, with a password we never saw: a new password, or
+      // someone guessing. Admitting it would hold the real user's devices with it, so it waits
+      // for the directory. Only users never seen take the fail mode.
+      this.deps.log.warn({ evt: 'IDENTITY_LOGIN_UNVERIFIABLE', tenantId, directory: d.cfg.name, user: login }, 'directory unavailable: a known user with a password not confirmed before is refused until the directory answers');
+      return { ok: false, reason: 'unavailable' };
+    }
     await this.upsert(tenantId, { kind: 'user', name: login, groups: known?.groups ?? [], source: d.source, status: 'unverified', hold }, known);
     this.deps.log.warn({ evt: 'IDENTITY_FAIL_MODE', tenantId, directory: d.cfg.name, user: login, failMode: hold }, `directory unavailable: user admitted unverified and held at ${hold} (fail_mode)`);
     return { ok: true, user: login, directory: d.cfg.name, via: 'fail-mode', hold };

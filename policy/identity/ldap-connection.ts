@@ -79,6 +79,8 @@ function describe(e: unknown, url: string): DirectoryUnavailable {
 }
 
 export class LdapConnection {
+  private closedUnderTls = false;
+
   private constructor(
     readonly client: Client,
     readonly target: ConnectionTarget,
@@ -101,6 +103,12 @@ export class LdapConnection {
     if (target.tls.mode === 'starttls') {
       try {
         await conn.step(client.startTLS(tlsOptions(target)), 'StartTLS', target.connectTimeoutMs + target.operationTimeoutMs);
+        // ldapts 8.2 watches only the plain socket for the server closing; after StartTLS it
+        // talks over the TLS socket and keeps believing it is connected, so the next request
+        // would wait out the operation timeout. Watch the TLS socket ourselves.
+        (client as unknown as { socket?: NodeJS.EventEmitter }).socket?.once('close', () => {
+          conn.closedUnderTls = true;
+        });
       } catch (e) {
         // The caller never sees this connection: release its socket here.
         await conn.close();
@@ -134,7 +142,7 @@ export class LdapConnection {
   }
 
   get connected(): boolean {
-    return this.client.isConnected;
+    return !this.closedUnderTls && this.client.isConnected;
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,9 @@
  * before keeps working for the outage window.
  *
  * Only an HMAC of the password is kept, under a key made at start and never stored, so a memory
- * dump does not yield passwords and a restart forgets everything. A wrong password evicts the
- * entry, so the cache never outlives a password change that the directory has confirmed.
+ * dump does not yield passwords and a restart forgets everything. The directory refusing the
+ * remembered password itself (changed, expired, locked out) evicts the entry, so the cache never
+ * outlives what the directory has said.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 

@@ -17,6 +17,8 @@ export interface AssessOptions {
   password: string;
   /** The OS component's attributes, sent first and again for each Attribute Request. */
   attributes: () => PaAttribute[];
+  /** Kenneki vendor attributes (an agent's posture component), sent alongside when given. */
+  kenneki?: () => PaAttribute[];
   /** How long to wait for the SASL result (a password check is slow by design). */
   saslTimeoutMs?: number;
 }
@@ -40,12 +42,13 @@ export async function assessOverPtTls(o: AssessOptions): Promise<number> {
     throw new Error(`SASL: ${e.message}`);
   });
   expectBodies('SASL', sasl.map(bodyOf), [{ type: 6, code: SASL_RESULT.SUCCESS }, { type: 3, names: [] }]);
-  c.send(client.batch(BatchType.CDATA, [client.languagePreference('en'), client.osPa(o.attributes())]));
+  const kenneki = (paId: number) => (o.kenneki ? [client.kennekiPa(o.kenneki(), paId)] : []);
+  c.send(client.batch(BatchType.CDATA, [client.languagePreference('en'), client.osPa(o.attributes()), ...kenneki(1)]));
   let [reply] = await c.take(1);
   // The policy may want facts the IMC did not send unprompted: answer each Attribute Request with
   // the same set (a real IMC sends what it can).
   while (serverBatchOf(reply!).type === BatchType.SDATA) {
-    c.send(client.batch(BatchType.CDATA, [client.osPa(o.attributes(), 2)]));
+    c.send(client.batch(BatchType.CDATA, [client.osPa(o.attributes(), 2), ...kenneki(2)]));
     [reply] = await c.take(1);
   }
   const result = serverBatchOf(reply!);
