@@ -127,6 +127,32 @@ describe('directory groups choose the outcome', () => {
   });
 });
 
+describe('computer accounts: device groups select device policies', () => {
+  test('an endpoint named laptop-01 gets its computer account\'s group (Laptops) and the policy for it; laptop-02 (no group) does not', async () => {
+    // Laptops must also prove a host firewall, which these devices do not report: evidence missing.
+    const strict = await s.api(admin, 'POST', '/api/v1/policies', { ...policyBody('laptops-firewall', 5, [{ check: 'firewall', action: 'isolate' }]), match: { groups: ['Laptops'] } });
+    expect(strict.status, JSON.stringify(strict.json)).toBe(201);
+    const devices = [];
+    for (const hostname of ['laptop-01', 'laptop-02']) {
+      const r = await s.api(admin, 'POST', '/api/v1/endpoints', { hostname, deviceId: `device-${hostname}` });
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
+      devices.push({ hostname, credential: r.json.deviceCredential as string });
+    }
+    // Registration looks the computer account up in the background; admission never waits for it.
+    await expect.poll(async () => (await s.server.ctx.store.identities.get('default', 'device', 'laptop-01'))?.groups, { timeout: 10_000 }).toEqual(['Laptops']);
+    await expect.poll(async () => (await s.server.ctx.store.identities.get('default', 'device', 'laptop-02'))?.groups, { timeout: 10_000 }).toEqual([]);
+    await settle();
+
+    // The device credential is the SASL password: the device, not a user, logs in.
+    expect(await assess('laptop-01', devices[0]!.credential, 'device-laptop-01')).toBe(QUARANTINE);
+    expect(await assess('laptop-02', devices[1]!.credential, 'device-laptop-02')).toBe(ALLOW);
+    const l1 = await endpointOf('device-laptop-01');
+    expect(l1).toMatchObject({ hostname: 'laptop-01', verdict: 'isolate', groups: ['Laptops'] });
+    expect(l1.decision.trace.policy).toMatchObject({ name: 'laptops-firewall', matchedBy: 'group Laptops' });
+    expect((await endpointOf('device-laptop-02')).decision.trace.policy).toMatchObject({ name: 'patching' });
+  });
+});
+
 describe('the directory stops', () => {
   beforeAll(async () => {
     await slapd.stop();

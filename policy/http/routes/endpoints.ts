@@ -115,6 +115,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     // Registration runs the engine once, so an endpoint with no posture gets the default verdict
     // and its explanation rather than an empty trace.
     await ctx.pdp.reevaluate(tenantId, [endpoint.id], 'registration');
+    // Its computer account's groups, looked up in the background (they may choose its policy).
+    if (endpoint.hostname) ctx.identity.noteDevice(tenantId, endpoint.hostname);
     return reply.code(201).send({ endpoint: (await ctx.store.endpoints.get(tenantId, endpoint.id))!, deviceCredential: credential });
   });
 
@@ -127,6 +129,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     if (!updated) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `endpoint ${id} not found`);
     // Owner and tags select the policy, so the verdict may move.
     await ctx.pdp.reevaluate(tenantId, [id], 'identity-change');
+    if (body.hostname) ctx.identity.noteDevice(tenantId, body.hostname);
     return { endpoint: (await ctx.store.endpoints.get(tenantId, id))! };
   });
 
