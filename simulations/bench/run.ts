@@ -6,13 +6,14 @@
 import { agentBench } from './agent.js';
 import { fmt, machine, printFigures, runCleanups, type Bench, type BenchResult } from './common.js';
 import { engineBench } from './engine.js';
+import { identityBench } from './identity.js';
 import { ingestBench } from './ingest.js';
 import { listBench } from './list.js';
 import { pdpIngestBench } from './pdp-ingest.js';
 import { ptTlsBench } from './pt-tls.js';
 import { rssBench } from './rss.js';
 
-const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench];
+const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench, identityBench];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -19,7 +19,8 @@ export interface BenchPtTls {
   clientAuth: 'sasl-plain' | 'none';
 }
 
-export function writeConfig(dataDir: string, opts: { logLevel?: string; file?: string; ptTls?: BenchPtTls } = {}): string {
+/** `extraYaml`: top-level YAML appended as is (e.g. an `identity:` block for the identity benchmark). */
+export function writeConfig(dataDir: string, opts: { logLevel?: string; file?: string; ptTls?: BenchPtTls; extraYaml?: string } = {}): string {
   const file = join(dataDir, opts.file ?? 'kenneki.yaml');
   writeFileSync(
     file,
@@ -36,6 +37,7 @@ export function writeConfig(dataDir: string, opts: { logLevel?: string; file?: s
       `admin: { bootstrap_password: "${BENCH_PASSWORD}" }`,
       // `serve` always starts the sweeper; its first pass runs at start, the next one a day later.
       'posture: { reevaluate_interval_seconds: 86400 }',
+      ...(opts.extraYaml ? [opts.extraYaml.trimEnd()] : []),
       '',
     ].join('\n'),
   );
