@@ -145,6 +145,35 @@ const AUDITED: Record<string, Case> = {
     status: 204,
     expect: () => ({ action: 'exception.delete', targetType: 'exception', targetId: ids['exception']!, before: { id: ids['exception'], reason: 'extended to AV' } }),
   },
+  'POST /api/v1/roles': {
+    request: () => ({ path: '/api/v1/roles', body: { name: 'lab-role', precedence: 10, groups: ['lab'], policy: 'baseline', vlans: { allow: '120', isolate: 'lab-quarantine' } } }),
+    status: 201,
+    expect: (res) => {
+      ids['role'] = res.id;
+      return {
+        action: 'role.create',
+        targetType: 'role',
+        targetId: res.id,
+        after: { id: res.id, name: 'lab-role', precedence: 10, revision: 1, groups: ['lab'], policy: 'baseline', vlans: { allow: '120', isolate: 'lab-quarantine' } },
+      };
+    },
+  },
+  'PUT /api/v1/roles/:id': {
+    request: () => ({ path: `/api/v1/roles/${ids['role']}`, body: { name: 'lab-role', precedence: 20, groups: ['lab', 'staff'], vlans: { allow: '121' } } }),
+    status: 200,
+    expect: () => ({
+      action: 'role.update',
+      targetType: 'role',
+      targetId: ids['role']!,
+      before: { id: ids['role'], precedence: 10, revision: 1, groups: ['lab'], policy: 'baseline' },
+      after: { id: ids['role'], precedence: 20, revision: 2, groups: ['lab', 'staff'], vlans: { allow: '121' } },
+    }),
+  },
+  'DELETE /api/v1/roles/:id': {
+    request: () => ({ path: `/api/v1/roles/${ids['role']}` }),
+    status: 204,
+    expect: () => ({ action: 'role.delete', targetType: 'role', targetId: ids['role']!, before: { id: ids['role'], name: 'lab-role', revision: 2 } }),
+  },
   'POST /api/v1/definitions': {
     request: () => ({
       path: '/api/v1/definitions',

@@ -19,6 +19,7 @@ interface Fixture {
   baselineId: string;
   policyId: string;
   exceptionId: string;
+  roleId: string;
   tokenId: string;
   token: string;
   enrollmentTokenId: string;
@@ -90,6 +91,12 @@ async function seed(s: TestServer, tenant: TenantKey): Promise<Fixture> {
     }),
     201,
   );
+  // Created after the verdict checks above: it names the policy the staff already get, so it only
+  // adds its VLANs to their decisions.
+  const role = await ok(
+    s.api(admin, 'POST', '/api/v1/roles', { name: `${p}-role`, precedence: 10, groups: [`${p}-staff`], policy: `${p}-staff-policy`, vlans: { allow: `${p}-lan`, isolate: `${p}-quarantine` } }),
+    201,
+  );
   const token = await ok(s.api(admin, 'POST', '/api/v1/tokens', { name: `${p}-ci-token`, role: 'viewer' }), 201);
   // PT-TLS enrolls into the first tenant only, so the API refuses B's tokens (they could never be
   // used); B's is put in the store directly, to prove A cannot reach it anyway.
@@ -116,6 +123,7 @@ async function seed(s: TestServer, tenant: TenantKey): Promise<Fixture> {
     baselineId,
     policyId: policy.id,
     exceptionId: exception.id,
+    roleId: role.id,
     tokenId: token.id,
     token: token.token,
     enrollmentTokenId,
@@ -127,6 +135,7 @@ async function seed(s: TestServer, tenant: TenantKey): Promise<Fixture> {
       baselineId,
       policy.id,
       exception.id,
+      role.id,
       token.id,
       `${p}-host-1`,
       `${p}-host-2`,
@@ -140,6 +149,9 @@ async function seed(s: TestServer, tenant: TenantKey): Promise<Fixture> {
       `${p}-approver`,
       `${p}-ci-token`,
       `${p}-staff-policy`,
+      `${p}-role`,
+      `${p}-lan`,
+      `${p}-quarantine`,
     ],
   };
 }
@@ -223,6 +235,8 @@ const GET_ROUTES: Record<string, GetCase> = {
     ],
   },
   '/api/v1/exceptions/:id': { kind: 'detail', params: (f) => ({ id: f.exceptionId }) },
+  '/api/v1/roles': { kind: 'list', requests: [{ path: () => '/api/v1/roles', mustContain: (a) => [a.roleId, `${PREFIX.a}-role`, `${PREFIX.a}-lan`] }] },
+  '/api/v1/roles/:id': { kind: 'detail', params: (f) => ({ id: f.roleId }) },
   '/api/v1/definitions': { kind: 'list', requests: [{ path: () => '/api/v1/definitions', mustContain: () => [`${PREFIX.a}-feed`] }] },
   '/api/v1/identities/:kind/:name': {
     kind: 'named',
@@ -340,6 +354,8 @@ const WRITE_ROUTES: Record<string, { params: (b: Fixture) => Record<string, stri
     status: 404,
   },
   'DELETE /api/v1/exceptions/:id': { params: (b) => ({ id: b.exceptionId }), status: 404 },
+  'PUT /api/v1/roles/:id': { params: (b) => ({ id: b.roleId }), body: () => ({ name: 'hijacked', precedence: 0, groups: ['hijacked'], vlans: { allow: '666' } }), status: 404 },
+  'DELETE /api/v1/roles/:id': { params: (b) => ({ id: b.roleId }), status: 404 },
   'DELETE /api/v1/tokens/:id': { params: (b) => ({ id: b.tokenId }), status: 404 },
   'DELETE /api/v1/enrollment-tokens/:id': { params: (b) => ({ id: b.enrollmentTokenId }), status: 404 },
   'PUT /api/v1/identities/:kind/:name': { params: () => ({ kind: 'user', name: `${PREFIX.b}-alice` }), body: () => ({ groups: ['hijacked'] }), status: 200 },
@@ -357,6 +373,7 @@ async function snapshotB(): Promise<unknown> {
     details: await Promise.all(B.endpoints.map((e) => get(`/api/v1/endpoints/${e.id}`))),
     policies: await get('/api/v1/policies'),
     exceptions: await get('/api/v1/exceptions?include_expired=true'),
+    roles: await get('/api/v1/roles'),
     definitions: await get('/api/v1/definitions'),
     enrollmentTokens: await get('/api/v1/enrollment-tokens'),
     identity: await get(`/api/v1/identities/user/${PREFIX.b}-alice`),

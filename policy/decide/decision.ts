@@ -40,6 +40,12 @@ export interface Decision {
    * posture goes stale, an exception expires). The sweeper re-evaluates the endpoint then.
    */
   reviewAt?: string;
+  /**
+   * The VLAN (id or name, for Tunnel-Private-Group-ID) the endpoint's network role assigns for
+   * this verdict: the role's allow VLAN on allow, its isolate VLAN on isolate. Absent on deny (an
+   * Access-Reject places nothing), without a role, or when the role names no VLAN for the verdict.
+   */
+  vlan?: string;
   trace: {
     evaluatedAt: string;
     policy?: { id: string; name: string; revision: number; mode: 'enforce' | 'monitor'; matchedBy: string };
@@ -50,5 +56,10 @@ export interface Decision {
     postureReportedAt?: string;
     /** A directory could not confirm the user or device; the verdict is held at `verdict` at most. */
     identityHold?: { kind: 'user' | 'device'; name: string; verdict: Verdict };
+    /**
+     * The endpoint's network role and the group that made it a member. `missingPolicy`: the role
+     * names a policy that does not exist or is disabled, so the decision is defaulted (fails closed).
+     */
+    role?: { name: string; matchedBy: string; vlan?: string; missingPolicy?: string };
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The policy decision point: facts + identity + policy + exceptions + grace → verdict and trace.
- * Pure and synchronous, so the same function serves live ingestion, server-side re-evaluation and
- * what-if runs, and so it can be measured alone.
+ * The subject's network role (decide/role.ts) is chosen first: it may name the policy, and it
+ * assigns the VLAN for the verdict. Pure and synchronous, so the same function serves live
+ * ingestion, server-side re-evaluation and what-if runs, and so it can be measured alone.
  */
 import type { DefinitionsView } from '../definitions/view.js';
 import type { FactKey, PostureFacts } from '../posture/facts.js';
@@ -11,7 +12,8 @@ import type { CheckDecision, Decision } from './decision.js';
 import { exceptionApplies, waiverFor, type PolicyException, type Subject } from './exception.js';
 import { stricter, type FailureAction, type Policy, type PolicyCheck, type Verdict } from './policy.js';
 import { quarantineAllowFor } from './quarantine-allow.js';
-import { selectPolicy } from './select.js';
+import { roleFor, vlanFor, type NetworkRole, type RoleMatch } from './role.js';
+import { selectPolicy, type Selection } from './select.js';
 import { DEFAULTED_TEXT, IDENTITY_HOLD_TEXT } from './texts.js';
 
 const DAY_MS = 86_400_000;
@@ -38,20 +40,47 @@ export interface EvaluationInput {
   defaults: { unknownEndpointVerdict: Exclude<Verdict, 'allow'>; staleAfterHours: number };
   /** The endpoint's current verdict: stale posture never loosens it (deny stays deny). */
   previousVerdict?: Verdict;
+  /** The tenant's network roles (group → policy and VLAN); none: selection by policy match only. */
+  roles?: readonly NetworkRole[];
 }
 
 export function evaluate(input: EvaluationInput): Decision {
-  const decision = evaluatePosture(input);
+  const role = roleFor(input.roles ?? [], input.subject.groups);
+  const decision = evaluatePosture(input, role);
   const hold = input.subject.identityHold;
-  if (hold === undefined) return decision;
+  if (hold === undefined) return withRole(decision, role, false);
   const held = withIdentityHold(decision, hold);
   // Held in quarantine like any isolated device: with its policy's remediation hosts and page.
   const policy = decision.trace.policy && input.policies.find((p) => p.id === decision.trace.policy!.id);
-  if (policy === undefined || held.verdict === 'allow') return held;
+  if (policy === undefined || held.verdict === 'allow') return withRole(held, role, true);
+  return withRole(
+    {
+      ...held,
+      ...(policy.remediationUrl !== undefined ? { remediationUrl: policy.remediationUrl } : {}),
+      ...quarantineAllowOf(policy, held.verdict),
+    },
+    role,
+    true,
+  );
+}
+
+/**
+ * Records the role in the trace and places the endpoint in the role's VLAN for the final verdict
+ * (after any identity hold, so the VLAN always matches the verdict that is enforced). Under an
+ * identity hold no role VLAN is given: the groups that chose the role are the unconfirmed part,
+ * so the enforcement point's default quarantine applies instead of a role's.
+ */
+function withRole(d: Decision, r: RoleMatch | undefined, held: boolean): Decision {
+  if (r === undefined) return d;
+  const vlan = held ? undefined : vlanFor(r.role, d.verdict);
+  const missingPolicy = d.trace.role?.missingPolicy;
   return {
-    ...held,
-    ...(policy.remediationUrl !== undefined ? { remediationUrl: policy.remediationUrl } : {}),
-    ...quarantineAllowOf(policy, held.verdict),
+    ...d,
+    ...(vlan !== undefined ? { vlan } : {}),
+    trace: {
+      ...d.trace,
+      role: { name: r.role.name, matchedBy: `group ${r.group}`, ...(vlan !== undefined ? { vlan } : {}), ...(missingPolicy !== undefined ? { missingPolicy } : {}) },
+    },
   };
 }
 
@@ -73,7 +102,7 @@ function withIdentityHold(d: Decision, hold: NonNullable<EvaluationInput['subjec
   };
 }
 
-function evaluatePosture(input: EvaluationInput): Decision {
+function evaluatePosture(input: EvaluationInput, role: RoleMatch | undefined): Decision {
   const { now, posture, defaults } = input;
   const evaluatedAt = now.toISOString();
   const active = input.exceptions.filter((e) => exceptionApplies(e, input.subject, now));
@@ -99,7 +128,19 @@ function evaluatePosture(input: EvaluationInput): Decision {
     // Going stale is losing evidence: it may tighten access, never loosen it.
     return defaulted('stale-posture', { postureReportedAt: posture.reportedAt }, input.previousVerdict === 'deny' ? 'deny' : 'allow');
   }
-  const selection = selectPolicy(input.policies, input.subject);
+  let selection: Selection | undefined;
+  if (role?.role.policy !== undefined) {
+    // The role's policy wins over policies that would match on their own. A role whose policy is
+    // gone or disabled must not fall through to some other (possibly laxer) policy: fail closed.
+    const name = role.role.policy;
+    const named = input.policies.find((p) => p.enabled && p.name === name);
+    if (named === undefined) {
+      return defaulted('no-policy', { postureReportedAt: posture.reportedAt, role: { name: role.role.name, matchedBy: `group ${role.group}`, missingPolicy: name } });
+    }
+    selection = { policy: named, matchedBy: `role ${role.role.name} (group ${role.group})` };
+  } else {
+    selection = selectPolicy(input.policies, input.subject);
+  }
   if (!selection) return defaulted('no-policy', { postureReportedAt: posture.reportedAt });
   const { policy } = selection;
 

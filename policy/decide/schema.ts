@@ -1,5 +1,5 @@
 /**
- * JSON schemas for policies and exceptions as the admin API accepts them. Required check
+ * JSON schemas for policies, roles and exceptions as the admin API accepts them. Required check
  * parameters are required here, so a policy that cannot be evaluated is rejected at the door.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
@@ -78,6 +78,25 @@ export const PolicyInputSchema = Type.Object(
     checks: Type.Array(PolicyCheckSchema, { maxItems: 64 }),
     remediationUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048 })),
     quarantineAllow: Type.Optional(QuarantineAllowListSchema),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A VLAN for Tunnel-Private-Group-ID: an id or a name. The character set is checked here; an
+ * all-digit value's range (1..4094) in code (assertRoleVlans), for a clearer message.
+ */
+const Vlan = Type.String({ pattern: '^[A-Za-z0-9._-]{1,32}$', description: 'VLAN id 1..4094, or a VLAN name of 1 to 32 letters, digits, ".", "_" or "-"' });
+
+export const RoleInputSchema = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    precedence: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    groups: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 256 }),
+    policy: Type.Optional(Name),
+    vlans: Type.Optional(Type.Object({ allow: Type.Optional(Vlan), isolate: Type.Optional(Vlan) }, { additionalProperties: false })),
+    adminRole: Type.Optional(Enum(['viewer', 'operator', 'admin'])),
   },
   { additionalProperties: false },
 );

@@ -17,6 +17,7 @@ import { enrollmentTokenRoutes } from './routes/enrollment-tokens.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { policyRoutes } from './routes/policies.js';
 import { postureRoutes } from './routes/posture.js';
+import { roleRoutes } from './routes/roles.js';
 
 export interface HttpOptions {
   bodyLimit: number;
@@ -57,7 +58,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Kenneki API', version: packageVersion(), description: 'Network access control: posture, policies, exceptions, verdicts.' },
+      info: { title: 'Kenneki API', version: packageVersion(), description: 'Network access control: posture, policies, roles, exceptions, verdicts.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -77,6 +78,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
   await enrollmentTokenRoutes(app, ctx);
   await policyRoutes(app, ctx);
   await exceptionRoutes(app, ctx);
+  await roleRoutes(app, ctx);
   await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });
   await postureRoutes(app, ctx);
   await adminRoutes(app, ctx);

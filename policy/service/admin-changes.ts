@@ -6,6 +6,7 @@
 import type { PolicyException } from '../decide/exception.js';
 import type { Policy, PolicyBody } from '../decide/policy.js';
 import { quarantineAllowProblems } from '../decide/quarantine-allow.js';
+import { vlanProblem, type NetworkRole, type NetworkRoleBody } from '../decide/role.js';
 import { KennekiError } from '../errors.js';
 import type { AuditEntry, DefinitionsContent, DefinitionsFeed, Store } from '../store/repository.js';
 import { newId } from '../util/ids.js';
@@ -15,6 +16,7 @@ import type { ReevaluationQueue } from './reevaluation-queue.js';
 import type { Sweeper } from './sweeper.js';
 
 export type PolicyInput = PolicyBody & { name: string; precedence: number; enabled: boolean };
+export type RoleInput = NetworkRoleBody & { name: string; precedence: number };
 export type ExceptionInput = Pick<PolicyException, 'scope' | 'checks' | 'reason' | 'approver' | 'expiresAt'>;
 type Actor = Omit<AuditEntry, 'action' | 'targetType' | 'targetId' | 'before' | 'after'>;
 
@@ -27,6 +29,20 @@ export function assertQuarantineAllow(input: PolicyInput, at = 'body'): void {
   if (problem === undefined) return;
   const path = `${at}.quarantineAllow${problem.path}`;
   throw new KennekiError('KENNEKI_ERR_VALIDATION', `${path}: ${problem.reason}`, { details: { path } });
+}
+
+/**
+ * VLAN values the JSON schema lets through but a switch would not take (an all-digit value outside
+ * 1..4094), checked before anything is written; the error names the path as a schema error would.
+ */
+export function assertRoleVlans(input: RoleInput, at = 'body'): void {
+  for (const verdict of ['allow', 'isolate'] as const) {
+    const value = input.vlans?.[verdict];
+    const problem = value === undefined ? undefined : vlanProblem(value);
+    if (problem === undefined) continue;
+    const path = `${at}.vlans.${verdict}`;
+    throw new KennekiError('KENNEKI_ERR_VALIDATION', `${path}: ${problem}`, { details: { path } });
+  }
 }
 
 export class AdminChanges {
@@ -64,6 +80,47 @@ export class AdminChanges {
       throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `policy ${id} not found`);
     }
     this.changed(tenantId, 'policy-change');
+  }
+
+  /** The role's policy (by name) is checked to exist in the store's transaction (roles repo). */
+  async createRole(tenantId: string, input: RoleInput, actor: Actor): Promise<NetworkRole> {
+    assertRoleVlans(input);
+    const at = this.deps.clock.now().toISOString();
+    const r = await this.deps.store.roles.create({ ...input, id: newId(), tenantId, revision: 1, createdAt: at, updatedAt: at }, { ...actor, action: 'role.create', targetType: 'role' });
+    this.changed(tenantId, 'role-change');
+    return r;
+  }
+
+  async updateRole(tenantId: string, id: string, input: RoleInput, actor: Actor): Promise<NetworkRole> {
+    assertRoleVlans(input);
+    const existing = await this.deps.store.roles.get(tenantId, id);
+    if (!existing) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `role ${id} not found`);
+    // PUT replaces: optional fields absent from the input are cleared, not kept.
+    const replaced: NetworkRole = {
+      id: existing.id,
+      tenantId: existing.tenantId,
+      revision: existing.revision,
+      createdAt: existing.createdAt,
+      updatedAt: existing.updatedAt,
+      name: input.name,
+      precedence: input.precedence,
+      groups: input.groups,
+      ...(input.policy !== undefined ? { policy: input.policy } : {}),
+      ...(input.vlans !== undefined ? { vlans: input.vlans } : {}),
+      ...(input.adminRole !== undefined ? { adminRole: input.adminRole } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+    };
+    const r = await this.deps.store.roles.update(replaced, { ...actor, action: 'role.update', targetType: 'role' });
+    if (!r) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `role ${id} not found`);
+    this.changed(tenantId, 'role-change');
+    return r;
+  }
+
+  async deleteRole(tenantId: string, id: string, actor: Actor): Promise<void> {
+    if (!(await this.deps.store.roles.delete(tenantId, id, { ...actor, action: 'role.delete', targetType: 'role' }))) {
+      throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `role ${id} not found`);
+    }
+    this.changed(tenantId, 'role-change');
   }
 
   async createException(tenantId: string, input: ExceptionInput, actor: Actor): Promise<PolicyException> {

@@ -1,16 +1,19 @@
 /**
- * Per-tenant caches of what every decision needs: policies, exceptions and the definitions view.
+ * Per-tenant caches of what every decision needs: policies, roles, exceptions and the definitions view.
  * Loaded on first use, dropped on every change to them (the mutating service calls invalidate), so
  * re-evaluating 100k endpoints does not reload them 100k times.
  */
 import type { PolicyException } from '../decide/exception.js';
 import type { Policy } from '../decide/policy.js';
+import type { NetworkRole } from '../decide/role.js';
 import { createDefinitionsView } from '../definitions/memory-view.js';
 import type { DefinitionsView } from '../definitions/view.js';
 import type { Store } from '../store/repository.js';
 
 export interface TenantInputs {
   policies: Policy[];
+  /** Network roles, in (precedence, name) order. */
+  roles: NetworkRole[];
   /**
    * Exceptions not yet expired when loaded. The engine still compares each against the evaluation
    * time, so one that expires while cached stops applying at once, without a reload.
@@ -39,11 +42,12 @@ export class DecisionInputs {
   }
 
   private async load(tenantId: string): Promise<TenantInputs> {
-    const [policies, exceptions, content] = await Promise.all([
+    const [policies, roles, exceptions, content] = await Promise.all([
       this.store.policies.list(tenantId),
+      this.store.roles.list(tenantId),
       this.store.exceptions.list(tenantId),
       this.store.definitions.load(tenantId),
     ]);
-    return { policies, exceptions, definitions: createDefinitionsView(content) };
+    return { policies, roles, exceptions, definitions: createDefinitionsView(content) };
   }
 }

@@ -171,6 +171,7 @@ export class PolicyDecisionPoint {
       },
       ...(state.posture ? { posture: state.posture } : {}),
       policies,
+      roles: inputs.roles,
       exceptions: inputs.exceptions,
       definitions: inputs.definitions,
       firstReported: state.firstReported,

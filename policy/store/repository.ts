@@ -15,6 +15,7 @@
 import type { Decision } from '../decide/decision.js';
 import type { PolicyException } from '../decide/exception.js';
 import type { Policy, Verdict } from '../decide/policy.js';
+import type { NetworkRole } from '../decide/role.js';
 import type { Advisory, ForbiddenRule } from '../definitions/view.js';
 import type { FactSource, PostureFacts } from '../posture/facts.js';
 import type { CheckId, Finding } from '../verifiers/contract.js';
@@ -179,6 +180,7 @@ export type VerdictCause =
   | 'stale'
   | 'grace-expiry'
   | 'identity-change'
+  | 'role-change'
   | 'registration';
 
 /** One evaluation's outcome, written atomically. */
@@ -337,7 +339,22 @@ export interface Store {
     list(tenantId: string): Promise<Policy[]>;
     get(tenantId: string, id: string): Promise<Policy | undefined>;
     create(p: Policy, audit: AuditEntry): Promise<Policy>;
+    /** Refuses (KENNEKI_ERR_STORE_CONFLICT) to rename a policy that a role names. */
     update(p: Policy, audit: AuditEntry): Promise<Policy | undefined>;
+    /** Refuses (KENNEKI_ERR_STORE_CONFLICT) to delete a policy that a role names. */
+    delete(tenantId: string, id: string, audit: AuditEntry): Promise<boolean>;
+  };
+  /**
+   * Network roles. A role's `policy` must name a policy of the same tenant: checked in the write's
+   * transaction (KENNEKI_ERR_VALIDATION), as the policy side refuses to delete or rename it, so no
+   * interleaving of admin calls can leave a role pointing at nothing.
+   */
+  roles: {
+    /** In (precedence, name) order. */
+    list(tenantId: string): Promise<NetworkRole[]>;
+    get(tenantId: string, id: string): Promise<NetworkRole | undefined>;
+    create(r: NetworkRole, audit: AuditEntry): Promise<NetworkRole>;
+    update(r: NetworkRole, audit: AuditEntry): Promise<NetworkRole | undefined>;
     delete(tenantId: string, id: string, audit: AuditEntry): Promise<boolean>;
   };
   exceptions: {

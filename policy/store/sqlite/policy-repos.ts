@@ -1,13 +1,14 @@
-/** Policies, exceptions, definitions and identities: the inputs of decisions. */
+/** Policies, roles, exceptions, definitions and identities: the inputs of decisions. */
 import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
 import type { PolicyException } from '../../decide/exception.js';
 import type { Policy, PolicyBody } from '../../decide/policy.js';
+import type { NetworkRole, NetworkRoleBody } from '../../decide/role.js';
 import { KennekiError } from '../../errors.js';
 import { newId } from '../../util/ids.js';
 import type { DefinitionsContent, IdentityKind, IdentityRecord, Store } from '../repository.js';
 import { writeAudit } from './audit-repo.js';
 import type { Db } from './open.js';
-import { definitionFeeds, definitions, exceptions, identities, identityGroups, policies } from './schema.js';
+import { definitionFeeds, definitions, exceptions, identities, identityGroups, policies, roles } from './schema.js';
 
 const toPolicy = (r: typeof policies.$inferSelect): Policy => ({
   ...(r.body as PolicyBody),
@@ -66,6 +67,7 @@ export function policyRepo(db: Db, now: () => Date): Store['policies'] {
         const before = get(p.tenantId, p.id);
         if (!before) return undefined;
         if (nameTaken(p.tenantId, p.name, p.id)) throw new KennekiError('KENNEKI_ERR_STORE_CONFLICT', `a policy named "${p.name}" already exists`);
+        if (p.name !== before.name) refuseIfNamedByRoles(db, p.tenantId, before.name, 'rename');
         tx.update(policies)
           .set({ name: p.name, precedence: p.precedence, enabled: p.enabled, body: bodyOf(p), revision: before.revision + 1, updatedAt: at })
           .where(and(eq(policies.tenantId, p.tenantId), eq(policies.id, p.id)))
@@ -80,7 +82,112 @@ export function policyRepo(db: Db, now: () => Date): Store['policies'] {
       return db.transaction((tx) => {
         const before = get(tenantId, id);
         if (!before) return false;
+        refuseIfNamedByRoles(db, tenantId, before.name, 'delete');
         tx.delete(policies).where(and(eq(policies.tenantId, tenantId), eq(policies.id, id))).run();
+        writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
+        return true;
+      });
+    },
+  };
+}
+
+/**
+ * Roles refer to policies by name, so a policy a role names can be neither deleted nor renamed:
+ * the role would silently stop matching its policy and its members would fail closed.
+ */
+function refuseIfNamedByRoles(db: Db, tenantId: string, policyName: string, what: 'delete' | 'rename'): void {
+  const naming = db
+    .select()
+    .from(roles)
+    .where(eq(roles.tenantId, tenantId))
+    .orderBy(asc(roles.precedence), asc(roles.name))
+    .all()
+    .filter((r) => (r.body as NetworkRoleBody).policy === policyName)
+    .map((r) => `"${r.name}"`);
+  if (naming.length === 0) return;
+  throw new KennekiError(
+    'KENNEKI_ERR_STORE_CONFLICT',
+    `cannot ${what} policy "${policyName}": ${naming.length === 1 ? 'role' : 'roles'} ${naming.join(', ')} ${naming.length === 1 ? 'names' : 'name'} it; point ${naming.length === 1 ? 'that role' : 'those roles'} at another policy or delete ${naming.length === 1 ? 'it' : 'them'} first`,
+    { details: { roles: naming.map((n) => n.slice(1, -1)) } },
+  );
+}
+
+const toRole = (r: typeof roles.$inferSelect): NetworkRole => ({
+  ...(r.body as NetworkRoleBody),
+  id: r.id,
+  tenantId: r.tenantId,
+  name: r.name,
+  precedence: r.precedence,
+  revision: r.revision,
+  createdAt: r.createdAt,
+  updatedAt: r.updatedAt,
+});
+
+function roleBodyOf(r: NetworkRole): NetworkRoleBody {
+  return {
+    groups: r.groups,
+    ...(r.policy !== undefined ? { policy: r.policy } : {}),
+    ...(r.vlans !== undefined ? { vlans: r.vlans } : {}),
+    ...(r.adminRole !== undefined ? { adminRole: r.adminRole } : {}),
+    ...(r.description !== undefined ? { description: r.description } : {}),
+  };
+}
+
+export function roleRepo(db: Db, now: () => Date): Store['roles'] {
+  const get = (tenantId: string, id: string) => {
+    const r = db.select().from(roles).where(and(eq(roles.tenantId, tenantId), eq(roles.id, id))).get();
+    return r && toRole(r);
+  };
+  const nameTaken = (tenantId: string, name: string, exceptId: string) => {
+    const r = db.select({ id: roles.id }).from(roles).where(and(eq(roles.tenantId, tenantId), eq(roles.name, name))).get();
+    return r !== undefined && r.id !== exceptId;
+  };
+  // In the write's transaction, so the policy cannot go between this check and the write.
+  const assertPolicyExists = (r: NetworkRole) => {
+    if (r.policy === undefined) return;
+    const p = db.select({ id: policies.id }).from(policies).where(and(eq(policies.tenantId, r.tenantId), eq(policies.name, r.policy))).get();
+    if (!p) throw new KennekiError('KENNEKI_ERR_VALIDATION', `body.policy: no policy named "${r.policy}" in this tenant`, { details: { path: 'body.policy' } });
+  };
+  return {
+    async list(tenantId) {
+      return db.select().from(roles).where(eq(roles.tenantId, tenantId)).orderBy(asc(roles.precedence), asc(roles.name)).all().map(toRole);
+    },
+    async get(tenantId, id) {
+      return get(tenantId, id);
+    },
+    async create(r, audit) {
+      const at = now().toISOString();
+      return db.transaction((tx) => {
+        if (nameTaken(r.tenantId, r.name, r.id)) throw new KennekiError('KENNEKI_ERR_STORE_CONFLICT', `a role named "${r.name}" already exists`);
+        assertPolicyExists(r);
+        tx.insert(roles).values({ id: r.id, tenantId: r.tenantId, name: r.name, precedence: r.precedence, body: roleBodyOf(r), revision: 1, createdAt: at, updatedAt: at }).run();
+        const created = get(r.tenantId, r.id)!;
+        writeAudit(tx, r.tenantId, { ...audit, targetId: r.id, after: created }, at);
+        return created;
+      });
+    },
+    async update(r, audit) {
+      const at = now().toISOString();
+      return db.transaction((tx) => {
+        const before = get(r.tenantId, r.id);
+        if (!before) return undefined;
+        if (nameTaken(r.tenantId, r.name, r.id)) throw new KennekiError('KENNEKI_ERR_STORE_CONFLICT', `a role named "${r.name}" already exists`);
+        assertPolicyExists(r);
+        tx.update(roles)
+          .set({ name: r.name, precedence: r.precedence, body: roleBodyOf(r), revision: before.revision + 1, updatedAt: at })
+          .where(and(eq(roles.tenantId, r.tenantId), eq(roles.id, r.id)))
+          .run();
+        const after = get(r.tenantId, r.id)!;
+        writeAudit(tx, r.tenantId, { ...audit, targetId: r.id, before, after }, at);
+        return after;
+      });
+    },
+    async delete(tenantId, id, audit) {
+      const at = now().toISOString();
+      return db.transaction((tx) => {
+        const before = get(tenantId, id);
+        if (!before) return false;
+        tx.delete(roles).where(and(eq(roles.tenantId, tenantId), eq(roles.id, id))).run();
         writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
         return true;
       });

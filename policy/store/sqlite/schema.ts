@@ -276,6 +276,25 @@ export const policies = sqliteTable(
   (t) => [uniqueIndex('policies_tenant_name').on(t.tenantId, t.name), index('policies_tenant_prec').on(t.tenantId, t.precedence)],
 );
 
+/**
+ * Network roles (directory group → policy and VLAN). The body (groups, policy name, VLANs, admin
+ * role) is read whole by the PDP; the name is a column for its per-tenant uniqueness.
+ */
+export const roles = sqliteTable(
+  'roles',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    name: text('name').notNull(),
+    precedence: integer('precedence').notNull(),
+    body: json<unknown>('body').notNull(),
+    revision: integer('revision').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('roles_tenant_name').on(t.tenantId, t.name), index('roles_tenant_prec').on(t.tenantId, t.precedence)],
+);
+
 export const exceptions = sqliteTable(
   'exceptions',
   {

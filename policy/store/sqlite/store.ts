@@ -8,7 +8,7 @@ import { endpointRepo } from './endpoint-repo.js';
 import { enrollmentTokenRepo } from './enrollment-token-repo.js';
 import { openSqlite, type Db } from './open.js';
 import { startAssessmentWriter, writerEntry, type AssessmentWriterThread, type WriterLog } from './writer.js';
-import { definitionsRepo, exceptionRepo, identityRepo, policyRepo } from './policy-repos.js';
+import { definitionsRepo, exceptionRepo, identityRepo, policyRepo, roleRepo } from './policy-repos.js';
 import { endpointPosture, postureInventories, postureSnapshots } from './schema.js';
 
 export interface SqliteStoreOptions {
@@ -39,6 +39,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     assessments: assessmentRepo(db, writer?.record),
     verdicts: verdictRepo(db),
     policies: policyRepo(db, now),
+    roles: roleRepo(db, now),
     exceptions: exceptionRepo(db, now),
     definitions: definitionsRepo(db, now),
     audit: auditRepo(db, now),
