@@ -11,6 +11,7 @@
  * Needs the Debian packages slapd, ldap-utils and openssl; a missing one fails the test with the
  * package name (never skips).
  */
+import { mustRun, runCommand } from './run-command.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
@@ -157,37 +158,6 @@ function trackChild(child: ChildProcess): void {
   }
   live.add(child);
   child.once('exit', () => live.delete(child));
-}
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function mustRun(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}:\n${r.stdout}${r.stderr}`);
-  return r.stdout;
 }
 
 /**
@@ -446,7 +416,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     const ldapTool = async (tool: 'ldapadd' | 'ldapmodify', ldif: string): Promise<void> => {
       const file = join(dir, `${tool}-${++ldifSeq}.ldif`);
       writeFileSync(file, ldif);
-      const r = await run(`/usr/bin/${tool}`, ['-x', '-H', url, '-D', ROOT_DN, '-w', ROOT_PASSWORD, '-f', file], { timeoutMs: 120_000 });
+      const r = await runCommand(`/usr/bin/${tool}`, ['-x', '-H', url, '-D', ROOT_DN, '-w', ROOT_PASSWORD, '-f', file], { timeoutMs: 120_000 });
       if (r.code !== 0) throw new Error(`${tool} -f ${file} exited ${r.code}:\n${r.stderr}${r.stdout}`);
     };
 

@@ -25,6 +25,7 @@
  *   LAPTOP-01$ ∈ Laptops, dNSHostName laptop-01.kenneki.test; LAPTOP-02$ in no group
  * Computer accounts are created disabled (userAccountControl 4098), as `samba-tool computer create` does.
  */
+import { mustRun } from '../../simulations/peers/run-command.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -166,34 +167,6 @@ export function requireSambaAd(): Tools {
   return found as Tools;
 }
 
-interface RunResult {
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion (no shell); rejects with the command line and its output on a non-zero exit. */
-function run(bin: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`${bin} ${args.join(' ')} exited ${code ?? signal}:\n${stderr}${stdout}`));
-    });
-    // A tool that exits without reading its input (e.g. on a bind failure) must not EPIPE us.
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Addresses and readiness
@@ -236,9 +209,9 @@ async function makeCerts(openssl: string, dir: string, ip: string): Promise<{ ke
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   const caExt = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
   await Promise.all([
-    run(openssl, ['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '7', '-subj', '/CN=Kenneki Test AD CA', ...caExt]),
-    run(openssl, ['req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', `/CN=${ip}`]),
-    run(openssl, ['req', '-x509', ...ec, '-keyout', p('wrong-ca.key'), '-out', p('wrong-ca.pem'), '-days', '7', '-subj', '/CN=Kenneki Unrelated CA', ...caExt]),
+    mustRun(openssl, ['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '7', '-subj', '/CN=Kenneki Test AD CA', ...caExt]),
+    mustRun(openssl, ['req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', `/CN=${ip}`]),
+    mustRun(openssl, ['req', '-x509', ...ec, '-keyout', p('wrong-ca.key'), '-out', p('wrong-ca.pem'), '-days', '7', '-subj', '/CN=Kenneki Unrelated CA', ...caExt]),
   ]);
   writeFileSync(
     p('server.ext'),
@@ -250,7 +223,7 @@ async function makeCerts(openssl: string, dir: string, ip: string): Promise<{ ke
       '',
     ].join('\n'),
   );
-  await run(openssl, ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.pem'), '-days', '7', '-extfile', p('server.ext')]);
+  await mustRun(openssl, ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.pem'), '-days', '7', '-extfile', p('server.ext')]);
   chmodSync(p('server.key'), 0o600);
   return { key: p('server.key'), cert: p('server.pem'), ca: p('ca.pem'), wrongCa: p('wrong-ca.pem') };
 }
@@ -343,7 +316,7 @@ export async function startSambaAd(): Promise<SambaAd> {
     ];
     let t = Date.now();
     const [prov, certs] = await Promise.all([
-      run(tools.sambaTool, provisionArgs, { env, timeoutMs: 120_000 }),
+      mustRun(tools.sambaTool, provisionArgs, { env, timeoutMs: 120_000 }),
       makeCerts(tools.openssl, join(dir, 'certs'), ip),
     ]);
     const provisionMs = Date.now() - t;
@@ -383,7 +356,7 @@ export async function startSambaAd(): Promise<SambaAd> {
     const ldapUrl = `ldap://${ip}`;
     const ldapsUrl = `ldaps://${ip}`;
     const search = (args: string[]) =>
-      run(tools.ldapsearch, ['-LLL', '-o', 'ldif-wrap=no', '-x', '-H', ldapUrl, '-D', adminDn, '-w', PASSWORDS.admin, ...args], { timeoutMs: 10_000 });
+      mustRun(tools.ldapsearch, ['-LLL', '-o', 'ldif-wrap=no', '-x', '-H', ldapUrl, '-D', adminDn, '-w', PASSWORDS.admin, ...args], { timeoutMs: 10_000 });
 
     // Ready = both ports accept and an authenticated search answers. It must also be OUR DC:
     // the domain SID guards against another instance having taken the same IP meanwhile.
@@ -406,9 +379,9 @@ export async function startSambaAd(): Promise<SambaAd> {
     t = Date.now();
 
     const toolAuth = ['-H', ldapUrl, '-s', smbConf, `-U`, `Administrator%${PASSWORDS.admin}`, '--use-kerberos=off'];
-    const tool = (args: string[]) => run(tools.sambaTool, [...args, ...toolAuth], { env });
+    const tool = (args: string[]) => mustRun(tools.sambaTool, [...args, ...toolAuth], { env });
     const ldapmodify = async (ldif: string): Promise<void> => {
-      await run(tools.ldapmodify, ['-x', '-H', ldapUrl, '-D', adminDn, '-w', PASSWORDS.admin], { input: ldif, timeoutMs: 10_000 });
+      await mustRun(tools.ldapmodify, ['-x', '-H', ldapUrl, '-D', adminDn, '-w', PASSWORDS.admin], { input: ldif, timeoutMs: 10_000 });
     };
 
     const userNames: SambaUserName[] = ['alice', 'bob', 'carol', 'dave'];
