@@ -223,7 +223,19 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   const accounts = new AccountService(store, clock);
   let identity: IdentityService;
   try {
-    identity = new IdentityService({ store, clock, log: log.child({ component: 'identity' }), directories: resolveDirectories(cfg), onChanged: (tenantId) => queue.request(tenantId, 'identity-change') });
+    const identityLog = log.child({ component: 'identity' });
+    identity = new IdentityService({
+      store,
+      clock,
+      log: identityLog,
+      directories: resolveDirectories(cfg),
+      // Only the endpoints this identity owns or names: a login must not re-evaluate a tenant.
+      onChanged: (tenantId, kind, name) =>
+        store.endpoints
+          .idsOfIdentity(tenantId, kind, name)
+          .then((ids) => (ids.length > 0 ? pdp.reevaluate(tenantId, ids, 'identity-change') : 0))
+          .catch((err: unknown) => identityLog.error({ evt: 'REEVALUATION_FAILED', tenantId, kind, name, err }, 're-evaluation after an identity change failed')),
+    });
   } catch (err) {
     await store.close();
     throw err;

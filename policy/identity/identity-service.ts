@@ -35,8 +35,8 @@ export interface IdentityServiceDeps {
   clock: Clock;
   log: Logger;
   directories: readonly ResolvedDirectory[];
-  /** A tenant's memberships changed: re-evaluate its stored posture. */
-  onChanged: (tenantId: string) => void;
+  /** One identity's groups or status changed: re-evaluate the endpoints it owns or names. */
+  onChanged: (tenantId: string, kind: IdentityKind, name: string) => Promise<unknown> | void;
 }
 
 interface Directory {
@@ -190,7 +190,7 @@ export class IdentityService {
     return undefined;
   }
 
-  /** Stores an identity; a change of groups or of status re-evaluates the tenant. */
+  /** Stores an identity; a change of groups or of status re-evaluates its endpoints. */
   private async upsert(tenantId: string, next: IdentityInput, before: IdentityRecord | undefined): Promise<void> {
     await this.deps.store.identities.upsert(tenantId, next, undefined);
     const status = next.status ?? 'verified';
@@ -200,7 +200,7 @@ export class IdentityService {
       { evt: 'IDENTITY_CHANGED', tenantId, kind: next.kind, name: next.name, source: next.source, groups: next.groups, status, ...(before ? { before: before.groups } : {}) },
       'directory identity stored',
     );
-    this.deps.onChanged(tenantId);
+    await this.deps.onChanged(tenantId, next.kind, next.name);
   }
 
   private down(d: Directory, e: DirectoryUnavailable): void {

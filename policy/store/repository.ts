@@ -291,6 +291,8 @@ export interface Store {
     list(tenantId: string, q: EndpointQuery): Promise<Page<Endpoint>>;
     /** A batch of endpoint ids in stable order, for re-evaluation; pass the cursor back for the next. */
     ids(tenantId: string, cursor: string | undefined, limit: number): Promise<{ ids: string[]; cursor?: string }>;
+    /** The endpoints a user owns or a host name names: whose decisions an identity change moves. */
+    idsOfIdentity(tenantId: string, kind: IdentityKind, name: string): Promise<string[]>;
     /** Endpoints whose decision is due for a time-driven review (reviewAt ≤ now). */
     dueForReview(tenantId: string, now: string, limit: number): Promise<string[]>;
     countByVerdict(): Promise<{ tenantId: string; verdict: Verdict; count: number }[]>;

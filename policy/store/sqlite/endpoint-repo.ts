@@ -207,6 +207,11 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
       const last = rows[rows.length - 1];
       return { ids: rows.map((r) => r.id), ...(last ? { cursor: String(last.seq) } : {}) };
     },
+    async idsOfIdentity(tenantId, kind, name) {
+      // Exact match, as the engine joins identities to endpoints (assessment-repo loadState).
+      const column = kind === 'user' ? endpoints.owner : endpoints.hostname;
+      return db.select({ id: endpoints.id }).from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(column, name))).all().map((r) => r.id);
+    },
     async dueForReview(tenantId, at, limit) {
       return db
         .select({ id: endpoints.id })
