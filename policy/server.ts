@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { AccountService } from './auth/accounts.js';
 import { DEVICE_TOKEN_PREFIX } from './auth/principal.js';
+import { DirectoryAdmins } from './auth/directory-admins.js';
 import { bootstrap, type BootstrapResult } from './bootstrap/bootstrap.js';
 import type { KennekiConfig } from './config/schema.js';
 import { buildApp, type RouteInfo } from './http/app.js';
@@ -250,7 +251,9 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   }
   let ptAddress: string | undefined;
   const enrollment: EnrollmentContext | undefined = ca && { tenantId: ptTlsTenant(cfg), caCertPem: ca.certPem, serverAddress: () => ptAddress };
-  const ctx: AppContext = { store, pdp, inputs, changes, accounts, identity, clock, metrics, log, openSessions: new OpenSessions(), ...(enrollment ? { enrollment } : {}) };
+  const directoryAdmins = new DirectoryAdmins({ store, identity, inputs, accounts, log: log.child({ component: 'directory-admins' }) });
+  accounts.directoryRole = (tenantId, ldapUser, tokenRole) => directoryAdmins.effectiveRole(tenantId, ldapUser, tokenRole);
+  const ctx: AppContext = { store, pdp, inputs, changes, accounts, identity, directoryAdmins, clock, metrics, log, openSessions: new OpenSessions(), ...(enrollment ? { enrollment } : {}) };
 
   const boot = await bootstrap(cfg, { store, accounts, changes });
   const { app, routes } = await buildApp(ctx, {

@@ -10,7 +10,8 @@ import { PasswordCheckCache } from './password-check-cache.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 import { ADMIN_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX, type Principal } from './principal.js';
 
-const SESSION_TTL_HOURS = 12;
+/** Session tokens from a password login, local or directory. */
+export const SESSION_TTL_HOURS = 12;
 // Verifying against a fixed dummy hash keeps unknown usernames as slow as wrong passwords.
 let dummyHash: Promise<string> | undefined;
 
@@ -116,20 +117,37 @@ export class AccountService {
     const verified = await this.verifiedAccount(tenantId, username, password);
     const account = verified.ok ? verified.account : undefined;
     if (!account) {
-      // Failed logins are audited in existing tenants only: a made-up tenant id must not create rows.
-      if (await this.store.tenants.get(tenantId)) await this.store.audit.append(tenantId, { actor: username, actorKind: 'account', action: 'auth.login-failed', targetType: 'account', ...meta });
+      await this.recordFailedLogin(tenantId, username, meta);
       return undefined;
     }
     const { token, record } = await this.issueToken(account, { name: 'session', ttlHours: SESSION_TTL_HOURS }, { actor: username, actorKind: 'account', action: '', targetType: '', ...meta });
     return { token, expiresAt: record.expiresAt! };
   }
 
+  /** Failed logins are audited in existing tenants only: a made-up tenant id must not create rows. */
+  async recordFailedLogin(tenantId: string, username: string, meta: Pick<AuditEntry, 'requestId' | 'sourceIp'>): Promise<void> {
+    if (await this.store.tenants.get(tenantId)) await this.store.audit.append(tenantId, { actor: username, actorKind: 'account', action: 'auth.login-failed', targetType: 'account', ...meta });
+  }
+
+  /**
+   * The role a directory account may use now (DirectoryAdmins.effectiveRole), set by the server
+   * when directories are configured: a directory account's tokens follow its groups.
+   */
+  directoryRole?: (tenantId: string, ldapUser: string, tokenRole: Role) => Promise<Role | undefined>;
+
   async authenticate(bearer: string): Promise<Principal | undefined> {
     if (!bearer.startsWith(ADMIN_TOKEN_PREFIX)) return undefined;
     const t = await this.store.tokens.findBySecretHash(sha256(bearer));
     if (!t || t.account.disabled) return undefined;
     if (t.expiresAt && Date.parse(t.expiresAt) <= this.clock.now().getTime()) return undefined;
-    return { kind: 'token', tenantId: t.tenantId, role: t.role, accountId: t.accountId, username: t.account.username, tokenId: t.id };
+    let role = t.role;
+    if (t.account.ldapUser !== undefined) {
+      // No directory wiring, or no admin role in the groups now: the token is worth nothing.
+      const now = await this.directoryRole?.(t.tenantId, t.account.ldapUser, t.role);
+      if (now === undefined) return undefined;
+      role = now;
+    }
+    return { kind: 'token', tenantId: t.tenantId, role, accountId: t.accountId, username: t.account.username, tokenId: t.id };
   }
 
   async authenticateDevice(credential: string): Promise<Principal | undefined> {

@@ -1,5 +1,6 @@
 /** What route plugins get: the services, never the raw database. */
 import type { Logger } from 'pino';
+import type { DirectoryAdmins } from '../auth/directory-admins.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import type { AccountService } from '../auth/accounts.js';
 import type { AdminChanges } from '../service/admin-changes.js';
@@ -28,6 +29,8 @@ export interface AppContext {
   accounts: AccountService;
   /** The tenants' AD / LDAP directories. */
   identity: IdentityService;
+  /** Admin API logins and token rights for directory users with an admin role. */
+  directoryAdmins: DirectoryAdmins;
   clock: Clock;
   metrics: KennekiMetrics;
   log: Logger;

@@ -269,6 +269,8 @@ export interface Store {
     findForLogin(tenantId: string, username: string): Promise<(AdminAccount & { passwordHash?: string }) | undefined>;
     get(tenantId: string, id: string): Promise<AdminAccount | undefined>;
     count(tenantId: string): Promise<number>;
+    /** Changes an account's role (a directory account follows its groups); audited when it changes. */
+    setRole(tenantId: string, id: string, role: Role, audit: AuditEntry): Promise<AdminAccount | undefined>;
   };
   tokens: {
     create(tenantId: string, t: { id: string; accountId: string; name: string; role: Role; secretHash: string; expiresAt?: string }, audit: AuditEntry): Promise<ApiToken>;

@@ -29,7 +29,13 @@ const AuditQuery = Type.Object(
 export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post('/api/v1/auth/login', { schema: { tags: ['auth'], body: LoginBody }, config: { access: 'public' } }, async (req) => {
     const body = req.body as Static<typeof LoginBody>;
-    const session = await ctx.accounts.login(body.tenant, body.username, body.password, { requestId: req.id, sourceIp: req.ip });
+    const meta = { requestId: req.id, sourceIp: req.ip };
+    // A local account with a password logs in locally; anyone else is a directory user when the
+    // tenant has directories (members of a role with an adminRole).
+    const local = await ctx.store.accounts.findForLogin(body.tenant, body.username);
+    const viaDirectory = local?.passwordHash === undefined && ctx.identity.hasDirectories(body.tenant);
+    const session = viaDirectory ? await ctx.directoryAdmins.login(body.tenant, body.username, body.password, meta) : await ctx.accounts.login(body.tenant, body.username, body.password, meta);
+    if (!session && viaDirectory) await ctx.accounts.recordFailedLogin(body.tenant, body.username, meta);
     if (!session) {
       ctx.metrics.authFailures.inc({ kind: 'login' });
       throw new KennekiError('KENNEKI_ERR_UNAUTHENTICATED', 'wrong tenant, username or password');

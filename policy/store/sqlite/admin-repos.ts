@@ -75,6 +75,18 @@ export function accountRepo(db: Db, now: () => Date): Store['accounts'] {
     async count(tenantId) {
       return db.$count(adminAccounts, eq(adminAccounts.tenantId, tenantId));
     },
+    async setRole(tenantId, id, role, audit) {
+      const at = now().toISOString();
+      return db.transaction((tx) => {
+        const before = tx.select().from(adminAccounts).where(and(eq(adminAccounts.tenantId, tenantId), eq(adminAccounts.id, id))).get();
+        if (!before) return undefined;
+        if (before.role === role) return toAccount(before);
+        tx.update(adminAccounts).set({ role }).where(and(eq(adminAccounts.tenantId, tenantId), eq(adminAccounts.id, id))).run();
+        const after = toAccount({ ...before, role });
+        writeAudit(tx, tenantId, { ...audit, targetId: id, before: { role: before.role }, after: { role } }, at);
+        return after;
+      });
+    },
   };
 }
 
