@@ -20,7 +20,7 @@
  *
  * Runnable alone: `npm run build && node dist/simulations/bench/identity.js` (or `npm run bench --
  * identity`). BENCH_IDENTITY_USERS (N, default 300) and BENCH_IDENTITY_ASSESSMENTS (M, default
- * 100) size the run.
+ * 300: p99 of 150 samples per class, where 50 made it a single maximum) size the run.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -50,7 +50,7 @@ import { spawnServer, writeConfig, type ServerProcess } from './server-process.j
 
 const BULK_USERS = 2_000;
 const N = Number(process.env['BENCH_IDENTITY_USERS']) || 300;
-const M = Number(process.env['BENCH_IDENTITY_ASSESSMENTS']) || 100;
+const M = Number(process.env['BENCH_IDENTITY_ASSESSMENTS']) || 300;
 /** The server's directory cache TTL (the schema's minimum): short, so the down phase runs past it. */
 const TTL_S = 10;
 const GROUPS_OF_MS = 3_000;
