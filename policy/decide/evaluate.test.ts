@@ -1,55 +1,12 @@
 import { describe, expect, it, test } from 'vitest';
-import { createDefinitionsView } from '../definitions/memory-view.js';
-import type { PostureFacts } from '../posture/facts.js';
 import { DEBIAN_12, NOW, ok, unknownFact } from '../verifiers/test-context.js';
 import { evaluate, type EvaluationInput } from './evaluate.js';
+import { DAY, firewallOff, healthy, HOUR, iso, testInput, testPolicy } from './test-fixtures.js';
 import type { PolicyException } from './exception.js';
-import type { Policy, PolicyCheck } from './policy.js';
+import type { PolicyCheck } from './policy.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const iso = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
-
-const healthy: PostureFacts = {
-  os: ok(DEBIAN_12),
-  firewall: ok({ profiles: [{ name: 'default', enabled: true }] }),
-  secureBoot: ok(true),
-  ipForwarding: ok(false),
-};
-const firewallOff: PostureFacts = { ...healthy, firewall: ok({ profiles: [{ name: 'Public', enabled: false }] }) };
-
-function policy(checks: PolicyCheck[], over: Partial<Policy> = {}): Policy {
-  return {
-    id: over.id ?? 'p-base',
-    tenantId: 't',
-    name: over.name ?? 'base',
-    precedence: 100,
-    enabled: true,
-    revision: 1,
-    mode: 'enforce',
-    match: {},
-    checks,
-    createdAt: iso(-DAY),
-    updatedAt: iso(-DAY),
-    ...over,
-  };
-}
-
-function input(over: Partial<EvaluationInput> & { facts?: PostureFacts; lastKnown?: PostureFacts; reportedAgoMs?: number } = {}): EvaluationInput {
-  const { facts, lastKnown, reportedAgoMs, ...rest } = over;
-  return {
-    subject: { endpointId: 'e1', user: 'alice', groups: ['staff'], tags: ['laptop'] },
-    posture: { reportedAt: iso(-(reportedAgoMs ?? 60_000)), facts: facts ?? healthy, lastKnown: lastKnown ?? {} },
-    policies: [policy([{ check: 'firewall', action: 'isolate' }])],
-    exceptions: [],
-    definitions: createDefinitionsView({ advisories: [], forbidden: [] }),
-    firstReported: new Map(),
-    failingSince: new Map(),
-    now: NOW,
-    defaults: { unknownEndpointVerdict: 'isolate', staleAfterHours: 24 },
-    ...rest,
-  };
-}
+const policy = testPolicy;
+const input = testInput;
 
 describe('result → action → verdict', () => {
   test.each([

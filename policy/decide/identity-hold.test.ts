@@ -1,59 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it, test } from 'vitest';
-import { createDefinitionsView } from '../definitions/memory-view.js';
-import type { PostureFacts } from '../posture/facts.js';
-import { DEBIAN_12, NOW, ok } from '../verifiers/test-context.js';
+import { DEBIAN_12, ok } from '../verifiers/test-context.js';
 import type { Decision } from './decision.js';
 import { evaluate, type EvaluationInput } from './evaluate.js';
+import { DAY, firewallOff, healthy, iso, testInput, testPolicy, type TestInputOptions } from './test-fixtures.js';
 import type { Subject } from './exception.js';
-import { stricter, type FailureAction, type Policy, type PolicyCheck } from './policy.js';
+import { stricter, type FailureAction, type Policy } from './policy.js';
 import { IDENTITY_HOLD_TEXT } from './texts.js';
-
-const DAY = 86_400_000;
-const iso = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
-
-const healthy: PostureFacts = {
-  os: ok(DEBIAN_12),
-  firewall: ok({ profiles: [{ name: 'default', enabled: true }] }),
-  secureBoot: ok(true),
-  ipForwarding: ok(false),
-};
-const firewallOff: PostureFacts = { ...healthy, firewall: ok({ profiles: [{ name: 'Public', enabled: false }] }) };
 
 type Hold = NonNullable<Subject['identityHold']>;
 const userHold = (verdict: Hold['verdict']): Hold => ({ kind: 'user', name: 'alice', verdict });
 
-function policy(checks: PolicyCheck[], over: Partial<Policy> = {}): Policy {
-  return {
-    id: 'p-base',
-    tenantId: 't',
-    name: 'base',
-    precedence: 100,
-    enabled: true,
-    revision: 1,
-    mode: 'enforce',
-    match: {},
-    checks,
-    createdAt: iso(-DAY),
-    updatedAt: iso(-DAY),
-    ...over,
-  };
-}
+const policy = testPolicy;
 
-function input(over: Partial<EvaluationInput> & { facts?: PostureFacts; hold?: Hold } = {}): EvaluationInput {
-  const { facts, hold, ...rest } = over;
-  return {
-    subject: { endpointId: 'e1', user: 'alice', groups: ['staff'], tags: ['laptop'], ...(hold ? { identityHold: hold } : {}) },
-    posture: { reportedAt: iso(-60_000), facts: facts ?? healthy, lastKnown: {} },
-    policies: [policy([{ check: 'firewall', action: 'isolate' }])],
-    exceptions: [],
-    definitions: createDefinitionsView({ advisories: [], forbidden: [] }),
-    firstReported: new Map(),
-    failingSince: new Map(),
-    now: NOW,
-    defaults: { unknownEndpointVerdict: 'isolate', staleAfterHours: 24 },
-    ...rest,
-  };
+function input(over: TestInputOptions & { hold?: Hold } = {}): EvaluationInput {
+  const { hold, ...rest } = over;
+  const base = testInput(rest);
+  return hold ? { ...base, subject: { ...base.subject, identityHold: hold } } : base;
 }
 
 const holdReasons = (d: Decision) => d.reasons.filter((r) => r.en === IDENTITY_HOLD_TEXT.reason.en);

@@ -1,29 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it, test } from 'vitest';
-import { createDefinitionsView } from '../definitions/memory-view.js';
-import type { PostureFacts } from '../posture/facts.js';
-import { DEBIAN_12, NOW, ok } from '../verifiers/test-context.js';
 import { evaluate, type EvaluationInput } from './evaluate.js';
+import { DAY, firewallOff, healthy, iso, testInput, testPolicy, type TestInputOptions } from './test-fixtures.js';
 import type { Policy, PolicyCheck } from './policy.js';
 import { roleFor, vlanFor, vlanProblem, type NetworkRole } from './role.js';
-
-const DAY = 86_400_000;
-const iso = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
-
-const healthy: PostureFacts = {
-  os: ok(DEBIAN_12),
-  firewall: ok({ profiles: [{ name: 'default', enabled: true }] }),
-  secureBoot: ok(true),
-  ipForwarding: ok(false),
-};
-const firewallOff: PostureFacts = { ...healthy, firewall: ok({ profiles: [{ name: 'Public', enabled: false }] }) };
 
 function role(name: string, groups: string[], over: Partial<NetworkRole> = {}): NetworkRole {
   return { id: `r-${name}`, tenantId: 't', name, precedence: 100, groups, revision: 1, createdAt: iso(-DAY), updatedAt: iso(-DAY), ...over };
 }
 
 function policy(name: string, checks: PolicyCheck[], over: Partial<Policy> = {}): Policy {
-  return { id: `p-${name}`, tenantId: 't', name, precedence: 100, enabled: true, revision: 1, mode: 'enforce', match: {}, checks, createdAt: iso(-DAY), updatedAt: iso(-DAY), ...over };
+  return testPolicy(checks, { id: `p-${name}`, name, ...over });
 }
 
 // Strict by its own match (developers get deny), lenient by name only: a role must pick the latter.
@@ -31,20 +18,10 @@ const strictDev = policy('dev-strict', [{ check: 'firewall', action: 'deny' }], 
 const lenient = policy('dev-lenient', [{ check: 'firewall', action: 'isolate' }], { precedence: 500, match: { groups: ['nobody'] } });
 const base = policy('base', [{ check: 'firewall', action: 'deny' }], { precedence: 1000 });
 
-function input(over: Partial<EvaluationInput> & { facts?: PostureFacts; groups?: string[] } = {}): EvaluationInput {
-  const { facts, groups, ...rest } = over;
-  return {
-    subject: { endpointId: 'e1', user: 'alice', groups: groups ?? ['Developers'], tags: [] },
-    posture: { reportedAt: iso(-60_000), facts: facts ?? healthy, lastKnown: {} },
-    policies: [strictDev, lenient, base],
-    exceptions: [],
-    definitions: createDefinitionsView({ advisories: [], forbidden: [] }),
-    firstReported: new Map(),
-    failingSince: new Map(),
-    now: NOW,
-    defaults: { unknownEndpointVerdict: 'isolate', staleAfterHours: 24 },
-    ...rest,
-  };
+function input(over: TestInputOptions & { groups?: string[] } = {}): EvaluationInput {
+  const { groups, ...rest } = over;
+  const given = testInput({ policies: [strictDev, lenient, base], ...rest });
+  return { ...given, subject: { ...given.subject, groups: groups ?? ['Developers'], tags: [] } };
 }
 
 describe('roleFor', () => {

@@ -5,7 +5,7 @@ import type { Policy, PolicyBody } from '../../decide/policy.js';
 import type { NetworkRole, NetworkRoleBody } from '../../decide/role.js';
 import { KennekiError } from '../../errors.js';
 import { newId } from '../../util/ids.js';
-import type { DefinitionsContent, IdentityKind, IdentityRecord, Store } from '../repository.js';
+import type { AuditEntry, DefinitionsContent, IdentityKind, IdentityRecord, Store } from '../repository.js';
 import { writeAudit } from './audit-repo.js';
 import type { Db } from './open.js';
 import { definitionFeeds, definitions, exceptions, identities, identityGroups, policies, roles } from './schema.js';
@@ -31,6 +31,34 @@ function bodyOf(p: Policy): PolicyBody {
     ...(p.remediationUrl !== undefined ? { remediationUrl: p.remediationUrl } : {}),
     ...(p.quarantineAllow !== undefined ? { quarantineAllow: p.quarantineAllow } : {}),
   };
+}
+
+/** The tables whose rows are deleted by (tenant, id) with an audit row of what was there. */
+type TenantRowTable = typeof policies | typeof roles | typeof exceptions;
+
+/**
+ * Deletes one row and writes its audit row in the same transaction; false when there was none.
+ * `refuse` may throw to keep the row (inside the transaction, so nothing can slip in between).
+ */
+function deleteAudited<T>(
+  db: Db,
+  now: () => Date,
+  table: TenantRowTable,
+  get: (tenantId: string, id: string) => T | undefined,
+  tenantId: string,
+  id: string,
+  audit: AuditEntry,
+  refuse?: (before: T) => void,
+): boolean {
+  const at = now().toISOString();
+  return db.transaction((tx) => {
+    const before = get(tenantId, id);
+    if (!before) return false;
+    refuse?.(before);
+    tx.delete(table).where(and(eq(table.tenantId, tenantId), eq(table.id, id))).run();
+    writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
+    return true;
+  });
 }
 
 export function policyRepo(db: Db, now: () => Date): Store['policies'] {
@@ -78,15 +106,7 @@ export function policyRepo(db: Db, now: () => Date): Store['policies'] {
       });
     },
     async delete(tenantId, id, audit) {
-      const at = now().toISOString();
-      return db.transaction((tx) => {
-        const before = get(tenantId, id);
-        if (!before) return false;
-        refuseIfNamedByRoles(db, tenantId, before.name, 'delete');
-        tx.delete(policies).where(and(eq(policies.tenantId, tenantId), eq(policies.id, id))).run();
-        writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
-        return true;
-      });
+      return deleteAudited(db, now, policies, get, tenantId, id, audit, (before) => refuseIfNamedByRoles(db, tenantId, before.name, 'delete'));
     },
   };
 }
@@ -183,14 +203,7 @@ export function roleRepo(db: Db, now: () => Date): Store['roles'] {
       });
     },
     async delete(tenantId, id, audit) {
-      const at = now().toISOString();
-      return db.transaction((tx) => {
-        const before = get(tenantId, id);
-        if (!before) return false;
-        tx.delete(roles).where(and(eq(roles.tenantId, tenantId), eq(roles.id, id))).run();
-        writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
-        return true;
-      });
+      return deleteAudited(db, now, roles, get, tenantId, id, audit);
     },
   };
 }
@@ -254,14 +267,7 @@ export function exceptionRepo(db: Db, now: () => Date): Store['exceptions'] {
       });
     },
     async delete(tenantId, id, audit) {
-      const at = now().toISOString();
-      return db.transaction((tx) => {
-        const before = get(tenantId, id);
-        if (!before) return false;
-        tx.delete(exceptions).where(and(eq(exceptions.tenantId, tenantId), eq(exceptions.id, id))).run();
-        writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
-        return true;
-      });
+      return deleteAudited(db, now, exceptions, get, tenantId, id, audit);
     },
     async dueForExpiry(at) {
       return db.select().from(exceptions).where(and(lte(exceptions.expiresAt, at), isNull(exceptions.expiryProcessedAt))).all().map(toException);
