@@ -230,6 +230,7 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
       clock,
       log: identityLog,
       directories: resolveDirectories(cfg),
+      observer: metrics,
       // Only the endpoints this identity owns or names: a login must not re-evaluate a tenant.
       onChanged: (tenantId, kind, name) =>
         store.endpoints

@@ -174,7 +174,14 @@ describe('the directory stops', () => {
     expect(e).toMatchObject({ owner: 'erin', verdict: 'isolate' });
     expect(e.decision.trace.identityHold).toEqual({ kind: 'user', name: 'erin', verdict: 'isolate' });
     expect(e.decision.reasons.map((r: { en: string }) => r.en)).toContain('Your account could not be confirmed with the directory (it is unavailable), so access is limited until it is.');
-    expect(s.server.ctx.identity.health()).toEqual([expect.objectContaining({ directory: 'corp', up: false })]);
+    const dirs = await s.api(admin, 'GET', '/api/v1/directories');
+    expect(dirs.json.items).toEqual([expect.objectContaining({ directory: 'corp', up: false, lastError: expect.stringContaining('connection refused') })]);
+    // /metrics counts without naming the directory (or its tenant).
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^kenneki_directories_down 1$/m);
+    expect(metrics).toMatch(/^kenneki_directory_logins_total\{outcome="fail-mode"\} [1-9]/m);
+    expect(metrics).toMatch(/^kenneki_directory_logins_total\{outcome="cache"\} [1-9]/m);
+    expect(metrics).not.toContain('corp');
   });
 
   test('the directory returns: the held user is confirmed and released without reconnecting', async () => {

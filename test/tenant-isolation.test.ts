@@ -161,7 +161,10 @@ let A: Fixture;
 let B: Fixture;
 
 beforeAll(async () => {
-  s = await startTestServer({ tenants: ['a', 'b'] });
+  // A directory per tenant (on a closed loopback port: only their listing matters here).
+  const directory = (t: TenantKey) =>
+    `    - { name: ${PREFIX[t]}-dir, tenant: ${t}, type: openldap, urls: ["ldap://127.0.0.1:9"], tls: { mode: none }, bind_dn: "cn=svc,dc=${PREFIX[t]}", bind_password: "${PREFIX[t]}-service-pw", base_dn: "dc=${PREFIX[t]}" }`;
+  s = await startTestServer({ tenants: ['a', 'b'], yaml: ['identity:', '  directories:', directory('a'), directory('b'), ''].join('\n') });
   A = await seed(s, 'a');
   B = await seed(s, 'b');
 });
@@ -235,6 +238,7 @@ const GET_ROUTES: Record<string, GetCase> = {
     ],
   },
   '/api/v1/exceptions/:id': { kind: 'detail', params: (f) => ({ id: f.exceptionId }) },
+  '/api/v1/directories': { kind: 'list', requests: [{ path: () => '/api/v1/directories', mustContain: () => [`${PREFIX.a}-dir`] }] },
   '/api/v1/roles': { kind: 'list', requests: [{ path: () => '/api/v1/roles', mustContain: (a) => [a.roleId, `${PREFIX.a}-role`, `${PREFIX.a}-lan`] }] },
   '/api/v1/roles/:id': { kind: 'detail', params: (f) => ({ id: f.roleId }) },
   '/api/v1/definitions': { kind: 'list', requests: [{ path: () => '/api/v1/definitions', mustContain: () => [`${PREFIX.a}-feed`] }] },

@@ -18,6 +18,7 @@ import { exceptionRoutes } from './routes/exceptions.js';
 import { policyRoutes } from './routes/policies.js';
 import { postureRoutes } from './routes/posture.js';
 import { roleRoutes } from './routes/roles.js';
+import { directoryRoutes } from './routes/directories.js';
 
 export interface HttpOptions {
   bodyLimit: number;
@@ -79,6 +80,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
   await policyRoutes(app, ctx);
   await exceptionRoutes(app, ctx);
   await roleRoutes(app, ctx);
+  await directoryRoutes(app, ctx);
   await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });
   await postureRoutes(app, ctx);
   await adminRoutes(app, ctx);

@@ -4,10 +4,11 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Verdict } from '../decide/policy.js';
+import type { IdentityObserver, LoginOutcome } from '../identity/identity-service.js';
 import type { PdpObserver } from '../service/pdp.js';
 import type { Store, VerdictCause } from '../store/repository.js';
 
-export class KennekiMetrics implements PdpObserver {
+export class KennekiMetrics implements PdpObserver, IdentityObserver {
   readonly registry = new Registry();
   readonly evaluations = new Histogram({
     name: 'kenneki_evaluation_duration_seconds',
@@ -48,6 +49,27 @@ export class KennekiMetrics implements PdpObserver {
     registers: [this.registry],
   });
 
+  // Directory figures carry no directory name: /metrics is unauthenticated, and an ISP's
+  // directory names tend to name its customers. GET /api/v1/directories has them per tenant.
+  readonly directoryLogins = new Counter({
+    name: 'kenneki_directory_logins_total',
+    help: 'Directory logins by outcome: directory, cache, fail-mode (admitted held), invalid, unknown-user, unavailable',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly directoryLookups = new Histogram({
+    name: 'kenneki_directory_lookup_duration_seconds',
+    help: 'Directory round trips by kind: login (bind and groups), user or device (lookup and groups)',
+    labelNames: ['kind'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly directoriesDown = new Gauge({
+    name: 'kenneki_directories_down',
+    help: 'Directories currently unavailable (logins use the cache and the fail mode)',
+    registers: [this.registry],
+  });
+
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry });
     // Summed over tenants: /metrics is unauthenticated, and tenant ids name an ISP's customers.
@@ -71,5 +93,17 @@ export class KennekiMetrics implements PdpObserver {
 
   changed(from: Verdict, to: Verdict, cause: VerdictCause): void {
     this.verdictChanges.inc({ from, to, cause });
+  }
+
+  loggedIn(outcome: LoginOutcome): void {
+    this.directoryLogins.inc({ outcome });
+  }
+
+  looked(kind: 'login' | 'user' | 'device', seconds: number): void {
+    this.directoryLookups.observe({ kind }, seconds);
+  }
+
+  directoriesDownNow(count: number): void {
+    this.directoriesDown.set(count);
   }
 }

@@ -30,11 +30,21 @@ export type DirectoryLogin =
   /** `no-directory`/`unknown-user`: the caller may try local accounts. */
   | { ok: false; reason: 'invalid' | 'unknown-user' | 'unavailable' | 'no-directory' };
 
+export type LoginOutcome = 'directory' | 'cache' | 'fail-mode' | 'invalid' | 'unknown-user' | 'unavailable';
+
+/** What operators count (metrics.ts); names no tenant or directory. */
+export interface IdentityObserver {
+  loggedIn(outcome: LoginOutcome): void;
+  looked(kind: 'login' | 'user' | 'device', seconds: number): void;
+  directoriesDownNow(count: number): void;
+}
+
 export interface IdentityServiceDeps {
   store: Store;
   clock: Clock;
   log: Logger;
   directories: readonly ResolvedDirectory[];
+  observer?: IdentityObserver;
   /** One identity's groups or status changed: re-evaluate the endpoints it owns or names. */
   onChanged: (tenantId: string, kind: IdentityKind, name: string) => Promise<unknown> | void;
 }
@@ -75,6 +85,13 @@ export class IdentityService {
 
   /** A user's login and password, against the tenant's directories in order. */
   async login(tenantId: string, login: string, password: string): Promise<DirectoryLogin> {
+    const r = await this.loginOnce(tenantId, login, password);
+    if (r.ok) this.deps.observer?.loggedIn(r.via);
+    else if (r.reason !== 'no-directory') this.deps.observer?.loggedIn(r.reason);
+    return r;
+  }
+
+  private async loginOnce(tenantId: string, login: string, password: string): Promise<DirectoryLogin> {
     const dirs = this.byTenant.get(tenantId) ?? [];
     if (dirs.length === 0) return { ok: false, reason: 'no-directory' };
     let unavailable: Directory | undefined;
@@ -86,11 +103,13 @@ export class IdentityService {
         continue;
       }
       try {
+        const started = process.hrtime.bigint();
         const r = await d.client.login(login, password);
         this.recovered(d);
         if (r.ok) {
           this.logins.remember(d.cfg.name, login, password, this.now());
           const user = await this.storeUser(d, tenantId, r.user);
+          this.deps.observer?.looked('login', Number(process.hrtime.bigint() - started) / 1e9);
           return { ok: true, user, directory: d.cfg.name, via: 'directory' };
         }
         if (r.reason === 'invalid') {
@@ -205,13 +224,19 @@ export class IdentityService {
 
   private down(d: Directory, e: DirectoryUnavailable): void {
     const { firstFailure } = d.health.failed(e.message);
+    this.countDown();
     const line = { evt: 'DIRECTORY_UNAVAILABLE', tenantId: d.cfg.tenantId, directory: d.cfg.name, kind: e.kind, error: e.message };
     if (firstFailure) this.deps.log.error(line, 'directory unavailable: logins use the cache and the fail mode until it answers again');
     else this.deps.log.debug(line, 'directory still unavailable');
   }
 
+  private countDown(): void {
+    this.deps.observer?.directoriesDownNow([...this.byTenant.values()].flat().filter((d) => !d.health.up).length);
+  }
+
   private recovered(d: Directory): void {
     const { downForMs } = d.health.succeeded();
+    if (downForMs !== undefined) this.countDown();
     if (downForMs !== undefined) this.deps.log.info({ evt: 'DIRECTORY_AVAILABLE', tenantId: d.cfg.tenantId, directory: d.cfg.name, downForMs, url: d.client.activeUrl }, 'directory answers again');
   }
 
@@ -246,6 +271,7 @@ export class IdentityService {
         await this.expireIfPastWindow(d, id, now);
         continue;
       }
+      const started = process.hrtime.bigint();
       try {
         if (id.kind === 'user') {
           const entry = await d.client.findUser(id.name);
@@ -258,6 +284,7 @@ export class IdentityService {
           if (found === 'none' || found === 'ambiguous') await this.gone(d, id, found);
           else await this.upsert(tenantId, { kind: 'device', name: id.name, groups: (await resolveGroups(d.client, found)).names, source: d.source }, id);
         }
+        this.deps.observer?.looked(id.kind, Number(process.hrtime.bigint() - started) / 1e9);
       } catch (e) {
         if (!(e instanceof DirectoryUnavailable)) throw e;
         this.down(d, e);
