@@ -153,6 +153,28 @@ describe('computer accounts: device groups select device policies', () => {
   });
 });
 
+describe('MAB devices: a MAC-only endpoint is matched to its computer entry', () => {
+  test('registered by MAC alone (as MAB sees it), it gets laptop-01\'s host name, its owner alice, and both their groups', async () => {
+    const r = await s.api(admin, 'POST', '/api/v1/endpoints', { mac: '02-00-5E-10-00-01' });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const id = r.json.endpoint.id as string;
+    await expect.poll(async () => (await s.server.ctx.store.endpoints.get('default', id))?.owner, { timeout: 10_000 }).toBe('alice');
+    const detail = await s.api(admin, 'GET', `/api/v1/endpoints/${id}`);
+    expect(detail.json.endpoint).toMatchObject({ mac: '02:00:5e:10:00:01', hostname: 'laptop-01', owner: 'alice' });
+    expect(detail.json.groups).toEqual(expect.arrayContaining(['Laptops', 'Developers']));
+    const audit = await s.api(admin, 'GET', '/api/v1/audit?action=endpoint.directory-match');
+    expect(audit.json.items).toEqual([expect.objectContaining({ actor: 'directory:corp', targetId: id })]);
+  });
+
+  test('a MAC no directory entry holds is left as it is', async () => {
+    const r = await s.api(admin, 'POST', '/api/v1/endpoints', { mac: '02:00:5e:10:00:99' });
+    expect(r.status).toBe(201);
+    // The same lookup the background task makes: no entry holds this MAC.
+    expect(await s.server.ctx.identity.deviceByMac('default', '02:00:5e:10:00:99')).toBeUndefined();
+    expect(await s.server.ctx.store.endpoints.get('default', r.json.endpoint.id)).not.toHaveProperty('owner');
+  });
+});
+
 describe('the directory stops', () => {
   beforeAll(async () => {
     await slapd.stop();

@@ -27,7 +27,7 @@ export interface ResolvedDirectory {
   baseDn: string;
   users: { baseDn: string; loginAttribute: string; objectClass: string };
   groups: { baseDn: string; membership: MembershipMode; nested: boolean; maxDepth: number; name: 'cn' | 'dn'; objectClass: string; memberAttribute: string };
-  computers: { baseDn: string; objectClass: string; hostnameAttributes: string[] };
+  computers: { baseDn: string; objectClass: string; hostnameAttributes: string[]; macAttribute?: string; ownerAttribute: string };
   primaryGroup: boolean;
   pageSize: number;
   connectTimeoutMs: number;
@@ -139,6 +139,8 @@ export function resolveDirectories(cfg: KennekiConfig, cwd: string = process.cwd
         baseDn: d.computers.base_dn ?? d.base_dn,
         objectClass: d.computers.object_class ?? profile.computerObjectClass,
         hostnameAttributes: d.computers.hostname_attributes ?? profile.hostnameAttributes,
+        ...((d.computers.mac_attribute ?? profile.macAttribute) !== undefined ? { macAttribute: d.computers.mac_attribute ?? profile.macAttribute! } : {}),
+        ownerAttribute: d.computers.owner_attribute ?? profile.ownerAttribute,
       },
       primaryGroup: profile.primaryGroup,
       pageSize: d.page_size,

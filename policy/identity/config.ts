@@ -81,6 +81,10 @@ export function buildDirectorySchema<S extends TSchema>(bindPassword: S) {
           object_class: Type.Optional(Attr),
           /** Tried in order against a device's host name (short and fully qualified). */
           hostname_attributes: Type.Optional(Type.Array(Attr, { minItems: 1, maxItems: 8 })),
+          /** Holds the device's MAC (colon form), for MAB owner lookups; OpenLDAP: macAddress. */
+          mac_attribute: Type.Optional(Attr),
+          /** Holds the DN of the device's owner; OpenLDAP: owner, AD: managedBy. */
+          owner_attribute: Type.Optional(Attr),
         },
         { additionalProperties: false, default: {} },
       ),

@@ -195,8 +195,35 @@ export class DirectoryClient {
       return [...new Set([host, short])].map((v) => eq(a, v));
     });
     if (alternatives.length === 0) return 'none';
-    const attrs = ['memberOf', 'cn', ...this.dir.computers.hostnameAttributes, ...(this.dir.primaryGroup ? ['primaryGroupID', 'objectSid'] : [])];
-    return this.findOne(this.dir.computers.baseDn, and(eq('objectClass', this.dir.computers.objectClass), or(...alternatives)), attrs, this.dir.primaryGroup ? ['objectSid'] : undefined);
+    return this.findOne(this.dir.computers.baseDn, and(eq('objectClass', this.dir.computers.objectClass), or(...alternatives)), this.computerAttributes(), this.dir.primaryGroup ? ['objectSid'] : undefined);
+  }
+
+  private computerAttributes(): string[] {
+    const c = this.dir.computers;
+    return ['memberOf', 'cn', ...c.hostnameAttributes, c.ownerAttribute, ...(this.dir.primaryGroup ? ['primaryGroupID', 'objectSid'] : [])];
+  }
+
+  /**
+   * The computer entry holding this MAC (canonical lowercase colon form, as RFC 2307's
+   * ieee802Device stores it): what a MAB request knows of a device. 'none' when the directory
+   * keeps no MACs (no computers.mac_attribute).
+   */
+  async findComputerByMac(mac: string): Promise<DirectoryEntry | 'none' | 'ambiguous'> {
+    const attr = this.dir.computers.macAttribute;
+    if (attr === undefined || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) return 'none';
+    return this.findOne(this.dir.computers.baseDn, and(eq('objectClass', this.dir.computers.objectClass), eq(attr, mac)), this.computerAttributes(), this.dir.primaryGroup ? ['objectSid'] : undefined);
+  }
+
+  /** The login name of the user an owner DN names (a computer's owner or managedBy). */
+  async loginOf(userDn: string): Promise<string | undefined> {
+    try {
+      const [u] = await this.search({ base: userDn, scope: 'base', filter: eq('objectClass', this.dir.users.objectClass), attributes: [this.dir.users.loginAttribute], limit: 1 });
+      return u === undefined ? undefined : values(u.attrs, this.dir.users.loginAttribute)[0];
+    } catch (e) {
+      // A dangling owner DN (the user was deleted) is no owner, not an outage.
+      if ((e as { code?: number }).code === 32) return undefined;
+      throw e;
+    }
   }
 
   /**

@@ -190,6 +190,61 @@ export class IdentityService {
     })();
   }
 
+  /**
+   * What the directories know of a device by its MAC (all a MAB request carries): its host name,
+   * its owner's login name, and its groups (stored as the device's identity). Undefined when no
+   * directory keeps that MAC, or none answers.
+   */
+  async deviceByMac(tenantId: string, mac: string): Promise<{ hostname: string; owner?: string; groups: string[]; directory: string } | undefined> {
+    for (const d of this.byTenant.get(tenantId) ?? []) {
+      if (!d.health.askable) continue;
+      try {
+        const found = await d.client.findComputerByMac(mac);
+        this.recovered(d);
+        if (found === 'none' || found === 'ambiguous') continue;
+        const hostname = d.cfg.computers.hostnameAttributes.map((a) => values(found.attrs, a)[0]).find((v) => v !== undefined && v !== '');
+        if (hostname === undefined) continue;
+        const ownerDn = values(found.attrs, d.cfg.computers.ownerAttribute)[0];
+        const owner = ownerDn !== undefined ? await d.client.loginOf(ownerDn) : undefined;
+        const groups = (await resolveGroups(d.client, found)).names;
+        await this.upsert(tenantId, { kind: 'device', name: hostname, groups, source: d.source }, await this.deps.store.identities.get(tenantId, 'device', hostname));
+        return { hostname, groups, directory: d.cfg.name, ...(owner !== undefined ? { owner } : {}) };
+      } catch (e) {
+        if (!(e instanceof DirectoryUnavailable)) throw e;
+        this.down(d, e);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * An endpoint known only by its MAC (MAB, or registered by MAC): fills in the host name and
+   * owner its directory entry gives, in the background, and re-evaluates it. Never awaited by
+   * admission; an endpoint that already has both is left alone.
+   */
+  noteMac(tenantId: string, endpointId: string, mac: string): void {
+    const key = `${tenantId}\0mac\0${mac}`;
+    if (!this.hasDirectories(tenantId) || this.pendingDevices.has(key)) return;
+    this.pendingDevices.add(key);
+    void (async () => {
+      try {
+        const e = await this.deps.store.endpoints.get(tenantId, endpointId);
+        if (e === undefined || (e.hostname !== undefined && e.owner !== undefined)) return;
+        const found = await this.deviceByMac(tenantId, mac);
+        if (found === undefined) return;
+        const patch = { ...(e.hostname === undefined ? { hostname: found.hostname } : {}), ...(e.owner === undefined && found.owner !== undefined ? { owner: found.owner } : {}) };
+        if (Object.keys(patch).length === 0) return;
+        await this.deps.store.endpoints.update(tenantId, endpointId, patch, { actor: `directory:${found.directory}`, actorKind: 'system', action: 'endpoint.directory-match', targetType: 'endpoint' });
+        this.deps.log.info({ evt: 'IDENTITY_MAC_MATCHED', tenantId, endpointId, mac, ...patch }, 'endpoint matched to its directory computer entry by MAC');
+        await this.deps.onChanged(tenantId, 'device', e.hostname ?? found.hostname);
+      } catch (err) {
+        this.deps.log.warn({ evt: 'IDENTITY_DEVICE_LOOKUP_FAILED', tenantId, endpointId, mac, err }, 'computer account lookup by MAC failed');
+      } finally {
+        this.pendingDevices.delete(key);
+      }
+    })();
+  }
+
   /** Looks a device up now, in each directory in turn; stores what it finds. */
   async refreshDevice(tenantId: string, hostname: string, dirs: readonly Directory[] = this.byTenant.get(tenantId) ?? []): Promise<string[] | undefined> {
     for (const d of dirs) {

@@ -16,6 +16,10 @@ export interface DirectoryProfile {
   membership: MembershipMode;
   computerObjectClass: string;
   hostnameAttributes: string[];
+  /** Where a computer entry keeps its MAC; AD has no such attribute by default. */
+  macAttribute?: string;
+  /** Where a computer entry names its owner (a DN). */
+  ownerAttribute: string;
   /**
    * AD leaves the primary group (normally Domain Users) out of memberOf and out of the in-chain
    * search; it is found by RID through `primaryGroupID` and the account's objectSid.
@@ -34,6 +38,7 @@ export const DIRECTORY_PROFILES: Record<DirectoryType, DirectoryProfile> = {
     computerObjectClass: 'computer',
     // dNSHostName is the FQDN; sAMAccountName is the NetBIOS name with a trailing `$`.
     hostnameAttributes: ['dNSHostName', 'sAMAccountName', 'cn'],
+    ownerAttribute: 'managedBy',
     primaryGroup: true,
   },
   openldap: {
@@ -46,6 +51,9 @@ export const DIRECTORY_PROFILES: Record<DirectoryType, DirectoryProfile> = {
     membership: 'member-of',
     computerObjectClass: 'device',
     hostnameAttributes: ['cn'],
+    // RFC 2307's ieee802Device: lowercase hex, colon-separated.
+    macAttribute: 'macAddress',
+    ownerAttribute: 'owner',
     primaryGroup: false,
   },
 };

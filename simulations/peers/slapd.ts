@@ -43,7 +43,7 @@ export interface LdapUser {
 /**
  * A computer entry: objectClass device + ipHost + ieee802Device + domainRelatedObject. The host
  * name is `cn` (RFC 2307 style, the RDN); the FQDN is `associatedDomain`; the MAC is `macAddress`
- * (lowercase, colon form, as nis.schema expects).
+ * (lowercase, colon form, as nis.schema expects). laptop-01's `owner` is alice's DN.
  */
 export interface LdapComputer {
   dn: string;
@@ -453,6 +453,8 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
         `ipHostNumber: ${c.ip}`,
         `macAddress: ${c.mac}`,
         `associatedDomain: ${c.fqdn}`,
+        // The device's owner, as a DN (the `device` class's own attribute): MAB owner lookups.
+        ...(c.hostname === 'laptop-01' ? [`owner: ${users.alice.dn}`] : []),
       ]);
     }
     ldif += entry(SERVICE_DN, [

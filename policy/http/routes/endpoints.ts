@@ -117,6 +117,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     await ctx.pdp.reevaluate(tenantId, [endpoint.id], 'registration');
     // Its computer account's groups, looked up in the background (they may choose its policy).
     if (endpoint.hostname) ctx.identity.noteDevice(tenantId, endpoint.hostname);
+    // Known only by MAC: its directory entry may name its host and owner (MAB devices).
+    else if (endpoint.mac) ctx.identity.noteMac(tenantId, endpoint.id, endpoint.mac);
     return reply.code(201).send({ endpoint: (await ctx.store.endpoints.get(tenantId, endpoint.id))!, deviceCredential: credential });
   });
 
