@@ -124,7 +124,8 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, ca: Ca, opts: Sta
                   user = r.user;
                   return true;
                 }
-                if (r.reason === 'invalid' || r.reason === 'unavailable') {
+                if (r.reason === 'busy') log.warn({ evt: 'PT_TLS_AUTH_BUSY', remoteAddress: peer.remoteAddress }, 'SASL PLAIN refused unchecked: too many directory logins waiting');
+                if (r.reason === 'invalid' || r.reason === 'unavailable' || r.reason === 'busy') {
                   await recordFailedLogin({ store: ctx.store, tenantId, log }, { user: u, remoteAddress: peer.remoteAddress });
                   return false;
                 }

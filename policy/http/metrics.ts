@@ -53,7 +53,7 @@ export class KennekiMetrics implements PdpObserver, IdentityObserver {
   // directory names tend to name its customers. GET /api/v1/directories has them per tenant.
   readonly directoryLogins = new Counter({
     name: 'kenneki_directory_logins_total',
-    help: 'Directory logins by outcome: directory, cache, fail-mode (admitted held), invalid, unknown-user, unavailable',
+    help: 'Directory logins by outcome: directory, cache, fail-mode (admitted held), invalid, unknown-user, unavailable, busy (refused unchecked)',
     labelNames: ['outcome'],
     registers: [this.registry],
   });

@@ -23,14 +23,15 @@ import { DirectoryHealth } from './directory-health.js';
 import { resolveGroups } from './group-resolver.js';
 import { DirectoryUnavailable } from './ldap-connection.js';
 import { LoginCache } from './login-cache.js';
+import { CheckLimiter } from '../auth/check-limiter.js';
 
 export type DirectoryLogin =
   /** `hold`: admitted by the fail mode, unconfirmed. `via` says what vouched for the password. */
   | { ok: true; user: string; directory: string; via: 'directory' | 'cache' | 'fail-mode'; hold?: 'isolate' | 'deny' }
-  /** `no-directory`/`unknown-user`: the caller may try local accounts. */
-  | { ok: false; reason: 'invalid' | 'unknown-user' | 'unavailable' | 'no-directory' };
+  /** `no-directory`/`unknown-user`: the caller may try local accounts. `busy`: refused unchecked. */
+  | { ok: false; reason: 'invalid' | 'unknown-user' | 'unavailable' | 'busy' | 'no-directory' };
 
-export type LoginOutcome = 'directory' | 'cache' | 'fail-mode' | 'invalid' | 'unknown-user' | 'unavailable';
+export type LoginOutcome = 'directory' | 'cache' | 'fail-mode' | 'invalid' | 'unknown-user' | 'unavailable' | 'busy';
 
 /** What operators count (metrics.ts); names no tenant or directory. */
 export interface IdentityObserver {
@@ -53,11 +54,19 @@ interface Directory {
   cfg: ResolvedDirectory;
   client: DirectoryClient;
   health: DirectoryHealth;
+  binds: CheckLimiter;
   source: string;
 }
 
 /** Identities renewed per directory per tick, so one tick never floods the directory. */
 const REFRESH_BATCH = 200;
+/**
+ * User binds in flight at once, per directory, and how many may wait. Each bind is a connection
+ * of its own to the DC: a flood of logins (or of wrong passwords) must not open hundreds of them
+ * and lock the directory up for everyone else. Past the queue a login is refused unchecked.
+ */
+const BIND_CONCURRENCY = 16;
+const BIND_QUEUE = 256;
 
 export class IdentityService {
   private readonly byTenant = new Map<string, Directory[]>();
@@ -70,7 +79,7 @@ export class IdentityService {
     const now = () => deps.clock.now().getTime();
     for (const cfg of deps.directories) {
       const list = this.byTenant.get(cfg.tenantId) ?? [];
-      list.push({ cfg, client: new DirectoryClient(cfg), health: new DirectoryHealth(now), source: `directory:${cfg.name}` });
+      list.push({ cfg, client: new DirectoryClient(cfg), health: new DirectoryHealth(now), binds: new CheckLimiter(BIND_CONCURRENCY, BIND_QUEUE), source: `directory:${cfg.name}` });
       this.byTenant.set(cfg.tenantId, list);
     }
   }
@@ -104,7 +113,15 @@ export class IdentityService {
       }
       try {
         const started = process.hrtime.bigint();
-        const r = await d.client.login(login, password);
+        const r = await d.binds.run(() => {
+          // Queued while the directory went down: fail at once rather than wait out a timeout.
+          if (!d.health.askable) throw new DirectoryUnavailable(`directory ${d.cfg.name} is down`, 'connect');
+          return d.client.login(login, password);
+        });
+        if (r === undefined) {
+          this.deps.log.warn({ evt: 'IDENTITY_LOGIN_BUSY', tenantId, directory: d.cfg.name }, `directory login refused unchecked: ${BIND_CONCURRENCY} binds in flight and ${BIND_QUEUE} waiting`);
+          return { ok: false, reason: 'busy' };
+        }
         this.recovered(d);
         if (r.ok) {
           this.logins.remember(d.cfg.name, login, password, this.now());
