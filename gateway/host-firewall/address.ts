@@ -4,6 +4,7 @@
  * renderer pastes them into another language's syntax (nft, PowerShell, pf): nothing that is not
  * an address may ever reach a script.
  */
+import { ipv6GroupsToText } from '../../policy/util/ipv6-text.js';
 import { isIP } from 'node:net';
 
 export type Family = 4 | 6;
@@ -39,27 +40,9 @@ function v6ToBig(a: string): bigint {
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
-/** RFC 5952 text: lower case, longest run of two or more zero groups as `::`. */
+/** RFC 5952 text (policy/util/ipv6-text.ts). */
 function bigToV6(n: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt((7 - i) * 16)) & 0xffffn));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return ipv6GroupsToText(Array.from({ length: 8 }, (_, i) => Number((n >> BigInt((7 - i) * 16)) & 0xffffn)));
 }
 
 /** The canonical address or prefix, or a reason it is not one. `allowZeroPrefix` only for the server fallback. */

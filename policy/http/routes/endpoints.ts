@@ -51,7 +51,8 @@ const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 function macOf(input: string | undefined): string | undefined {
   if (input === undefined) return undefined;
-  const mac = normalizeMac(input);
+  // Typed by an admin: surrounding spaces are forgiven here, not on the wire.
+  const mac = normalizeMac(input.trim());
   if (!mac) throw new KennekiError('KENNEKI_ERR_VALIDATION', `body.mac: "${input}" is not a MAC address`, { details: { path: 'body.mac' } });
   return mac;
 }
