@@ -4,6 +4,7 @@
  * stable `reason`, which the server uses as the label of its drop counter. Nothing else may
  * escape a decoder: the property tests hold them to it.
  */
+import type { GatewayErrorCode } from '../../errors.js';
 
 export const RADIUS_DECODE_REASONS = [
   /** Fewer than the 20 header bytes, or a Length field below 20. */
@@ -29,7 +30,7 @@ export type RadiusDecodeReason = (typeof RADIUS_DECODE_REASONS)[number];
 export class RadiusDecodeError extends Error {
   override readonly name = 'RadiusDecodeError';
   /** One code for the whole family, in the Kenneki error style; `reason` says which rule broke. */
-  readonly code = 'KENNEKI_ERR_RADIUS_DECODE';
+  readonly code: GatewayErrorCode = 'KENNEKI_ERR_RADIUS_DECODE';
 
   constructor(
     readonly reason: RadiusDecodeReason,
