@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { isKennekiError, type KennekiError } from '../errors.js';
+import type { KennekiError } from '../errors.js';
 import { loadConfig } from './load.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
 import { REDACTED, SECRET_PATHS, redactSecrets, resolveSecrets, secretMinLength } from './secrets.js';
+import { errorOf } from './error-of.test-helper.js';
 
 const SECRET = 'Sup3r-Secret-Value-That-Must-Not-Leak';
 const SHORT = 'shortsecret';
@@ -31,15 +32,6 @@ function loadWith(passwordYaml: string, env: NodeJS.ProcessEnv = {}) {
   return loadConfig({ file: f, env, cwd: dir });
 }
 
-function errorOf(fn: () => unknown): KennekiError {
-  try {
-    fn();
-  } catch (e) {
-    if (isKennekiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a KennekiError');
-}
 
 function expectNoLeak(e: KennekiError, ...values: string[]) {
   for (const v of values) {

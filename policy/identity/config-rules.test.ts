@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
-import { isKennekiError, type KennekiError } from '../errors.js';
 import { resolveDirectories, type ResolvedDirectory } from './config-rules.js';
+import { errorOf } from '../config/error-of.test-helper.js';
 
 // Only the PEM armour is checked at load; the TLS handshake is where the certificate itself counts.
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZmFrZQ==\n-----END CERTIFICATE-----\n';
@@ -45,15 +45,6 @@ function resolved(directories: Dir[], top: Record<string, unknown> = {}): Resolv
   return resolveDirectories(loadConfig({ file: configFile(directories, top), env: {}, cwd: dir }), dir);
 }
 
-function errorOf(fn: () => unknown): KennekiError {
-  try {
-    fn();
-  } catch (e) {
-    if (isKennekiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a KennekiError');
-}
 
 /** The `<path>: <reason>` lines of a config that fails to load. */
 function problems(directories: Dir[], top: Record<string, unknown> = {}): string[] {
