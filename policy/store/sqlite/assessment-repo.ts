@@ -66,14 +66,14 @@ export function assessmentRepo(db: Db, record?: Store['assessments']['record']):
       // Through identities' (tenant_id, kind, name) index, then identity_groups by primary key:
       // identity_groups has no index on the member name, so filtering it directly scans the
       // whole tenant's memberships. Ordered by group name, as the group index used to return them.
+      // A left join, so an identity held with no groups (a directory's fail mode) still shows.
       const gs = db
-        .select({ kind: identityGroups.kind, name: identityGroups.name, groupName: identityGroups.groupName })
+        .select({ kind: identities.kind, name: identities.name, groupName: identityGroups.groupName, status: identities.status, hold: identities.hold })
         .from(identities)
-        .innerJoin(identityGroups, eq(identityGroups.identityId, identities.id))
+        .leftJoin(identityGroups, and(eq(identityGroups.identityId, identities.id), tenantFilter(identityGroups.tenantId, tenantId)))
         .where(
           and(
             eq(identities.tenantId, tenantId),
-            tenantFilter(identityGroups.tenantId, tenantId),
             sql`((${identities.kind} = 'user' AND ${inArray(identities.name, owners.length ? owners : [''])}) OR (${identities.kind} = 'device' AND ${inArray(identities.name, hosts.length ? hosts : [''])}))`,
           ),
         )
@@ -81,21 +81,8 @@ export function assessmentRepo(db: Db, record?: Store['assessments']['record']):
         .all();
       for (const g of gs) {
         const key = `${g.kind}\0${g.name}`;
-        groupsOf.set(key, [...(groupsOf.get(key) ?? []), g.groupName]);
-      }
-      // Identities a directory's fail mode admitted unverified: rare, so a second narrow query.
-      for (const h of db
-        .select({ kind: identities.kind, name: identities.name, hold: identities.hold })
-        .from(identities)
-        .where(
-          and(
-            eq(identities.tenantId, tenantId),
-            eq(identities.status, 'unverified'),
-            sql`((${identities.kind} = 'user' AND ${inArray(identities.name, owners.length ? owners : [''])}) OR (${identities.kind} = 'device' AND ${inArray(identities.name, hosts.length ? hosts : [''])}))`,
-          ),
-        )
-        .all()) {
-        holds.set(`${h.kind}\0${h.name}`, toHold(h));
+        if (g.groupName !== null) groupsOf.set(key, [...(groupsOf.get(key) ?? []), g.groupName]);
+        if (g.status === 'unverified') holds.set(key, toHold(g));
       }
     }
     const firstReported = new Map<string, Map<string, Date>>();
@@ -144,15 +131,15 @@ export function assessmentRepo(db: Db, record?: Store['assessments']['record']):
     // evaluation; an inventory is deleted only once no posture or snapshot refers to it.
     const hash = p?.inventory;
     const inventory = hash ? () => q.inventory.get({ tenantId, endpointId, hash })?.value : undefined;
-    const groups = [
-      ...(r.owner ? q.groupsOf.all({ tenantId, kind: 'user', name: r.owner }).map((g) => g.groupName) : []),
-      ...(r.hostname ? q.groupsOf.all({ tenantId, kind: 'device', name: r.hostname }).map((g) => g.groupName) : []),
-    ];
-    const holdOf = (kind: 'user' | 'device', name: string | null) => {
-      const h = name ? q.holdOf.get({ tenantId, kind, name }) : undefined;
-      return h && toHold({ kind, name: name!, hold: h.hold });
+    const identityOf = (kind: 'user' | 'device', name: string | null) => {
+      const rows = name ? q.identity.all({ tenantId, kind, name }) : [];
+      const held = rows[0]?.status === 'unverified' ? toHold({ kind, name: name!, hold: rows[0].hold }) : undefined;
+      return { groups: rows.flatMap((g) => (g.groupName === null ? [] : [g.groupName])), held };
     };
-    const identityHold = stricterHold(holdOf('user', r.owner), holdOf('device', r.hostname));
+    const user = identityOf('user', r.owner);
+    const device = identityOf('device', r.hostname);
+    const groups = [...user.groups, ...device.groups];
+    const identityHold = stricterHold(user.held, device.held);
     const firstReported = new Map(q.pendingUpdates.all({ tenantId, endpointId }).map((f) => [f.name, new Date(f.firstSeenAt)]));
     const failingSince = new Map<string, string>();
     for (const c of q.failingSince.all({ tenantId, endpointId })) if (c.failingSince !== null) failingSince.set(c.checkId, c.failingSince);
@@ -364,17 +351,13 @@ function assessmentStatements(db: Db) {
       .prepare(),
     /** Usually already there: the endpoint reported the same packages before. */
     insertInventory: db.insert(postureInventories).values({ tenantId: tenant, endpointId, hash: p('hash'), value: p('value') }).onConflictDoNothing().prepare(),
-    groupsOf: db
-      .select({ groupName: identityGroups.groupName })
+    /** One identity's groups (in group-name order) and its hold, in one statement: a row per group, or one with no group. */
+    identity: db
+      .select({ groupName: identityGroups.groupName, status: identities.status, hold: identities.hold })
       .from(identities)
-      .innerJoin(identityGroups, eq(identityGroups.identityId, identities.id))
-      .where(and(eq(identities.tenantId, tenant), eq(identities.kind, p('kind')), eq(identities.name, p('name')), tenantFilter(identityGroups.tenantId, tenant)))
+      .leftJoin(identityGroups, and(eq(identityGroups.identityId, identities.id), tenantFilter(identityGroups.tenantId, tenant)))
+      .where(and(eq(identities.tenantId, tenant), eq(identities.kind, p('kind')), eq(identities.name, p('name'))))
       .orderBy(identityGroups.groupName)
-      .prepare(),
-    holdOf: db
-      .select({ hold: identities.hold })
-      .from(identities)
-      .where(and(eq(identities.tenantId, tenant), eq(identities.kind, p('kind')), eq(identities.name, p('name')), eq(identities.status, 'unverified')))
       .prepare(),
     pendingUpdates: db
       .select({ name: endpointFindings.name, firstSeenAt: endpointFindings.firstSeenAt })
