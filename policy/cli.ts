@@ -12,6 +12,8 @@ import { parseKennekiDefinitions } from './definitions/kenneki-format.js';
 import { isKennekiError } from './errors.js';
 import { createLogger } from './log.js';
 import { openStore, startServer } from './server.js';
+// The composition root is the one place in policy/ that knows the adapters (architecture.md).
+import { startEnforcement } from '../gateway/start.js';
 import { loadOrCreateCa, signDeviceCsr } from './tnc/ca/index.js';
 import { systemClock } from './service/clock.js';
 import type { Role } from './store/repository.js';
@@ -36,7 +38,7 @@ withConfig(program.command('serve'))
   .action(async (opts: { config?: string }) => {
     const cfg = config(opts);
     const log = createLogger(cfg.log.level);
-    const server = await startServer(cfg, { log, defaultsOnly: opts.config === undefined });
+    const server = await startServer(cfg, { log, defaultsOnly: opts.config === undefined, enforcement: startEnforcement });
     const admin = server.bootstrap.createdAdmin;
     if (admin?.password) {
       // Printed once to the terminal, never to the log: only the hash is stored.

@@ -35,6 +35,8 @@ import { neededFacts } from './service/pdp.js';
 import { KennekiError } from './errors.js';
 import { resolveDirectories } from './identity/config-rules.js';
 import { IdentityService } from './identity/identity-service.js';
+import { AdmissionIndex } from './service/admission.js';
+import type { EnforcementStarter, RunningEnforcement } from './service/enforcement-host.js';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -47,6 +49,8 @@ export interface RunningServer {
   routes: RouteInfo[];
   /** Where the PT-TLS (NEA) listener listens; absent when disabled or unavailable. */
   ptTlsPort?: number;
+  /** The enforcement adapters' ports (e.g. radiusAuth); empty without a starter. */
+  enforcementPorts: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -60,6 +64,8 @@ export interface StartServerOptions {
    * asked for the listener, so the start fails instead.
    */
   defaultsOnly?: boolean;
+  /** Starts the enforcement adapters (gateway/start.ts); the composition root passes it. */
+  enforcement?: EnforcementStarter;
 }
 
 const PT_TLS_EVENT_LEVEL: Partial<Record<PtTlsEvent['evt'], 'debug' | 'warn' | 'error'>> = {
@@ -255,7 +261,8 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   const enrollment: EnrollmentContext | undefined = ca && { tenantId: ptTlsTenant(cfg), caCertPem: ca.certPem, serverAddress: () => ptAddress };
   const directoryAdmins = new DirectoryAdmins({ store, identity, inputs, accounts, log: log.child({ component: 'directory-admins' }) });
   accounts.directoryRole = (tenantId, ldapUser, tokenRole) => directoryAdmins.effectiveRole(tenantId, ldapUser, tokenRole);
-  const ctx: AppContext = { store, pdp, inputs, changes, accounts, identity, directoryAdmins, clock, metrics, log, openSessions: new OpenSessions(), ...(enrollment ? { enrollment } : {}) };
+  const admission = new AdmissionIndex({ store, bus, clock });
+  const ctx: AppContext = { store, pdp, inputs, changes, accounts, identity, directoryAdmins, clock, metrics, log, admission, openSessions: new OpenSessions(), ...(enrollment ? { enrollment } : {}) };
 
   const boot = await bootstrap(cfg, { store, accounts, changes });
   const { app, routes } = await buildApp(ctx, {
@@ -271,10 +278,19 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
     await store.close();
     throw err;
   }
+  let enforcement: RunningEnforcement | undefined;
+  try {
+    enforcement = opts.enforcement && (await opts.enforcement({ cfg, ctx, bus, log, ...(ca ? { ca } : {}) }));
+  } catch (err) {
+    await pt?.listener.stop();
+    await store.close();
+    throw err;
+  }
   let url: string;
   try {
     url = await app.listen({ host: cfg.http.host, port: cfg.http.port });
   } catch (err) {
+    await enforcement?.stop();
     await pt?.listener.stop();
     await store.close();
     throw err;
@@ -295,9 +311,13 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
     url,
     routes,
     ...(pt ? { ptTlsPort: pt.port } : {}),
+    enforcementPorts: enforcement?.ports ?? {},
     close() {
       closing ??= (async () => {
         sweeper.stop();
+        // Enforcement first: it may still be sending CoA for the last verdict changes.
+        await enforcement?.stop();
+        admission.stop();
         await identity.stop();
         await pt?.listener.stop();
         await app.close();

@@ -56,6 +56,20 @@ describe('defaults', () => {
         limits: { max_message_bytes: 128 * 16384 - 16, max_round_trips: 2, max_batches: 64 },
       },
       identity: { directories: [] },
+      radius: {
+        enabled: false,
+        host: '0.0.0.0',
+        auth_port: 1812,
+        acct_port: 1813,
+        unknown_mac: 'quarantine',
+        vlans: {},
+        roles: {},
+        quarantine_session_timeout_seconds: 300,
+        duplicate_window_seconds: 5,
+        coa: { enabled: true, timeout_ms: 1000, retries: 2 },
+        eap: { methods: ['tls', 'ttls-pap', 'peap-mschapv2'], client_ca_files: [], state_timeout_seconds: 30, max_round_trips: 50, fragment_bytes: 1000, resumption_seconds: 3600 },
+        clients: [],
+      },
     });
   });
 
@@ -296,5 +310,29 @@ describe('redactedConfig', () => {
   it('does not invent secrets that are absent', () => {
     expect(redactedConfig(defaultConfig())).toEqual(defaultConfig());
     expect('bootstrap_password' in redactedConfig(defaultConfig()).admin).toBe(false);
+  });
+});
+
+describe('radius', () => {
+  const base = 'radius:\n  enabled: true\n  clients:\n';
+  const client = (over: string) => `    - { name: sw1, address: 10.1.0.0/16, secret: "a-long-shared-secret-1", ${over} }\n`;
+  test.each([
+    ['an enabled server without clients', 'radius: { enabled: true }', 'radius.clients'],
+    ['a CIDR with host bits set', base + client('profile: generic').replace('10.1.0.0/16', '10.1.0.1/16'), 'radius.clients[0].address'],
+    ['a short shared secret', base + '    - { name: sw1, address: 10.0.0.1, secret: "short" }\n', 'radius.clients[0].secret'],
+    ['a tenant that does not exist', base + client('tenant: nowhere'), 'radius.clients[0].tenant'],
+    ['two clients for one address', base + client('profile: generic') + client('profile: aruba').replace('sw1', 'sw2'), 'radius.clients[1].address'],
+    ['duplicate names', base + client('profile: generic') + client('profile: aruba').replace('10.1.0.0/16', '10.2.0.0/16'), 'radius.clients[1].name'],
+    ['cert_file without key_file', 'radius:\n  eap: { cert_file: /x.pem }', 'radius.eap.key_file'],
+  ])('%s is refused, naming %s', (_what, yaml, path) => {
+    const err = loadError({ file: file(yaml) });
+    expect((err.details?.['problems'] as string[]).join('\n')).toContain(path);
+  });
+
+  test('a client secret may come from the environment and is redacted', () => {
+    const cfg = loadConfig({ file: file('radius:\n  clients:\n    - { name: sw1, address: 10.0.0.1, secret: { env: RADIUS_SECRET } }\n'), env: { RADIUS_SECRET: 'from-the-environment-123' } });
+    expect(cfg.radius.clients[0]!.secret).toBe('from-the-environment-123');
+    expect(cfg.radius.clients[0]!.tenant).toBe('default');
+    expect(JSON.stringify(redactedConfig(cfg))).not.toContain('from-the-environment-123');
   });
 });

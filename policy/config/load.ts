@@ -18,6 +18,7 @@ import { ajvProblems, formatPath, problemsMessage, renderProblems, type Problem 
 import { redactSecrets, resolveSecrets } from './secrets.js';
 import { ConfigSchema, type KennekiConfig, type RawConfig } from './schema.js';
 import { directoryProblems } from '../identity/config-rules.js';
+import { radiusProblems } from './radius-rules.js';
 
 export interface LoadConfigOptions {
   /** The YAML file. Absent: the built-in defaults. Relative paths are resolved against `cwd`. */
@@ -120,6 +121,7 @@ function semanticProblems(data: unknown): Problem[] {
   }
   const tenantIds = Array.isArray(data.tenants) ? data.tenants.flatMap((t: unknown) => (isRecord(t) && typeof t.id === 'string' ? [t.id] : [])) : ['default'];
   problems.push(...directoryProblems(data, tenantIds));
+  problems.push(...radiusProblems(data, tenantIds));
   return problems;
 }
 
@@ -141,6 +143,16 @@ function resolvePaths(cfg: KennekiConfig, cwd: string): KennekiConfig {
         tenant: d.tenant ?? cfg.tenants[0]?.id ?? 'default',
         tls: { ...d.tls, ...(d.tls.ca_file !== undefined ? { ca_file: resolve(cwd, d.tls.ca_file) } : {}) },
       })),
+    },
+    radius: {
+      ...cfg.radius,
+      clients: cfg.radius.clients.map((c) => ({ ...c, tenant: c.tenant ?? cfg.tenants[0]?.id ?? 'default' })),
+      eap: {
+        ...cfg.radius.eap,
+        ...(cfg.radius.eap.cert_file !== undefined ? { cert_file: resolve(cwd, cfg.radius.eap.cert_file) } : {}),
+        ...(cfg.radius.eap.key_file !== undefined ? { key_file: resolve(cwd, cfg.radius.eap.key_file) } : {}),
+        client_ca_files: cfg.radius.eap.client_ca_files.map((f) => resolve(cwd, f)),
+      },
     },
   };
 }

@@ -13,6 +13,7 @@
  * into it and fills the inner defaults; an empty file therefore yields the full default config.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { buildRadiusSchema, RADIUS_SECRET_MIN_LENGTH } from './radius.js';
 import { Enum } from '../util/schema.js';
 import { KENNEKI_VENDOR_ID } from '../tnc/pa/constants.js';
 import { buildIdentitySchema, DIRECTORY_BIND_PASSWORD_MIN_LENGTH } from '../identity/config.js';
@@ -160,6 +161,8 @@ function buildConfigSchema<S extends TSchema>(secret: (minLength: number) => S) 
       ),
       /** AD / OpenLDAP directories: who users and devices are, and which groups choose their policy. */
       identity: buildIdentitySchema(secret(DIRECTORY_BIND_PASSWORD_MIN_LENGTH)),
+      /** The RADIUS server: 802.1X, MAB and VPN concentrators ask it for access (gateway/radius/). */
+      radius: buildRadiusSchema(secret(RADIUS_SECRET_MIN_LENGTH)),
     },
     { additionalProperties: false },
   );

@@ -19,6 +19,7 @@ import { ConfigSchema, type KennekiConfig, type RawConfig } from './schema.js';
 export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['admin', 'bootstrap_password'],
   ['identity', 'directories', '*', 'bind_password'],
+  ['radius', 'clients', '*', 'secret'],
 ];
 
 /** The concrete paths a SECRET_PATHS entry names in this config (`*` expanded over arrays). */

@@ -19,6 +19,7 @@ import { policyRoutes } from './routes/policies.js';
 import { postureRoutes } from './routes/posture.js';
 import { roleRoutes } from './routes/roles.js';
 import { directoryRoutes } from './routes/directories.js';
+import { sessionRoutes } from './routes/sessions.js';
 
 export interface HttpOptions {
   bodyLimit: number;
@@ -81,6 +82,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
   await exceptionRoutes(app, ctx);
   await roleRoutes(app, ctx);
   await directoryRoutes(app, ctx);
+  await sessionRoutes(app, ctx);
   await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });
   await postureRoutes(app, ctx);
   await adminRoutes(app, ctx);

@@ -4,6 +4,7 @@ import type { DirectoryAdmins } from '../auth/directory-admins.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import type { AccountService } from '../auth/accounts.js';
 import type { AdminChanges } from '../service/admin-changes.js';
+import type { AdmissionIndex } from '../service/admission.js';
 import type { Clock } from '../service/clock.js';
 import type { DecisionInputs } from '../service/decision-inputs.js';
 import type { PolicyDecisionPoint } from '../service/pdp.js';
@@ -34,6 +35,8 @@ export interface AppContext {
   clock: Clock;
   metrics: KennekiMetrics;
   log: Logger;
+  /** What enforcement points admit each MAC with: the current decision, cached. */
+  admission: AdmissionIndex;
   /** PT-TLS connections kept open after their RESULT, by endpoint: for SRETRY. */
   openSessions: OpenSessions;
   enrollment?: EnrollmentContext;

@@ -185,25 +185,31 @@ export class PolicyDecisionPoint {
     return decision;
   }
 
+  /** Logs and publishes a change; true when the verdict changed (a VLAN-only move is published, not counted). */
   private afterRecord(state: EvaluationState, decision: Decision, outcome: AssessmentOutcome, cause: VerdictCause, now: Date): boolean {
-    if (!outcome.changed) return false;
+    if (!outcome.changed && outcome.placementChanged !== true) return false;
     const e = state.endpoint;
-    this.deps.observer?.changed(outcome.previous, decision.verdict, cause);
-    this.deps.log.info(
-      { evt: 'VERDICT_CHANGED', tenantId: e.tenantId, endpointId: e.id, from: outcome.previous, to: decision.verdict, cause, policy: decision.trace.policy?.name },
-      'verdict changed',
-    );
+    if (outcome.changed) {
+      this.deps.observer?.changed(outcome.previous, decision.verdict, cause);
+      this.deps.log.info(
+        { evt: 'VERDICT_CHANGED', tenantId: e.tenantId, endpointId: e.id, from: outcome.previous, to: decision.verdict, cause, policy: decision.trace.policy?.name },
+        'verdict changed',
+      );
+    } else {
+      this.deps.log.info({ evt: 'PLACEMENT_CHANGED', tenantId: e.tenantId, endpointId: e.id, verdict: decision.verdict, from: outcome.previousVlan, to: decision.vlan, cause }, 'VLAN changed');
+    }
     this.deps.bus.publish({
       tenantId: e.tenantId,
       endpointId: e.id,
       ...(e.mac ? { mac: e.mac } : {}),
       previous: outcome.previous,
       verdict: decision.verdict,
+      ...(outcome.placementChanged === true ? { placementChanged: true } : {}),
       cause,
       decidedAt: now.toISOString(),
       decision,
     });
-    return true;
+    return outcome.changed;
   }
 }
 

@@ -15,6 +15,8 @@ export interface VerdictChange {
   mac?: string;
   previous: Verdict;
   verdict: Verdict;
+  /** The VLAN moved (decision.vlan); set even when `verdict` equals `previous`. */
+  placementChanged?: boolean;
   cause: VerdictCause;
   decidedAt: string;
   decision: Decision;

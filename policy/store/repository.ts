@@ -67,6 +67,44 @@ export interface Endpoint {
   policyId?: string;
 }
 
+/** The slice of an endpoint's current decision an enforcement point acts on. */
+export interface StoredAdmission {
+  endpointId: string;
+  verdict: Verdict;
+  /** The decision's VLAN (its role's, for this verdict). */
+  vlan?: string;
+  /** The network role that placed it. */
+  role?: string;
+}
+
+/** A NAS's session for a device: where it is attached, what address it has, where it was placed. */
+export interface NetworkSession {
+  tenantId: string;
+  /** `<nas>|<Acct-Session-Id>`, or `<nas>|mac:<mac>` when the NAS sends no session id. */
+  key: string;
+  nas: string;
+  nasAddress: string;
+  acctSessionId?: string;
+  mac?: string;
+  framedIp?: string;
+  userName?: string;
+  nasPort?: string;
+  vlan?: string;
+  placement?: string;
+  startedAt: string;
+  updatedAt: string;
+  stoppedAt?: string;
+  stopCause?: string;
+}
+
+export interface NetworkSessionQuery {
+  mac?: string;
+  ip?: string;
+  active?: boolean;
+  limit: number;
+  offset: number;
+}
+
 export type EndpointSortField = 'last_seen' | 'first_seen' | 'hostname' | 'verdict' | 'mac' | 'owner';
 
 export interface EndpointQuery {
@@ -205,7 +243,11 @@ export interface AssessmentOutcome {
   /** True when basedOnReportAt no longer matched and nothing was written. */
   skipped?: boolean;
   previous: Verdict;
+  /** The verdict changed. */
   changed: boolean;
+  /** The decision's VLAN changed (with or without the verdict): enforcement must re-place the endpoint. */
+  placementChanged?: boolean;
+  previousVlan?: string;
   /** Set when the decision was stored as a new verdict-history row. */
   verdictId?: number;
 }
@@ -284,6 +326,8 @@ export interface Store {
     /** Looks up across tenants: the device credential decides the tenant. */
     findByCredential(credentialHash: string): Promise<Endpoint | undefined>;
     findByMac(tenantId: string, mac: string): Promise<Endpoint | undefined>;
+    /** What enforcement needs of the endpoint with this MAC: its verdict and its decision's placement. */
+    admissionByMac(tenantId: string, mac: string): Promise<StoredAdmission | undefined>;
     /** The endpoint with this device id in this tenant (NEA clients identify themselves by it). */
     findByDeviceId(tenantId: string, deviceId: string): Promise<Endpoint | undefined>;
     update(tenantId: string, id: string, patch: Partial<Pick<Endpoint, 'hostname' | 'owner' | 'tags' | 'mac' | 'deviceId'>>, audit: AuditEntry): Promise<Endpoint | undefined>;
@@ -376,6 +420,16 @@ export interface Store {
     replaceFeed(tenantId: string, feed: DefinitionsFeed, content: DefinitionsContent, audit: AuditEntry): Promise<void>;
     listFeeds(tenantId: string): Promise<DefinitionsFeed[]>;
     load(tenantId: string): Promise<DefinitionsContent>;
+  };
+  /** Network sessions from RADIUS authorizations and accounting (and later DHCP and VPN). */
+  sessions: {
+    /** Inserts or updates by (tenant, key); a session's startedAt never moves. One transaction. */
+    saveMany(sessions: readonly NetworkSession[]): Promise<void>;
+    /** Sessions of every tenant not stopped and updated after `updatedSince`: reloaded at start. */
+    live(updatedSince: string): Promise<NetworkSession[]>;
+    list(tenantId: string, q: NetworkSessionQuery): Promise<Page<NetworkSession>>;
+    /** Deletes sessions last updated before `before` (retention); returns how many went. */
+    purge(before: string): Promise<number>;
   };
   audit: {
     append(tenantId: string, entry: AuditEntry): Promise<void>;

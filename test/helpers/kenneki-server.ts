@@ -9,6 +9,7 @@ import { loadConfig } from '../../policy/config/load.js';
 import type { KennekiConfig } from '../../policy/config/schema.js';
 import { createLogger } from '../../policy/log.js';
 import { startServer, type RunningServer } from '../../policy/server.js';
+import { startEnforcement } from '../../gateway/start.js';
 import type { Clock } from '../../policy/service/clock.js';
 import type { Role } from '../../policy/store/repository.js';
 
@@ -27,7 +28,16 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: { tenants?: string[]; clock?: Clock; sweeper?: boolean; yaml?: string; /** Overrides http.body_limit_bytes. */ bodyLimit?: number } = {},
+  opts: {
+    tenants?: string[];
+    clock?: Clock;
+    sweeper?: boolean;
+    yaml?: string;
+    /** Overrides http.body_limit_bytes. */
+    bodyLimit?: number;
+    /** Start the enforcement adapters the config enables (RADIUS, ...), as `kenneki serve` does. */
+    enforcement?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kenneki-test-'));
   const tenants = opts.tenants ?? ['default'];
@@ -46,7 +56,12 @@ export async function startTestServer(
   (await import('node:fs')).writeFileSync(file, yaml);
   const cfg: KennekiConfig = loadConfig({ file });
   if (opts.bodyLimit !== undefined) cfg.http.body_limit_bytes = opts.bodyLimit;
-  const server = await startServer(cfg, { log: createLogger('silent'), ...(opts.clock ? { clock: opts.clock } : {}), startSweeper: opts.sweeper ?? false });
+  const server = await startServer(cfg, {
+    log: createLogger(process.env['KENNEKI_TEST_LOG'] ?? 'silent'),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    startSweeper: opts.sweeper ?? false,
+    ...(opts.enforcement ? { enforcement: startEnforcement } : {}),
+  });
   const url = server.url;
   const { accounts, store } = server.ctx;
   const roleTokens = new Map<string, string>();

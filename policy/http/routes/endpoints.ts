@@ -116,6 +116,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     // Registration runs the engine once, so an endpoint with no posture gets the default verdict
     // and its explanation rather than an empty trace.
     await ctx.pdp.reevaluate(tenantId, [endpoint.id], 'registration');
+    // Enforcement points may remember this MAC as unknown; they must see the registration now.
+    if (endpoint.mac) ctx.admission.forget(tenantId, endpoint.mac);
     // Its computer account's groups, looked up in the background (they may choose its policy).
     if (endpoint.hostname) ctx.identity.noteDevice(tenantId, endpoint.hostname);
     // Known only by MAC: its directory entry may name its host and owner (MAB devices).
@@ -128,10 +130,13 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const body = req.body as Static<typeof PatchEndpointBody>;
     const { tenantId } = principalOf(req);
     const mac = macOf(body.mac);
+    const before = mac ? await ctx.store.endpoints.get(tenantId, id) : undefined;
     const updated = await ctx.store.endpoints.update(tenantId, id, { ...body, ...(mac ? { mac } : {}) }, { ...actorOf(req), action: 'endpoint.update', targetType: 'endpoint' });
     if (!updated) throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `endpoint ${id} not found`);
     // Owner and tags select the policy, so the verdict may move.
     await ctx.pdp.reevaluate(tenantId, [id], 'identity-change');
+    // A MAC moved: the old one no longer names this endpoint, the new one does.
+    for (const m of [before?.mac, mac]) if (m) ctx.admission.forget(tenantId, m);
     if (body.hostname) ctx.identity.noteDevice(tenantId, body.hostname);
     return { endpoint: (await ctx.store.endpoints.get(tenantId, id))! };
   });
@@ -160,9 +165,13 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   app.delete('/api/v1/endpoints/:id', { schema: { tags: ['endpoints'], params: IdParams }, config: { access: 'operator' } }, async (req, reply) => {
     const { id } = req.params as Static<typeof IdParams>;
-    if (!(await ctx.store.endpoints.delete(principalOf(req).tenantId, id, { ...actorOf(req), action: 'endpoint.delete', targetType: 'endpoint' }))) {
+    const { tenantId } = principalOf(req);
+    const before = await ctx.store.endpoints.get(tenantId, id);
+    if (!(await ctx.store.endpoints.delete(tenantId, id, { ...actorOf(req), action: 'endpoint.delete', targetType: 'endpoint' }))) {
       throw new KennekiError('KENNEKI_ERR_NOT_FOUND', `endpoint ${id} not found`);
     }
+    // A deleted endpoint's MAC is unknown from now on, not admitted on its old verdict.
+    if (before?.mac) ctx.admission.forget(tenantId, before.mac);
     return reply.code(204).send();
   });
 }

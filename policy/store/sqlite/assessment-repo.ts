@@ -252,7 +252,10 @@ export function assessmentWriter(db: Db, q: Statements = assessmentStatements(db
         seenAt: w.report ? w.at : null,
         reportAt: w.report?.reportedAt ?? null,
       });
-      return { previous, changed: previous !== decision.verdict, ...(verdictId !== undefined ? { verdictId } : {}) };
+      // A placement change (the role moved the VLAN) with the same verdict is still news for enforcement.
+      const previousVlan = (current.decision as Decision | null)?.vlan;
+      const placementChanged = previousVlan !== decision.vlan;
+      return { previous, changed: previous !== decision.verdict, ...(placementChanged ? { placementChanged, ...(previousVlan !== undefined ? { previousVlan } : {}) } : {}), ...(verdictId !== undefined ? { verdictId } : {}) };
     });
 }
 

@@ -6,7 +6,7 @@ import { newId } from '../../util/ids.js';
 import type { Endpoint, EndpointQuery, Store } from '../repository.js';
 import { writeAudit } from './audit-repo.js';
 import type { Db } from './open.js';
-import { checkResults, endpointFindings, endpoints, identityGroups } from './schema.js';
+import { checkResults, endpointDecisions, endpointFindings, endpoints, identityGroups } from './schema.js';
 
 type Row = typeof endpoints.$inferSelect;
 
@@ -90,6 +90,19 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
   const byCredential = db.select().from(endpoints).where(eq(endpoints.credentialHash, p('credentialHash'))).prepare();
   const byMac = db.select().from(endpoints).where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.mac, p('mac')))).prepare();
   const byDeviceId = db.select().from(endpoints).where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.deviceId, p('deviceId')))).prepare();
+  // One row for an admission: the verdict and the placement the current decision carries. The
+  // whole decision is not parsed per RADIUS request, only the two fields enforcement reads.
+  const admission = db
+    .select({
+      id: endpoints.id,
+      verdict: endpoints.verdict,
+      vlan: sql<string | null>`json_extract(${endpointDecisions.decision}, '$.vlan')`,
+      role: sql<string | null>`json_extract(${endpointDecisions.decision}, '$.trace.role.name')`,
+    })
+    .from(endpoints)
+    .leftJoin(endpointDecisions, eq(endpointDecisions.endpointId, endpoints.id))
+    .where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.mac, p('mac'))))
+    .prepare();
   const get = (tenantId: string, id: string) => {
     const r = byId.get({ tenantId, id });
     return r && toEndpoint(r);
@@ -128,6 +141,10 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
     async findByCredential(credentialHash) {
       const r = byCredential.get({ credentialHash });
       return r && toEndpoint(r);
+    },
+    async admissionByMac(tenantId, mac) {
+      const r = admission.get({ tenantId, mac });
+      return r && { endpointId: r.id, verdict: r.verdict as Verdict, ...(r.vlan !== null ? { vlan: r.vlan } : {}), ...(r.role !== null ? { role: r.role } : {}) };
     },
     async findByMac(tenantId, mac) {
       const r = byMac.get({ tenantId, mac });

@@ -382,3 +382,39 @@ export const enrollmentTokens = sqliteTable(
   },
   (t) => [index('enrollment_tokens_tenant').on(t.tenantId, t.createdAt)],
 );
+
+/**
+ * Network sessions seen by enforcement points: an 802.1X / MAB / VPN authorization and its
+ * accounting. They tie a MAC to the NAS and port that admitted it (where CoA goes), to the IP it
+ * got (what a gateway allow-list admits) and to the user and VLAN. Keyed by the NAS's own session
+ * id when it sends one, else by MAC per NAS.
+ */
+export const networkSessions = sqliteTable(
+  'network_sessions',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    /** `<nas name>|<Acct-Session-Id or mac>`. */
+    key: text('key').notNull(),
+    nas: text('nas').notNull(),
+    /** The address the NAS's requests came from: where CoA / Disconnect go unless configured. */
+    nasAddress: text('nas_address').notNull(),
+    acctSessionId: text('acct_session_id'),
+    mac: text('mac'),
+    framedIp: text('framed_ip'),
+    userName: text('user_name'),
+    nasPort: text('nas_port'),
+    vlan: text('vlan'),
+    /** What the NAS was told at the last Access-Accept: production, quarantine, registration. */
+    placement: text('placement'),
+    startedAt: text('started_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    stoppedAt: text('stopped_at'),
+    stopCause: text('stop_cause'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.key] }),
+    index('network_sessions_mac').on(t.tenantId, t.mac),
+    index('network_sessions_ip').on(t.tenantId, t.framedIp),
+    index('network_sessions_updated').on(t.updatedAt),
+  ],
+);

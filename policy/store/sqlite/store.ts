@@ -5,6 +5,7 @@ import { accountRepo, tenantRepo, tokenRepo } from './admin-repos.js';
 import { assessmentRepo, verdictRepo } from './assessment-repo.js';
 import { auditRepo } from './audit-repo.js';
 import { endpointRepo } from './endpoint-repo.js';
+import { sessionRepo } from './session-repo.js';
 import { enrollmentTokenRepo } from './enrollment-token-repo.js';
 import { openSqlite, type Db } from './open.js';
 import { startAssessmentWriter, writerEntry, type AssessmentWriterThread, type WriterLog } from './writer.js';
@@ -42,6 +43,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     roles: roleRepo(db, now),
     exceptions: exceptionRepo(db, now),
     definitions: definitionsRepo(db, now),
+    sessions: sessionRepo(db, checkpoint),
     audit: auditRepo(db, now),
     async optimize() {
       // Periodic and on the main thread: re-analyzes only tables that grew or shrank a lot, and

@@ -1,0 +1,136 @@
+/**
+ * The 802.1X / MAB / VPN enforcement adapter: the RADIUS server answers admissions from the
+ * current verdict, and every verdict change for an endpoint with a live session goes to its NAS as
+ * the profile's CoA / Disconnect chain, so the device is re-placed at once rather than at its next
+ * re-authentication.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { KennekiConfig } from '../../policy/config/schema.js';
+import type { AdmissionIndex } from '../../policy/service/admission.js';
+import type { VerdictChange } from '../../policy/service/verdict-bus.js';
+import type { NetworkSession, Store } from '../../policy/store/repository.js';
+import type { AdapterHealth, ApplyResult, EnforcementAdapter } from '../adapter.js';
+import { SessionTable } from '../sessions/session-table.js';
+import { formatMac } from './codec/mac.js';
+import { DynamicAuthClient } from './coa/dynamic-auth-client.js';
+import type { DynamicAuthResult } from './coa/types.js';
+import { RadiusMetrics } from './metrics.js';
+import type { EapPort } from './server/eap-port.js';
+import { NasClientTable, type NasClient } from './server/nas-clients.js';
+import { RadiusServer } from './server/radius-server.js';
+
+export interface RadiusAdapterDeps {
+  radius: KennekiConfig['radius'];
+  store: Store;
+  admission: AdmissionIndex;
+  registry: Registry;
+  log: Logger;
+  eap?: EapPort;
+  now?: () => Date;
+}
+
+export class RadiusAdapter implements EnforcementAdapter {
+  readonly name = 'radius';
+  readonly capabilities = ['vlan-assign', 'coa'] as const;
+  readonly metrics: RadiusMetrics;
+  readonly sessions: SessionTable;
+  private readonly clients: NasClientTable;
+  private readonly server: RadiusServer;
+  private readonly coa: DynamicAuthClient;
+  private lastFailure: string | undefined;
+  private stopped = false;
+
+  constructor(private readonly d: RadiusAdapterDeps) {
+    const r = d.radius;
+    this.clients = NasClientTable.fromConfig(r);
+    this.metrics = new RadiusMetrics(d.registry);
+    this.sessions = new SessionTable({ store: d.store, log: d.log, ...(d.now ? { now: d.now } : {}) });
+    this.server = new RadiusServer({
+      host: r.host,
+      authPort: r.auth_port,
+      acctPort: r.acct_port,
+      clients: this.clients,
+      admission: d.admission,
+      sessions: this.sessions,
+      placement: { unknownMac: r.unknown_mac, roles: r.roles, quarantineSessionTimeoutSeconds: r.quarantine_session_timeout_seconds },
+      duplicateWindowMs: r.duplicate_window_seconds * 1000,
+      metrics: this.metrics,
+      log: d.log,
+      ...(d.eap ? { eap: d.eap } : {}),
+      admissionByDeviceId: async (tenantId, deviceId) => {
+        const e = await d.store.endpoints.findByDeviceId(tenantId, deviceId);
+        return e?.mac !== undefined ? d.admission.lookup(tenantId, e.mac) : e && { endpointId: e.id, verdict: e.verdict };
+      },
+    });
+    this.coa = new DynamicAuthClient({
+      observer: {
+        dropped: (reason) => this.metrics.coaDropped.labels(reason).inc(),
+        finished: (step, result) => this.metrics.dynamicAuth.labels(step, result).inc(),
+      },
+    });
+  }
+
+  async start(): Promise<Record<string, number>> {
+    await this.sessions.start();
+    const ports = await this.server.start();
+    this.d.log.info({ evt: 'RADIUS_LISTENING', host: this.d.radius.host, ...ports, clients: this.clients.size }, `RADIUS listening on ${this.d.radius.host}:${ports.authPort} (accounting ${ports.acctPort})`);
+    return { radiusAuth: ports.authPort, radiusAcct: ports.acctPort };
+  }
+
+  async apply(change: VerdictChange): Promise<ApplyResult> {
+    if (!this.d.radius.coa.enabled) return { status: 'noop', reason: 'radius.coa.enabled is false' };
+    if (change.mac === undefined) return { status: 'noop', reason: 'the endpoint has no MAC' };
+    const live = this.sessions.liveByMac(change.tenantId, change.mac);
+    if (live.length === 0) return { status: 'noop', reason: 'no live RADIUS session for this MAC' };
+    const results = await Promise.all(live.map((s) => this.reauthorize(change, s)));
+    const failed = results.filter((r) => r.result.outcome !== 'acked');
+    if (failed.length === 0) return { status: 'applied', detail: results.map((r) => `${r.nas}: ${r.result.step}`).join(', ') };
+    const reason = failed.map((r) => `${r.nas}: ${r.result.outcome} (${r.result.steps.map((s) => `${s.step} ${s.result}${s.errorCauseName ? ` ${s.errorCauseName}` : ''}`).join(', ')})`).join('; ');
+    this.lastFailure = reason;
+    return { status: 'failed', reason };
+  }
+
+  health(): AdapterHealth {
+    if (this.stopped) return { ok: false, detail: 'stopped' };
+    return this.lastFailure ? { ok: true, detail: `listening; last CoA failure: ${this.lastFailure}` } : { ok: true, detail: 'listening' };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.server.stop();
+    this.coa.close();
+    await this.sessions.stop();
+  }
+
+  private async reauthorize(change: VerdictChange, s: NetworkSession): Promise<{ nas: string; result: DynamicAuthResult }> {
+    const client: NasClient | undefined = this.clients.byName(s.nas);
+    if (!client) return { nas: s.nas, result: { outcome: 'error', steps: [{ step: 'lookup', result: 'error', attempts: 0, detail: `NAS ${s.nas} is no longer configured` }] } };
+    const callingStationId = s.mac !== undefined ? formatMac(s.mac, client.profile.macFormat) : undefined;
+    const result = await this.coa.send(
+      { address: client.coaAddress ?? s.nasAddress, port: client.coaPort, secret: client.secret, steps: client.profile.dynamicAuth },
+      {
+        ...(callingStationId !== undefined ? { callingStationId } : {}),
+        ...(s.userName !== undefined ? { userName: s.userName } : {}),
+        ...(s.acctSessionId !== undefined ? { acctSessionId: s.acctSessionId } : {}),
+      },
+      { timeoutMs: this.d.radius.coa.timeout_ms, retries: this.d.radius.coa.retries },
+    );
+    this.d.log.info(
+      { evt: 'RADIUS_DYNAMIC_AUTH', tenantId: change.tenantId, endpointId: change.endpointId, nas: s.nas, verdict: change.verdict, outcome: result.outcome, step: result.step, steps: result.steps },
+      `CoA/Disconnect to ${s.nas}: ${result.outcome}`,
+    );
+    await this.d.store.audit
+      .append(change.tenantId, {
+        actor: 'radius',
+        actorKind: 'system',
+        action: `radius.${result.outcome === 'acked' ? 'reauthorize' : 'reauthorize-failed'}`,
+        targetType: 'endpoint',
+        targetId: change.endpointId,
+        after: { nas: s.nas, verdict: change.verdict, outcome: result.outcome, ...(result.step ? { step: result.step } : {}), steps: result.steps },
+      })
+      .catch((err: unknown) => this.d.log.error({ evt: 'AUDIT_WRITE_FAILED', err }, 'could not audit a CoA outcome'));
+    return { nas: s.nas, result };
+  }
+}

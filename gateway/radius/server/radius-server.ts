@@ -1,0 +1,386 @@
+/**
+ * The RADIUS server: authentication (MAB, EAP, PAP) on one UDP port, accounting on another.
+ *
+ * Every datagram goes through the same gate before any work is done for it:
+ *   1. its source must be a configured NAS client;
+ *   2. its length must be sane (20–4096 bytes, RFC 2865 §3);
+ *   3. a retransmission is answered from the duplicate cache (RFC 5080);
+ *   4. it must decode;
+ *   5. Access-Request and Status-Server must carry a valid Message-Authenticator (BlastRADIUS);
+ *      accounting must carry a valid Request Authenticator.
+ * Anything that fails is dropped silently (RFC 2865 §3: a wrong secret gets no answer) and
+ * counted by reason. A handler that throws is a drop too, never a crash: one bad packet must not
+ * stop the port for every other switch.
+ *
+ * Admission answers from the admission index (the current decision, in memory); it never waits on
+ * a directory or an agent.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Logger } from 'pino';
+import type { Admission, AdmissionIndex } from '../../../policy/service/admission.js';
+import type { SessionTable } from '../../sessions/session-table.js';
+import { attribute, getInteger, getText, textAttribute } from '../codec/attributes.js';
+import { encodeResponse, hasMessageAuthenticator, verifyMessageAuthenticator, verifyRequestAuthenticator } from '../codec/authenticator.js';
+import { ACCT_STATUS_TYPE, attr } from '../codec/dictionary.js';
+import { fragmentEap, reassembleEap } from '../codec/eap.js';
+import { hideMppeKey, createSaltSource } from '../codec/hiding.js';
+import { normalizeMac } from '../codec/mac.js';
+import { decodePacket, RADIUS_CODE, RADIUS_HEADER_BYTES, RADIUS_MAX_PACKET_BYTES, type RadiusAttribute, type RadiusPacket } from '../codec/packet.js';
+import type { RadiusMetrics, RadiusRequestKind } from '../metrics.js';
+import { DuplicateCache, requestKey } from './duplicate-cache.js';
+import type { RadiusDropReason } from './drops.js';
+import type { EapPort } from './eap-port.js';
+import { checkMab } from './mab.js';
+import type { NasClient, NasClientTable } from './nas-clients.js';
+import { place, type Placement, type PlacementSettings } from './placement.js';
+
+export interface RadiusServerOptions {
+  host: string;
+  authPort: number;
+  acctPort: number;
+  clients: NasClientTable;
+  admission: AdmissionIndex;
+  sessions: SessionTable;
+  placement: PlacementSettings;
+  duplicateWindowMs: number;
+  metrics: RadiusMetrics;
+  log: Logger;
+  eap?: EapPort;
+  /** Finds the endpoint a device certificate names (EAP-TLS with a Kenneki device id). */
+  admissionByDeviceId?: (tenantId: string, deviceId: string) => Promise<Admission | undefined>;
+}
+
+/** What a handler decided: an answer to send, or a drop. */
+type Outcome = { response: Buffer } | { drop: RadiusDropReason };
+
+const A = {
+  userName: attr('User-Name'),
+  callingStationId: attr('Calling-Station-Id'),
+  acctSessionId: attr('Acct-Session-Id'),
+  acctStatusType: attr('Acct-Status-Type'),
+  acctTerminateCause: attr('Acct-Terminate-Cause'),
+  framedIp: attr('Framed-IP-Address'),
+  nasPort: attr('NAS-Port'),
+  nasPortId: attr('NAS-Port-Id'),
+  state: attr('State'),
+  eapMessage: attr('EAP-Message'),
+  mppeRecv: attr('MS-MPPE-Recv-Key'),
+  mppeSend: attr('MS-MPPE-Send-Key'),
+};
+
+export class RadiusServer {
+  private auth: Socket | undefined;
+  private acct: Socket | undefined;
+  private readonly duplicates: DuplicateCache;
+  private readonly salt = createSaltSource();
+  private readonly family: 'udp4' | 'udp6';
+
+  constructor(private readonly o: RadiusServerOptions) {
+    this.duplicates = new DuplicateCache(o.duplicateWindowMs);
+    this.family = isIPv6(o.host) ? 'udp6' : 'udp4';
+  }
+
+  async start(): Promise<{ authPort: number; acctPort: number }> {
+    this.auth = await this.bind(this.o.authPort, (msg, r) => this.onAuth(msg, r));
+    try {
+      this.acct = await this.bind(this.o.acctPort, (msg, r) => this.onAcct(msg, r));
+    } catch (err) {
+      this.auth.close();
+      this.auth = undefined;
+      throw err;
+    }
+    return { authPort: this.auth.address().port, acctPort: this.acct.address().port };
+  }
+
+  async stop(): Promise<void> {
+    const close = (s: Socket | undefined) => new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+    const [a, b] = [this.auth, this.acct];
+    this.auth = this.acct = undefined;
+    await Promise.all([close(a), close(b)]);
+  }
+
+  private bind(port: number, onMessage: (msg: Buffer, r: RemoteInfo) => void): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      // Bigger buffers ride out bursts (a switch stack rebooting re-authenticates every port at once).
+      const s = createSocket({ type: this.family, recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
+      s.once('error', reject);
+      s.on('message', onMessage);
+      s.bind(port, this.o.host, () => {
+        s.off('error', reject);
+        s.on('error', (err) => this.o.log.error({ evt: 'RADIUS_SOCKET_ERROR', err }, 'RADIUS socket error'));
+        resolve(s);
+      });
+    });
+  }
+
+  // ---- the gate ------------------------------------------------------------------------------
+
+  private onAuth(msg: Buffer, r: RemoteInfo): void {
+    this.gate(msg, r, this.auth, 'auth');
+  }
+
+  private onAcct(msg: Buffer, r: RemoteInfo): void {
+    this.gate(msg, r, this.acct, 'acct');
+  }
+
+  private gate(msg: Buffer, r: RemoteInfo, socket: Socket | undefined, port: 'auth' | 'acct'): void {
+    const m = this.o.metrics;
+    const client = this.o.clients.match(r.address);
+    if (!client) return m.drop('unknown-client');
+    if (msg.length < RADIUS_HEADER_BYTES || msg.length > RADIUS_MAX_PACKET_BYTES) return m.drop('bad-length');
+    const code = msg[0]!;
+    const expected = port === 'auth' ? code === RADIUS_CODE.ACCESS_REQUEST : code === RADIUS_CODE.ACCOUNTING_REQUEST;
+    if (!expected && code !== RADIUS_CODE.STATUS_SERVER) return m.drop('unexpected-code');
+    // Status-Server is never cached (RFC 5997 §3: each one is a fresh probe).
+    const key = code === RADIUS_CODE.STATUS_SERVER ? undefined : requestKey(r.address, r.port, msg[1]!);
+    const authenticator = msg.subarray(4, 20);
+    if (key !== undefined) {
+      const seen = this.duplicates.check(key, authenticator);
+      if (seen.kind === 'answered') {
+        m.duplicates.inc();
+        return this.send(socket, seen.response, r);
+      }
+      if (seen.kind === 'in-progress') return m.drop('duplicate-in-progress');
+    }
+    const started = process.hrtime.bigint();
+    const finish = (outcome: Outcome, kind: RadiusRequestKind): void => {
+      if ('drop' in outcome) {
+        if (key !== undefined) this.duplicates.abandon(key, authenticator);
+        m.drop(outcome.drop);
+        return;
+      }
+      if (key !== undefined) this.duplicates.answered(key, authenticator, outcome.response);
+      this.send(socket, outcome.response, r);
+      m.duration.labels(kind).observe(Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    let packet: RadiusPacket;
+    try {
+      packet = decodePacket(msg);
+    } catch {
+      return finish({ drop: 'malformed' }, 'mab');
+    }
+    const authentic = this.authentic(msg, packet, client);
+    if (authentic !== true) return finish({ drop: authentic }, 'mab');
+    let kind: RadiusRequestKind = 'mab';
+    try {
+      if (code === RADIUS_CODE.STATUS_SERVER) {
+        kind = 'status';
+        return finish(this.status(packet, client, port), kind);
+      }
+      if (port === 'acct') {
+        kind = 'accounting';
+        return finish(this.accounting(packet, client, r.address), kind);
+      }
+      const answer = this.access(packet, client, r.address);
+      if ('then' in answer) {
+        answer.then(
+          (o) => finish(o.outcome, o.kind),
+          (err: unknown) => {
+            this.o.log.error({ evt: 'RADIUS_HANDLER_FAILED', nas: client.name, err }, 'RADIUS request failed inside the server; dropped');
+            finish({ drop: 'internal-error' }, kind);
+          },
+        );
+        return;
+      }
+      return finish(answer.outcome, answer.kind);
+    } catch (err) {
+      this.o.log.error({ evt: 'RADIUS_HANDLER_FAILED', nas: client.name, err }, 'RADIUS request failed inside the server; dropped');
+      return finish({ drop: 'internal-error' }, kind);
+    }
+  }
+
+  /** Message-Authenticator for access and status requests; the Request Authenticator for accounting. */
+  private authentic(msg: Buffer, p: RadiusPacket, client: NasClient): true | RadiusDropReason {
+    const hasMa = hasMessageAuthenticator(p.attributes);
+    if (p.code === RADIUS_CODE.ACCOUNTING_REQUEST) {
+      if (!verifyRequestAuthenticator(msg, client.secret)) return 'bad-authenticator';
+      return !hasMa || verifyMessageAuthenticator(msg, client.secret) ? true : 'bad-authenticator';
+    }
+    if (!hasMa) {
+      // RFC 5997 §3 requires it on Status-Server from everyone; RFC 3579 on anything with EAP.
+      const exempt = client.legacyNoMessageAuthenticator && p.code === RADIUS_CODE.ACCESS_REQUEST && !p.attributes.some((a) => a.type === A.eapMessage.type);
+      return exempt ? true : 'no-message-authenticator';
+    }
+    return verifyMessageAuthenticator(msg, client.secret) ? true : 'bad-authenticator';
+  }
+
+  private send(socket: Socket | undefined, response: Buffer, r: RemoteInfo): void {
+    socket?.send(response, r.port, r.address);
+  }
+
+  private respond(p: RadiusPacket, client: NasClient, code: (typeof RADIUS_CODE)[keyof typeof RADIUS_CODE], attributes: RadiusAttribute[]): Outcome {
+    // Accounting-Response to an Accounting-Request goes without Message-Authenticator: RFC 2866
+    // defines none, and the two peers that check one disagree on how (FreeRADIUS zeroes the
+    // authenticator field, hostapd puts the request's there), so either way one of them drops the
+    // answer and the NAS retransmits for ever. Its Response Authenticator already proves it.
+    const bare = code === RADIUS_CODE.ACCOUNTING_RESPONSE && p.code === RADIUS_CODE.ACCOUNTING_REQUEST;
+    return { response: encodeResponse({ code, identifier: p.identifier, attributes }, p.authenticator, client.secret, { messageAuthenticator: !bare }) };
+  }
+
+  // ---- Status-Server --------------------------------------------------------------------------
+
+  private status(p: RadiusPacket, client: NasClient, port: 'auth' | 'acct'): Outcome {
+    this.o.metrics.requests.labels('status', 'response', 'none').inc();
+    return this.respond(p, client, port === 'auth' ? RADIUS_CODE.ACCESS_ACCEPT : RADIUS_CODE.ACCOUNTING_RESPONSE, []);
+  }
+
+  // ---- Access-Request -------------------------------------------------------------------------
+
+  private access(p: RadiusPacket, client: NasClient, nasAddress: string): { outcome: Outcome; kind: RadiusRequestKind } | Promise<{ outcome: Outcome; kind: RadiusRequestKind }> {
+    if (p.attributes.some((a) => a.type === A.eapMessage.type)) return this.eap(p, client, nasAddress).then((outcome) => ({ outcome, kind: 'eap' as const }));
+    const mab = checkMab(p, client.secret);
+    if (mab.kind === 'bad-mab') {
+      this.o.log.info({ evt: 'RADIUS_MAB_REFUSED', nas: client.name, reason: mab.reason }, `MAB refused: ${mab.reason}`);
+      this.o.metrics.requests.labels('mab', 'reject', 'none').inc();
+      return { outcome: this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, []), kind: 'mab' };
+    }
+    if (mab.kind === 'mab') {
+      // A legacy NAS's request without a password or Message-Authenticator proves nothing.
+      if (!mab.proven && !hasMessageAuthenticator(p.attributes)) return { outcome: { drop: 'bad-authenticator' }, kind: 'mab' };
+      const cached = this.o.admission.peek(client.tenantId, mab.mac);
+      if (cached) return { outcome: this.admit(p, client, nasAddress, mab.mac, cached, 'mab'), kind: 'mab' };
+      return this.o.admission.lookup(client.tenantId, mab.mac).then(
+        (a) => ({ outcome: this.admit(p, client, nasAddress, mab.mac, a, 'mab'), kind: 'mab' as const }),
+        (err: unknown) => {
+          // Fail closed: the store could not say, so the device gets what an unknown one gets.
+          this.o.log.error({ evt: 'RADIUS_ADMISSION_FAILED', nas: client.name, err }, 'admission lookup failed; placing as unknown');
+          return { outcome: this.admit(p, client, nasAddress, mab.mac, {}, 'mab'), kind: 'mab' as const };
+        },
+      );
+    }
+    // Plain PAP logins (VPN concentrators without EAP) are not served: an explicit Reject.
+    this.o.log.info({ evt: 'RADIUS_UNSUPPORTED_REQUEST', nas: client.name }, 'Access-Request is neither MAB nor EAP; rejected');
+    this.o.metrics.requests.labels('pap', 'reject', 'none').inc();
+    return { outcome: this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, []), kind: 'pap' };
+  }
+
+  /** Turns an admission into Accept (with placement) or Reject, and records the session. */
+  private admit(p: RadiusPacket, client: NasClient, nasAddress: string, mac: string | undefined, admission: Admission, kind: 'mab' | 'eap', extra: RadiusAttribute[] = [], userName?: string): Outcome {
+    const placement: Placement = place(admission, client, this.o.placement);
+    this.o.metrics.requests.labels(kind, placement.accept ? 'accept' : 'reject', placement.kind).inc();
+    if (!placement.accept) {
+      this.o.log.info({ evt: 'RADIUS_REJECTED', nas: client.name, mac, endpointId: admission.endpointId, reason: placement.reason }, `Access-Reject: ${placement.reason}`);
+      return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, extra.filter((a) => a.type === A.eapMessage.type));
+    }
+    this.o.sessions.authorized({
+      tenantId: client.tenantId,
+      nas: client.name,
+      nasAddress,
+      ...(mac !== undefined ? { mac } : {}),
+      ...optionalText(p, A.acctSessionId, 'acctSessionId'),
+      ...((userName ?? getTextSafe(p, A.userName)) !== undefined ? { userName: (userName ?? getTextSafe(p, A.userName))! } : {}),
+      ...portOf(p),
+      ...(placement.vlan !== undefined ? { vlan: placement.vlan } : {}),
+      placement: placement.kind,
+    });
+    return this.respond(p, client, RADIUS_CODE.ACCESS_ACCEPT, [...placement.attributes, ...extra]);
+  }
+
+  // ---- EAP ------------------------------------------------------------------------------------
+
+  private async eap(p: RadiusPacket, client: NasClient, nasAddress: string): Promise<Outcome> {
+    const eap = reassembleEap(p.attributes);
+    if (!this.o.eap || !eap) {
+      this.o.metrics.requests.labels('eap', 'reject', 'none').inc();
+      return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, []);
+    }
+    const station = getTextSafe(p, A.callingStationId);
+    const mac = station !== undefined ? normalizeMac(station) : undefined;
+    const state = p.attributes.find((a) => a.type === A.state.type)?.value;
+    const answer = await this.o.eap.handle({ client, packet: p, eap, ...(state ? { state: Buffer.from(state) } : {}), ...(mac !== undefined ? { mac } : {}) });
+    switch (answer.kind) {
+      case 'discard':
+        this.o.log.debug({ evt: 'RADIUS_EAP_DISCARDED', nas: client.name, reason: answer.reason }, 'EAP request discarded');
+        return { drop: 'eap' };
+      case 'challenge':
+        this.o.metrics.requests.labels('eap', 'challenge', 'none').inc();
+        return this.respond(p, client, RADIUS_CODE.ACCESS_CHALLENGE, [...fragmentEap(answer.eap), { type: A.state.type, value: answer.state }]);
+      case 'failure':
+        this.o.metrics.requests.labels('eap', 'reject', 'none').inc();
+        this.o.log.info({ evt: 'RADIUS_EAP_FAILED', nas: client.name, mac, reason: answer.reason }, `EAP failed: ${answer.reason}`);
+        return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, fragmentEap(answer.eap));
+      case 'success': {
+        const admission = await this.eapAdmission(client, mac, answer.deviceId);
+        const extra: RadiusAttribute[] = [...fragmentEap(answer.eap), textAttribute(A.userName, answer.identity)];
+        if (answer.msk && answer.msk.length >= 64) {
+          extra.push(
+            attribute(A.mppeRecv, hideMppeKey(answer.msk.subarray(0, 32), client.secret, p.authenticator, this.salt())),
+            attribute(A.mppeSend, hideMppeKey(answer.msk.subarray(32, 64), client.secret, p.authenticator, this.salt())),
+          );
+        }
+        return this.admit(p, client, nasAddress, mac, admission, 'eap', extra, answer.identity);
+      }
+    }
+  }
+
+  /** A device certificate naming a Kenneki device id decides the endpoint; else the calling MAC does. */
+  private async eapAdmission(client: NasClient, mac: string | undefined, deviceId: string | undefined): Promise<Admission> {
+    try {
+      if (deviceId !== undefined && this.o.admissionByDeviceId) {
+        const byDevice = await this.o.admissionByDeviceId(client.tenantId, deviceId);
+        if (byDevice) return byDevice;
+      }
+      return mac !== undefined ? await this.o.admission.lookup(client.tenantId, mac) : {};
+    } catch (err) {
+      this.o.log.error({ evt: 'RADIUS_ADMISSION_FAILED', nas: client.name, err }, 'admission lookup failed; placing as unknown');
+      return {};
+    }
+  }
+
+  // ---- Accounting -----------------------------------------------------------------------------
+
+  private accounting(p: RadiusPacket, client: NasClient, nasAddress: string): Outcome {
+    const status = getInteger(p, A.acctStatusType);
+    const station = getTextSafe(p, A.callingStationId);
+    const mac = station !== undefined ? normalizeMac(station) : undefined;
+    const touch = {
+      tenantId: client.tenantId,
+      nas: client.name,
+      nasAddress,
+      ...(mac !== undefined ? { mac } : {}),
+      ...optionalText(p, A.acctSessionId, 'acctSessionId'),
+      ...optionalText(p, A.userName, 'userName'),
+      ...portOf(p),
+      ...framedIpOf(p),
+    };
+    if (status === ACCT_STATUS_TYPE.Start) this.o.sessions.accounted(touch, 'start');
+    else if (status === ACCT_STATUS_TYPE['Interim-Update']) this.o.sessions.accounted(touch, 'interim');
+    else if (status === ACCT_STATUS_TYPE.Stop) {
+      const cause = getInteger(p, A.acctTerminateCause);
+      this.o.sessions.accounted(touch, 'stop', cause !== undefined ? `terminate-cause-${cause}` : 'stop');
+    }
+    this.o.metrics.requests.labels('accounting', 'response', 'none').inc();
+    return this.respond(p, client, RADIUS_CODE.ACCOUNTING_RESPONSE, []);
+  }
+}
+
+/** Text that does not decode as UTF-8 is treated as absent rather than failing the request. */
+function getTextSafe(p: RadiusPacket, ref: ReturnType<typeof attr>): string | undefined {
+  try {
+    return getText(p, ref);
+  } catch {
+    return undefined;
+  }
+}
+
+function optionalText<K extends string>(p: RadiusPacket, ref: ReturnType<typeof attr>, key: K): Partial<Record<K, string>> {
+  const v = getTextSafe(p, ref);
+  return v !== undefined && v !== '' ? ({ [key]: v } as Record<K, string>) : {};
+}
+
+function portOf(p: RadiusPacket): { nasPort?: string } {
+  const id = getTextSafe(p, A.nasPortId);
+  if (id !== undefined && id !== '') return { nasPort: id };
+  try {
+    const n = getInteger(p, A.nasPort);
+    return n !== undefined ? { nasPort: String(n) } : {};
+  } catch {
+    return {};
+  }
+}
+
+function framedIpOf(p: RadiusPacket): { framedIp?: string } {
+  const raw = p.attributes.find((a) => a.type === A.framedIp.type)?.value;
+  return raw && raw.length === 4 ? { framedIp: `${raw[0]}.${raw[1]}.${raw[2]}.${raw[3]}` } : {};
+}

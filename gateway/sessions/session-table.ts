@@ -1,0 +1,203 @@
+/**
+ * The live network sessions, in memory, written behind to the store.
+ *
+ * Every Access-Accept and every accounting packet touches a session, at RADIUS rates (tens of
+ * thousands a second), so the table answers from memory and the store gets the changed sessions
+ * once a second in one transaction. After a restart the sessions not stopped are loaded back, so
+ * a verdict change still finds the NAS to send CoA to.
+ *
+ * A session is keyed by the NAS's Acct-Session-Id when it has one, else by MAC per NAS; an
+ * authorization without a session id is re-keyed when accounting names one.
+ */
+import type { Logger } from 'pino';
+import type { NetworkSession, Store } from '../../policy/store/repository.js';
+
+export interface SessionTouch {
+  tenantId: string;
+  nas: string;
+  nasAddress: string;
+  acctSessionId?: string;
+  mac?: string;
+  framedIp?: string;
+  userName?: string;
+  nasPort?: string;
+  vlan?: string;
+  placement?: string;
+}
+
+export interface SessionTableOptions {
+  store: Store;
+  log: Logger;
+  now?: () => Date;
+  flushIntervalMs?: number;
+  /** Sessions not heard of for this long are not reloaded at start (a NAS that died without a Stop). */
+  reloadWindowMs?: number;
+}
+
+const keyOf = (nas: string, acctSessionId: string | undefined, mac: string | undefined): string | undefined =>
+  acctSessionId !== undefined ? `${nas}|${acctSessionId}` : mac !== undefined ? `${nas}|mac:${mac}` : undefined;
+
+export class SessionTable {
+  private readonly sessions = new Map<string, NetworkSession>();
+  /** tenant\0mac → keys of that MAC's sessions (a device may be on a switch and a VPN at once). */
+  private readonly byMac = new Map<string, Set<string>>();
+  private readonly byIp = new Map<string, string>();
+  private dirty = new Map<string, NetworkSession>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly now: () => Date;
+
+  constructor(private readonly o: SessionTableOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    const since = new Date(this.now().getTime() - (this.o.reloadWindowMs ?? 86_400_000)).toISOString();
+    for (const s of await this.o.store.sessions.live(since)) this.index(s);
+    this.timer = setInterval(() => void this.flush(), this.o.flushIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /** An Access-Accept placed the device: the session starts or its placement changes. */
+  authorized(t: SessionTouch): NetworkSession | undefined {
+    const s = this.touch(t, undefined);
+    if (s) this.supersede(s);
+    return s;
+  }
+
+  /** Accounting Start / Interim-Update / Stop. */
+  accounted(t: SessionTouch, status: 'start' | 'interim' | 'stop', stopCause?: string): NetworkSession | undefined {
+    const s = this.touch(t, status === 'stop' ? (stopCause ?? 'stop') : undefined);
+    if (s && status === 'start') this.supersede(s);
+    return s;
+  }
+
+  /**
+   * A device is on one port of a NAS at a time: a new session for its MAC on the same NAS ends
+   * the older ones (their Stop may never come if the switch rebooted or the cable moved).
+   */
+  private supersede(current: NetworkSession): void {
+    if (current.mac === undefined) return;
+    const at = current.updatedAt;
+    for (const other of this.liveByMac(current.tenantId, current.mac)) {
+      if (other.key !== current.key && other.nas === current.nas) this.save({ ...other, updatedAt: at, stoppedAt: at, stopCause: 'superseded' });
+    }
+  }
+
+  /** The sessions of a MAC that are not stopped, newest first. */
+  liveByMac(tenantId: string, mac: string): NetworkSession[] {
+    const keys = this.byMac.get(`${tenantId}\u0000${mac}`);
+    if (!keys) return [];
+    return [...keys]
+      .map((k) => this.sessions.get(`${tenantId}\u0000${k}`))
+      .filter((s): s is NetworkSession => s !== undefined && s.stoppedAt === undefined)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  /** The live session holding this IP (gateway allow-lists ask this). */
+  liveByIp(tenantId: string, ip: string): NetworkSession | undefined {
+    const k = this.byIp.get(`${tenantId}\u0000${ip}`);
+    const s = k === undefined ? undefined : this.sessions.get(`${tenantId}\u0000${k}`);
+    return s && s.stoppedAt === undefined ? s : undefined;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Writes the changed sessions in one transaction; stopped ones then leave memory. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.dirty.size === 0) return;
+      const batch = [...this.dirty.values()];
+      this.dirty = new Map();
+      try {
+        await this.o.store.sessions.saveMany(batch);
+        for (const s of batch) if (s.stoppedAt !== undefined) this.drop(s);
+      } catch (err) {
+        // Kept in memory and retried next time; the sessions stay usable for CoA meanwhile.
+        for (const s of batch) if (!this.dirty.has(`${s.tenantId}\u0000${s.key}`)) this.dirty.set(`${s.tenantId}\u0000${s.key}`, s);
+        this.o.log.error({ evt: 'SESSIONS_FLUSH_FAILED', err, count: batch.length }, 'network sessions could not be written; retrying');
+      }
+    });
+    return this.flushing;
+  }
+
+  private touch(t: SessionTouch, stopCause: string | undefined): NetworkSession | undefined {
+    const key = keyOf(t.nas, t.acctSessionId, t.mac);
+    if (key === undefined) return undefined;
+    const at = this.now().toISOString();
+    let existing = this.sessions.get(`${t.tenantId}\u0000${key}`);
+    if (!existing && t.acctSessionId !== undefined && t.mac !== undefined) {
+      // The authorization came without a session id; accounting names it now.
+      const byMac = this.sessions.get(`${t.tenantId}\u0000${keyOf(t.nas, undefined, t.mac)!}`);
+      if (byMac && byMac.stoppedAt === undefined) {
+        this.save({ ...byMac, updatedAt: at, stoppedAt: at, stopCause: 'superseded' });
+        existing = { ...byMac, key, acctSessionId: t.acctSessionId };
+      }
+    }
+    const next: NetworkSession = {
+      ...(existing && existing.stoppedAt === undefined ? existing : {}),
+      tenantId: t.tenantId,
+      key,
+      nas: t.nas,
+      nasAddress: t.nasAddress,
+      startedAt: existing && existing.stoppedAt === undefined ? existing.startedAt : at,
+      updatedAt: at,
+      ...defined(t),
+      ...(stopCause !== undefined ? { stoppedAt: at, stopCause } : {}),
+    };
+    if (stopCause === undefined) {
+      delete next.stoppedAt;
+      delete next.stopCause;
+    }
+    this.save(next);
+    return next;
+  }
+
+  private save(s: NetworkSession): void {
+    const id = `${s.tenantId}\u0000${s.key}`;
+    const before = this.sessions.get(id);
+    if (before?.framedIp !== undefined && before.framedIp !== s.framedIp) this.byIp.delete(`${s.tenantId}\u0000${before.framedIp}`);
+    this.index(s);
+    this.dirty.set(id, s);
+  }
+
+  private index(s: NetworkSession): void {
+    this.sessions.set(`${s.tenantId}\u0000${s.key}`, s);
+    if (s.mac !== undefined) {
+      const mk = `${s.tenantId}\u0000${s.mac}`;
+      let keys = this.byMac.get(mk);
+      if (!keys) this.byMac.set(mk, (keys = new Set()));
+      keys.add(s.key);
+    }
+    if (s.framedIp !== undefined && s.stoppedAt === undefined) this.byIp.set(`${s.tenantId}\u0000${s.framedIp}`, s.key);
+  }
+
+  private drop(s: NetworkSession): void {
+    const id = `${s.tenantId}\u0000${s.key}`;
+    const current = this.sessions.get(id);
+    // Restarted since the Stop was queued: keep the new one.
+    if (current !== s && current?.stoppedAt === undefined) return;
+    this.sessions.delete(id);
+    if (s.mac !== undefined) {
+      const mk = `${s.tenantId}\u0000${s.mac}`;
+      this.byMac.get(mk)?.delete(s.key);
+      if (this.byMac.get(mk)?.size === 0) this.byMac.delete(mk);
+    }
+    if (s.framedIp !== undefined && this.byIp.get(`${s.tenantId}\u0000${s.framedIp}`) === s.key) this.byIp.delete(`${s.tenantId}\u0000${s.framedIp}`);
+  }
+}
+
+/** The touch's fields that are present: an interim update without Framed-IP keeps the known IP. */
+function defined(t: SessionTouch): Partial<NetworkSession> {
+  const out: Partial<NetworkSession> = {};
+  for (const k of ['acctSessionId', 'mac', 'framedIp', 'userName', 'nasPort', 'vlan', 'placement'] as const) if (t[k] !== undefined) out[k] = t[k];
+  return out;
+}

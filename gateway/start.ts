@@ -1,0 +1,47 @@
+/**
+ * Starts the enforcement adapters the config enables and feeds them verdict changes. Passed to
+ * the policy server as its `enforcement` starter by the composition root (policy/cli.ts), so the
+ * policy server itself never imports an adapter.
+ */
+import type { EnforcementHost, RunningEnforcement } from '../policy/service/enforcement-host.js';
+import type { VerdictChange } from '../policy/service/verdict-bus.js';
+import type { EnforcementAdapter } from './adapter.js';
+import { RadiusAdapter } from './radius/radius-adapter.js';
+
+export async function startEnforcement(host: EnforcementHost): Promise<RunningEnforcement> {
+  const { cfg, ctx, log } = host;
+  const adapters: EnforcementAdapter[] = [];
+  if (cfg.radius.enabled) {
+    if (cfg.radius.eap.methods.includes('md5')) log.warn({ evt: 'RADIUS_EAP_MD5_ENABLED' }, 'EAP-MD5 is enabled: it has no mutual authentication and no keys; use it only in a lab');
+    adapters.push(new RadiusAdapter({ radius: cfg.radius, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, log: log.child({ component: 'radius' }) }));
+  }
+  const ports: Record<string, number> = {};
+  const started: EnforcementAdapter[] = [];
+  try {
+    for (const a of adapters) {
+      Object.assign(ports, await a.start());
+      started.push(a);
+    }
+  } catch (err) {
+    for (const a of started.reverse()) await a.stop();
+    throw err;
+  }
+  const apply = async (change: VerdictChange): Promise<void> => {
+    await Promise.all(
+      started.map(async (a) => {
+        const r = await a.apply(change).catch((err: unknown): { status: 'failed'; reason: string } => ({ status: 'failed', reason: err instanceof Error ? err.message : String(err) }));
+        const fields = { evt: 'ENFORCEMENT_APPLIED', adapter: a.name, tenantId: change.tenantId, endpointId: change.endpointId, verdict: change.verdict, status: r.status };
+        if (r.status === 'failed') log.warn({ ...fields, reason: r.reason }, `${a.name} could not apply the verdict: ${r.reason}`);
+        else log.debug({ ...fields, ...('reason' in r ? { reason: r.reason } : { detail: r.detail }) }, `${a.name}: ${r.status}`);
+      }),
+    );
+  };
+  const unsubscribe = host.bus.subscribe(apply);
+  return {
+    ports,
+    async stop() {
+      unsubscribe();
+      for (const a of started.reverse()) await a.stop();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Admission answers "what access for this MAC, now?" for enforcement points (RADIUS MAB, DHCP).
+ * They must answer within milliseconds and never wait on a directory or an agent, so the answer
+ * comes from the stored current decision, kept in memory:
+ *
+ * - a verdict change arrives on the bus and replaces the entry at once;
+ * - entries also expire (`ttlMs`), which covers what the bus does not carry: an endpoint created,
+ *   deleted or given another MAC through the API;
+ * - a MAC no endpoint carries is remembered as unknown for a shorter time, so a burst of requests
+ *   from one unregistered device costs one store read, and a registration shows up quickly.
+ */
+import type { Verdict } from '../decide/policy.js';
+import type { Store } from '../store/repository.js';
+import type { Clock } from './clock.js';
+import type { VerdictBus, VerdictChange } from './verdict-bus.js';
+
+export interface Admission {
+  /** Absent: no endpoint of the tenant carries this MAC. */
+  endpointId?: string;
+  verdict?: Verdict;
+  vlan?: string;
+  role?: string;
+}
+
+interface Entry {
+  admission: Admission;
+  expiresAt: number;
+}
+
+export interface AdmissionIndexOptions {
+  store: Store;
+  bus: VerdictBus;
+  clock: Clock;
+  ttlMs?: number;
+  unknownTtlMs?: number;
+  maxEntries?: number;
+}
+
+export class AdmissionIndex {
+  private readonly entries = new Map<string, Entry>();
+  private readonly ttlMs: number;
+  private readonly unknownTtlMs: number;
+  private readonly maxEntries: number;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly o: AdmissionIndexOptions) {
+    this.ttlMs = o.ttlMs ?? 60_000;
+    this.unknownTtlMs = o.unknownTtlMs ?? 5_000;
+    this.maxEntries = o.maxEntries ?? 200_000;
+    this.unsubscribe = o.bus.subscribe((c) => this.changed(c));
+  }
+
+  /** The cached answer, or undefined when it must be read (see `lookup`). Never touches the store. */
+  peek(tenantId: string, mac: string): Admission | undefined {
+    const key = keyOf(tenantId, mac);
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= this.o.clock.now().getTime()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.admission;
+  }
+
+  /** `mac` in canonical form (policy/util/mac.ts). */
+  async lookup(tenantId: string, mac: string): Promise<Admission> {
+    const cached = this.peek(tenantId, mac);
+    if (cached) return cached;
+    const stored = await this.o.store.endpoints.admissionByMac(tenantId, mac);
+    const admission: Admission = stored ?? {};
+    this.put(keyOf(tenantId, mac), admission, stored ? this.ttlMs : this.unknownTtlMs);
+    return admission;
+  }
+
+  /** Drops what is known of a MAC (an endpoint was registered, deleted or re-addressed). */
+  forget(tenantId: string, mac: string): void {
+    this.entries.delete(keyOf(tenantId, mac));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private changed(c: VerdictChange): void {
+    if (c.mac === undefined) return;
+    const d = c.decision;
+    this.put(keyOf(c.tenantId, c.mac), { endpointId: c.endpointId, verdict: d.verdict, ...(d.vlan !== undefined ? { vlan: d.vlan } : {}), ...(d.trace.role ? { role: d.trace.role.name } : {}) }, this.ttlMs);
+  }
+
+  private put(key: string, admission: Admission, ttl: number): void {
+    this.entries.delete(key);
+    // Insertion order is age order: the first key is the oldest. Bounded, so a flood of random
+    // MACs costs memory up to the cap and no further.
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, { admission, expiresAt: this.o.clock.now().getTime() + ttl });
+  }
+}
+
+const keyOf = (tenantId: string, mac: string): string => `${tenantId}\u0000${mac}`;

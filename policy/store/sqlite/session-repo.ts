@@ -1,0 +1,83 @@
+/** Network sessions (schema.ts `network_sessions`): written behind in batches by enforcement points. */
+import { and, asc, desc, eq, gt, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { NetworkSession, NetworkSessionQuery, Page, Store } from '../repository.js';
+import type { Db } from './open.js';
+import { networkSessions } from './schema.js';
+
+type Row = typeof networkSessions.$inferSelect;
+
+const toSession = (r: Row): NetworkSession => ({
+  tenantId: r.tenantId,
+  key: r.key,
+  nas: r.nas,
+  nasAddress: r.nasAddress,
+  startedAt: r.startedAt,
+  updatedAt: r.updatedAt,
+  ...(r.acctSessionId !== null ? { acctSessionId: r.acctSessionId } : {}),
+  ...(r.mac !== null ? { mac: r.mac } : {}),
+  ...(r.framedIp !== null ? { framedIp: r.framedIp } : {}),
+  ...(r.userName !== null ? { userName: r.userName } : {}),
+  ...(r.nasPort !== null ? { nasPort: r.nasPort } : {}),
+  ...(r.vlan !== null ? { vlan: r.vlan } : {}),
+  ...(r.placement !== null ? { placement: r.placement } : {}),
+  ...(r.stoppedAt !== null ? { stoppedAt: r.stoppedAt } : {}),
+  ...(r.stopCause !== null ? { stopCause: r.stopCause } : {}),
+});
+
+const toRow = (s: NetworkSession): typeof networkSessions.$inferInsert => ({
+  tenantId: s.tenantId,
+  key: s.key,
+  nas: s.nas,
+  nasAddress: s.nasAddress,
+  acctSessionId: s.acctSessionId ?? null,
+  mac: s.mac ?? null,
+  framedIp: s.framedIp ?? null,
+  userName: s.userName ?? null,
+  nasPort: s.nasPort ?? null,
+  vlan: s.vlan ?? null,
+  placement: s.placement ?? null,
+  startedAt: s.startedAt,
+  updatedAt: s.updatedAt,
+  stoppedAt: s.stoppedAt ?? null,
+  stopCause: s.stopCause ?? null,
+});
+
+export function sessionRepo(db: Db, afterPurge: () => void): Store['sessions'] {
+  return {
+    async saveMany(sessions) {
+      if (sessions.length === 0) return;
+      db.transaction((tx) => {
+        for (const s of sessions) {
+          const row = toRow(s);
+          tx.insert(networkSessions)
+            .values(row)
+            .onConflictDoUpdate({ target: [networkSessions.tenantId, networkSessions.key], set: { ...row, startedAt: sql`${networkSessions.startedAt}` } })
+            .run();
+        }
+      });
+    },
+    async live(updatedSince) {
+      return db
+        .select()
+        .from(networkSessions)
+        .where(and(isNull(networkSessions.stoppedAt), gt(networkSessions.updatedAt, updatedSince)))
+        .all()
+        .map(toSession);
+    },
+    async list(tenantId: string, q: NetworkSessionQuery): Promise<Page<NetworkSession>> {
+      const where: SQL[] = [eq(networkSessions.tenantId, tenantId)];
+      if (q.mac) where.push(eq(networkSessions.mac, q.mac));
+      if (q.ip) where.push(eq(networkSessions.framedIp, q.ip));
+      if (q.active === true) where.push(isNull(networkSessions.stoppedAt));
+      const cond = and(...where);
+      const items = db.select().from(networkSessions).where(cond).orderBy(desc(networkSessions.updatedAt), asc(networkSessions.key)).limit(q.limit).offset(q.offset).all().map(toSession);
+      const total = db.select({ n: sql<number>`count(*)` }).from(networkSessions).where(cond).get()?.n ?? 0;
+      return { items, total, limit: q.limit, offset: q.offset };
+    },
+    async purge(before) {
+      const n = db.delete(networkSessions).where(lt(networkSessions.updatedAt, before)).run().changes;
+      if (n > 0) afterPurge();
+      return n;
+    },
+  };
+}
