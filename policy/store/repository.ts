@@ -77,6 +77,25 @@ export interface StoredAdmission {
   role?: string;
 }
 
+export interface NetworkUser {
+  tenantId: string;
+  name: string;
+  /** An NT hash is kept, so PEAP-MSCHAPv2 works for this user. */
+  mschapv2: boolean;
+  /** A cleartext lab password is kept, so EAP-MD5 works for this user. */
+  labMd5: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NetworkUserSecrets {
+  /** scrypt (policy/auth/password.ts). */
+  passwordHash: string;
+  /** Hex MD4 of the UTF-16LE password. */
+  ntHash?: string;
+  labPassword?: string;
+}
+
 /** A NAS's session for a device: where it is attached, what address it has, where it was placed. */
 export interface NetworkSession {
   tenantId: string;
@@ -420,6 +439,14 @@ export interface Store {
     replaceFeed(tenantId: string, feed: DefinitionsFeed, content: DefinitionsContent, audit: AuditEntry): Promise<void>;
     listFeeds(tenantId: string): Promise<DefinitionsFeed[]>;
     load(tenantId: string): Promise<DefinitionsContent>;
+  };
+  /** Local network users for 802.1X / VPN logins (EAP-TTLS/PAP, PEAP-MSCHAPv2, lab EAP-MD5). */
+  networkUsers: {
+    /** Creates or replaces (a new password replaces every stored form of the old one). Audited. */
+    put(tenantId: string, name: string, secrets: NetworkUserSecrets, audit: AuditEntry): Promise<NetworkUser>;
+    list(tenantId: string): Promise<NetworkUser[]>;
+    secrets(tenantId: string, name: string): Promise<NetworkUserSecrets | undefined>;
+    delete(tenantId: string, name: string, audit: AuditEntry): Promise<boolean>;
   };
   /** Network sessions from RADIUS authorizations and accounting (and later DHCP and VPN). */
   sessions: {

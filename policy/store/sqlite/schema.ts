@@ -418,3 +418,23 @@ export const networkSessions = sqliteTable(
     index('network_sessions_updated').on(t.updatedAt),
   ],
 );
+
+/**
+ * Local network users: who may log in over 802.1X / VPN without a directory account (guests,
+ * labs, small sites). The password is kept as an scrypt hash for TTLS/PAP; the NT hash only for
+ * users allowed PEAP-MSCHAPv2 (it is password-equivalent for MS-CHAPv2); a cleartext lab password
+ * only for EAP-MD5 users, which exist for labs alone.
+ */
+export const networkUsers = sqliteTable(
+  'network_users',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    ntHash: text('nt_hash'),
+    labPassword: text('lab_password'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+);
