@@ -11,6 +11,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { attr, SERVICE_TYPE } from '../codec/dictionary.js';
 import { getInteger, getRaw, getText } from '../codec/attributes.js';
+import { isRadiusDecodeError } from '../codec/decode-error.js';
 import { revealUserPassword } from '../codec/hiding.js';
 import { normalizeMac } from '../codec/mac.js';
 import type { RadiusPacket } from '../codec/packet.js';
@@ -25,8 +26,21 @@ const CHAP_CHALLENGE = attr('CHAP-Challenge');
 const CALLING_STATION_ID = attr('Calling-Station-Id');
 const SERVICE = attr('Service-Type');
 
-/** Decides whether a non-EAP Access-Request is MAB and whether its credentials hold together. */
+/**
+ * Decides whether a non-EAP Access-Request is MAB and whether its credentials hold together. A
+ * value that does not decode (User-Name not UTF-8, a bad password length) is a refused MAB, not
+ * a server error: the request came from a NAS holding the secret, so it gets a Reject.
+ */
 export function checkMab(p: RadiusPacket, secret: Buffer): MabCheck {
+  try {
+    return judge(p, secret);
+  } catch (err) {
+    if (isRadiusDecodeError(err)) return { kind: 'bad-mab', reason: `undecodable attribute: ${err.message}` };
+    throw err;
+  }
+}
+
+function judge(p: RadiusPacket, secret: Buffer): MabCheck {
   const userName = getText(p, USER_NAME);
   const userMac = userName !== undefined ? normalizeMac(userName) : undefined;
   const callCheck = getInteger(p, SERVICE) === SERVICE_TYPE['Call-Check'];

@@ -331,7 +331,7 @@ export class RadiusServer {
   // ---- Accounting -----------------------------------------------------------------------------
 
   private accounting(p: RadiusPacket, client: NasClient, nasAddress: string): Outcome {
-    const status = getInteger(p, A.acctStatusType);
+    const status = getIntegerSafe(p, A.acctStatusType);
     const station = getTextSafe(p, A.callingStationId);
     const mac = station !== undefined ? normalizeMac(station) : undefined;
     const touch = {
@@ -347,7 +347,7 @@ export class RadiusServer {
     if (status === ACCT_STATUS_TYPE.Start) this.o.sessions.accounted(touch, 'start');
     else if (status === ACCT_STATUS_TYPE['Interim-Update']) this.o.sessions.accounted(touch, 'interim');
     else if (status === ACCT_STATUS_TYPE.Stop) {
-      const cause = getInteger(p, A.acctTerminateCause);
+      const cause = getIntegerSafe(p, A.acctTerminateCause);
       this.o.sessions.accounted(touch, 'stop', cause !== undefined ? `terminate-cause-${cause}` : 'stop');
     }
     this.o.metrics.requests.labels('accounting', 'response', 'none').inc();
@@ -364,6 +364,14 @@ function getTextSafe(p: RadiusPacket, ref: ReturnType<typeof attr>): string | un
   }
 }
 
+function getIntegerSafe(p: RadiusPacket, ref: ReturnType<typeof attr>): number | undefined {
+  try {
+    return getInteger(p, ref);
+  } catch {
+    return undefined;
+  }
+}
+
 function optionalText<K extends string>(p: RadiusPacket, ref: ReturnType<typeof attr>, key: K): Partial<Record<K, string>> {
   const v = getTextSafe(p, ref);
   return v !== undefined && v !== '' ? ({ [key]: v } as Record<K, string>) : {};
@@ -372,12 +380,8 @@ function optionalText<K extends string>(p: RadiusPacket, ref: ReturnType<typeof 
 function portOf(p: RadiusPacket): { nasPort?: string } {
   const id = getTextSafe(p, A.nasPortId);
   if (id !== undefined && id !== '') return { nasPort: id };
-  try {
-    const n = getInteger(p, A.nasPort);
-    return n !== undefined ? { nasPort: String(n) } : {};
-  } catch {
-    return {};
-  }
+  const n = getIntegerSafe(p, A.nasPort);
+  return n !== undefined ? { nasPort: String(n) } : {};
 }
 
 function framedIpOf(p: RadiusPacket): { framedIp?: string } {
