@@ -17,7 +17,7 @@
  * with the package name, never skips.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
+import { freeUdpPorts } from './free-ports.js';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,20 +130,6 @@ ${listen(ports.nakAll)}
   }
 }
 `;
-}
-
-/** Free loopback UDP ports, all held at once so they differ, then released for radiusd. */
-async function freeUdpPorts(n: number): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Socket>((resolve, reject) => {
-      const s = createSocket('udp4');
-      s.once('error', reject);
-      s.bind(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = sockets.map((s) => s.address().port);
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
 }
 
 // radiusd in the foreground does not die with us by itself: a parent-death signal via setpriv for
