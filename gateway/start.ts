@@ -6,14 +6,20 @@
 import type { EnforcementHost, RunningEnforcement } from '../policy/service/enforcement-host.js';
 import type { VerdictChange } from '../policy/service/verdict-bus.js';
 import type { EnforcementAdapter } from './adapter.js';
+import { EapCredentialSource } from './radius/eap-credentials.js';
+import { startEap } from './radius/eap-server.js';
 import { RadiusAdapter } from './radius/radius-adapter.js';
 
 export async function startEnforcement(host: EnforcementHost): Promise<RunningEnforcement> {
   const { cfg, ctx, log } = host;
   const adapters: EnforcementAdapter[] = [];
+  const closers: (() => void)[] = [];
   if (cfg.radius.enabled) {
+    const radiusLog = log.child({ component: 'radius' });
     if (cfg.radius.eap.methods.includes('md5')) log.warn({ evt: 'RADIUS_EAP_MD5_ENABLED' }, 'EAP-MD5 is enabled: it has no mutual authentication and no keys; use it only in a lab');
-    adapters.push(new RadiusAdapter({ radius: cfg.radius, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, log: log.child({ component: 'radius' }) }));
+    const eap = cfg.radius.eap.methods.length > 0 ? await startEap(cfg, host.ca, new EapCredentialSource({ store: ctx.store, identity: ctx.identity, log: radiusLog }), radiusLog) : undefined;
+    if (eap) closers.push(() => eap.close());
+    adapters.push(new RadiusAdapter({ radius: cfg.radius, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, log: radiusLog, ...(eap ? { eap } : {}) }));
   }
   const ports: Record<string, number> = {};
   const started: EnforcementAdapter[] = [];
@@ -24,6 +30,7 @@ export async function startEnforcement(host: EnforcementHost): Promise<RunningEn
     }
   } catch (err) {
     for (const a of started.reverse()) await a.stop();
+    for (const c of closers) c();
     throw err;
   }
   const apply = async (change: VerdictChange): Promise<void> => {
@@ -42,6 +49,7 @@ export async function startEnforcement(host: EnforcementHost): Promise<RunningEn
     async stop() {
       unsubscribe();
       for (const a of started.reverse()) await a.stop();
+      for (const c of closers) c();
     },
   };
 }

@@ -318,8 +318,9 @@ export class RadiusServer {
   private async eapAdmission(client: NasClient, mac: string | undefined, deviceId: string | undefined): Promise<Admission> {
     try {
       if (deviceId !== undefined && this.o.admissionByDeviceId) {
-        const byDevice = await this.o.admissionByDeviceId(client.tenantId, deviceId);
-        if (byDevice) return byDevice;
+        // A certificate naming a device Kenneki no longer knows (deleted, other tenant) is an
+        // unknown device, not whatever its MAC would get.
+        return (await this.o.admissionByDeviceId(client.tenantId, deviceId)) ?? {};
       }
       return mac !== undefined ? await this.o.admission.lookup(client.tenantId, mac) : {};
     } catch (err) {

@@ -1,0 +1,46 @@
+/**
+ * Builds the EAP side of the RADIUS server from config: the server certificate (the operator's,
+ * or one Kenneki's CA issues at each start, as for PT-TLS), the CAs EAP-TLS trusts, and where
+ * inner credentials are checked.
+ */
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import type { KennekiConfig } from '../../policy/config/schema.js';
+import { KennekiError } from '../../policy/errors.js';
+import { issueServerCertificate, type Ca } from '../../policy/tnc/ca/index.js';
+import { createEapPort, type EapCredentials, type EapPortHandle } from './eap/index.js';
+
+export async function startEap(cfg: KennekiConfig, ca: Ca | undefined, credentials: EapCredentials, log: Logger): Promise<EapPortHandle> {
+  const e = cfg.radius.eap;
+  let certPem: string;
+  let keyPem: string;
+  if (e.cert_file !== undefined && e.key_file !== undefined) {
+    // cert_file holds the chain the supplicants need to reach their trusted CA.
+    [certPem, keyPem] = await Promise.all([readFile(e.cert_file, 'utf8'), readFile(e.key_file, 'utf8')]);
+  } else if (ca) {
+    const names = cfg.pt_tls.server_names;
+    const issued = await issueServerCertificate(ca, { dnsNames: names.filter((n) => isIP(n) === 0), ipAddresses: names.filter((n) => isIP(n) !== 0), keyAlgorithm: cfg.pt_tls.server_key });
+    certPem = issued.certPem + ca.certPem;
+    keyPem = issued.keyPem;
+  } else {
+    throw new KennekiError('KENNEKI_ERR_CONFIG_INVALID', 'radius.eap: set cert_file and key_file, or enable pt_tls so that Kenneki has a CA to issue the EAP server certificate', {
+      details: { problems: ['radius.eap.cert_file: required when pt_tls is disabled'] },
+    });
+  }
+  const clientCaPems = [...(ca ? [ca.certPem] : []), ...(await Promise.all(e.client_ca_files.map((f) => readFile(f, 'utf8'))))];
+  if (e.methods.includes('tls') && clientCaPems.length === 0) log.warn({ evt: 'RADIUS_EAP_TLS_NO_CA' }, 'EAP-TLS is enabled but no CA is trusted: every EAP-TLS attempt will fail');
+  return createEapPort({
+    methods: e.methods,
+    certPem,
+    keyPem,
+    clientCaPems,
+    ...(ca ? { kennekiCaPem: ca.certPem } : {}),
+    credentials,
+    stateTimeoutMs: e.state_timeout_seconds * 1000,
+    maxRoundTrips: e.max_round_trips,
+    fragmentBytes: e.fragment_bytes,
+    resumptionSeconds: e.resumption_seconds,
+    log,
+  });
+}

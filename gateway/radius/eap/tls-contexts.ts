@@ -1,0 +1,99 @@
+/**
+ * The TLS settings of the three TLS-based methods, built once per port.
+ *
+ * TLS 1.2 only: TLS 1.3 inside EAP needs RFC 9190/9427 (a different key schedule, the 0x00
+ * commitment message, and no renegotiation-style flights), which this server does not implement;
+ * wpa_supplicant 2.10 and every EAP peer in use here speak TLS 1.2.
+ *
+ * Resumption is offered for EAP-TLS only, with both session ids (a bounded cache, kept here) and
+ * session tickets. TTLS and PEAP always run a full handshake and the inner method, because a
+ * resumed tunnel would have to remember the inner result and this server does not keep it.
+ */
+import { constants, randomBytes } from 'node:crypto';
+import { Server } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+
+export interface TlsContexts {
+  tls: SecureContext;
+  tunnel: SecureContext;
+  /** Carries the session-id cache listeners for EAP-TLS (undefined when resumption is off). */
+  sessionServer?: Server;
+  cache?: SessionCache;
+}
+
+export interface TlsContextOptions {
+  certPem: string;
+  keyPem: string;
+  clientCaPems: string[];
+  resumptionSeconds: number;
+  now: () => number;
+  maxSessions?: number;
+}
+
+const BASE = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } as const;
+
+export function buildTlsContexts(o: TlsContextOptions): TlsContexts {
+  const resume = o.resumptionSeconds > 0;
+  const tls = createSecureContext({
+    ...BASE,
+    cert: o.certPem,
+    key: o.keyPem,
+    ca: o.clientCaPems,
+    // OpenSSL refuses to resume a session that authenticated a client without a session id context.
+    sessionIdContext: 'kenneki-eap-tls',
+    ...(resume ? { sessionTimeout: o.resumptionSeconds, ticketKeys: randomBytes(48) } : { secureOptions: constants.SSL_OP_NO_TICKET }),
+  });
+  const tunnel = createSecureContext({ ...BASE, cert: o.certPem, key: o.keyPem, secureOptions: constants.SSL_OP_NO_TICKET });
+  if (!resume) return { tls, tunnel };
+  const cache = new SessionCache(o.resumptionSeconds * 1000, o.maxSessions ?? 10_000, o.now);
+  // Never listens: Node's TLSSocket emits session-id events on the `server` it is given.
+  const sessionServer = new Server();
+  sessionServer.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+    cache.set(id, data);
+    done();
+  });
+  sessionServer.on('resumeSession', (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) => done(null, cache.get(id) ?? null));
+  return { tls, tunnel, sessionServer, cache };
+}
+
+/** Serialized TLS sessions by id, expiring, bounded (oldest out first). */
+export class SessionCache {
+  private readonly entries = new Map<string, { data: Buffer; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max: number,
+    private readonly now: () => number,
+  ) {}
+
+  set(id: Buffer, data: Buffer): void {
+    const key = id.toString('hex');
+    this.entries.delete(key);
+    while (this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+    this.entries.set(key, { data, expiresAt: this.now() + this.ttlMs });
+  }
+
+  get(id: Buffer): Buffer | undefined {
+    const key = id.toString('hex');
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.data;
+  }
+
+  sweep(): void {
+    const t = this.now();
+    for (const [k, e] of this.entries) if (e.expiresAt <= t) this.entries.delete(k);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

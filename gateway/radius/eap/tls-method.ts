@@ -1,0 +1,210 @@
+/**
+ * The three TLS-based methods on one engine: EAP-TLS (RFC 5216), EAP-TTLS (RFC 5281) and PEAPv0.
+ * They differ in the EAP type, the key-derivation label, and what runs inside the tunnel once the
+ * handshake is done (nothing for EAP-TLS; `Tunnel` for the others).
+ */
+import type { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import { EAP_TYPE } from '../codec/eap.js';
+import type { EapMethod, EapMethodName, MethodContext, MethodStep } from './method.js';
+import type { TlsContexts } from './tls-contexts.js';
+import { TlsEngine } from './tls-engine.js';
+import { InboundMessage, OutboundMessage, TLS_FLAGS, encodeTlsFragment, parseTlsFragment } from './tls-framing.js';
+
+export type TunnelStep = { kind: 'send'; data: Buffer } | { kind: 'success'; identity: string } | { kind: 'failure'; reason: string };
+
+/** The inner conversation of TTLS or PEAP, in cleartext. */
+export interface Tunnel {
+  /** The handshake is done and the peer sent nothing more (its ACK of our Finished). */
+  opened(): Promise<TunnelStep>;
+  /** Application data from the peer. */
+  data(clear: Buffer): Promise<TunnelStep>;
+}
+
+export interface TlsObserver {
+  handshake(method: EapMethodName, resumed: boolean): void;
+}
+
+export interface TlsMethodOptions {
+  kind: 'tls' | 'ttls' | 'peap';
+  contexts: TlsContexts;
+  fragmentBytes: number;
+  /** TLS bytes a peer may send in one conversation. */
+  maxTlsBytes: number;
+  ctx: MethodContext;
+  /** Kenneki's CA: a client certificate it issued names a device id (its CN). */
+  kennekiCa?: X509Certificate;
+  /** TTLS and PEAP: the inner conversation, built once the method is chosen. */
+  tunnel?: Tunnel;
+  observer: TlsObserver;
+}
+
+const SPEC = {
+  tls: { type: EAP_TYPE.TLS, name: 'tls', label: 'client EAP encryption' },
+  ttls: { type: EAP_TYPE.TTLS, name: 'ttls-pap', label: 'ttls keying material' },
+  peap: { type: EAP_TYPE.PEAP, name: 'peap-mschapv2', label: 'client EAP encryption' },
+} as const;
+
+/** MSK length (RFC 5216 §2.3): 64 bytes, then 64 bytes of EMSK we do not use. */
+const MSK_BYTES = 64;
+/** TTLS and PEAP version 0; EAP-TLS has no version bits. */
+const VERSION = 0;
+
+export class TlsMethod implements EapMethod {
+  readonly type: number;
+  readonly name: EapMethodName;
+  private readonly engine: TlsEngine;
+  private readonly inbound: InboundMessage;
+  private readonly outbound: OutboundMessage;
+  private tlsBytes = 0;
+  private established = false;
+  /** Set once we sent a TLS alert: the peer's ACK of it ends the conversation with this reason. */
+  private failing: string | undefined;
+  private identity: string | undefined;
+  private deviceId: string | undefined;
+
+  constructor(private readonly o: TlsMethodOptions) {
+    const spec = SPEC[o.kind];
+    this.type = spec.type;
+    this.name = spec.name;
+    this.inbound = new InboundMessage(o.maxTlsBytes);
+    this.outbound = new OutboundMessage(o.fragmentBytes);
+    const eapTls = o.kind === 'tls';
+    this.engine = new TlsEngine({
+      secureContext: eapTls ? o.contexts.tls : o.contexts.tunnel,
+      requestCert: eapTls,
+      ...(eapTls && o.contexts.sessionServer ? { sessionServer: o.contexts.sessionServer } : {}),
+    });
+  }
+
+  start(): MethodStep {
+    return request(encodeTlsFragment(TLS_FLAGS.START | VERSION, Buffer.alloc(0)));
+  }
+
+  async handle(typeData: Buffer): Promise<MethodStep> {
+    if (this.failing !== undefined) return failure(this.failing);
+    const f = parseTlsFragment(typeData);
+    if (!f) return failure('malformed TLS fragment');
+    if (this.o.kind !== 'tls' && f.version !== VERSION) return failure(`peer asked for ${this.name} version ${f.version}; only 0 is offered`);
+    if (f.flags & TLS_FLAGS.START) return failure('the peer set the Start flag');
+    if (this.outbound.pending) {
+      if (f.data.length > 0 || f.flags & TLS_FLAGS.MORE) return failure('expected an ACK of our fragment');
+      return request(this.outbound.next(VERSION));
+    }
+    const got = this.inbound.add(f);
+    if (got === 'more') return request(encodeTlsFragment(VERSION, Buffer.alloc(0)));
+    if (typeof got === 'string') return failure(got);
+    this.tlsBytes += got.length;
+    if (this.tlsBytes > this.o.maxTlsBytes) return failure(`peer sent over ${this.o.maxTlsBytes} TLS bytes`);
+
+    let out: Buffer = Buffer.alloc(0);
+    let clear: Buffer = Buffer.alloc(0);
+    if (got.length > 0) {
+      const r = await this.engine.receive(got);
+      if (r.error) {
+        const reason = `TLS: ${r.error.message}`;
+        if (r.out.length === 0) return failure(reason);
+        // Send the alert so the peer can say why; its ACK ends the conversation.
+        this.failing = reason;
+        return this.send(r.out);
+      }
+      out = r.out;
+      clear = r.clear;
+    }
+    if (!this.engine.secure) return out.length > 0 ? this.send(out) : failure('TLS handshake stalled (nothing to answer)');
+    if (!this.established) {
+      this.established = true;
+      const refused = this.checkPeer();
+      if (refused !== undefined) return failure(refused);
+      this.o.observer.handshake(this.name, this.engine.socket.isSessionReused());
+    }
+    if (clear.length > 0) {
+      if (!this.o.tunnel) return failure('application data inside EAP-TLS');
+      return this.tunnelStep(await this.o.tunnel.data(clear), out);
+    }
+    if (out.length > 0) return this.send(out);
+    // Nothing from TLS: the peer's ACK of our Finished, or its Finished of a resumed handshake.
+    if (!this.o.tunnel) return this.succeed(this.identity ?? this.o.ctx.identity);
+    return this.tunnelStep(await this.o.tunnel.opened(), out);
+  }
+
+  close(): void {
+    this.engine.destroy();
+  }
+
+  private async tunnelStep(s: TunnelStep, pending: Buffer): Promise<MethodStep> {
+    if (s.kind === 'failure') return failure(s.reason);
+    if (s.kind === 'success') return this.succeed(s.identity);
+    const sealed = await this.engine.send(s.data);
+    if (sealed.length === 0) return failure('TLS tunnel closed');
+    return this.send(Buffer.concat([pending, sealed]));
+  }
+
+  private send(tls: Buffer): MethodStep {
+    return request(this.outbound.start(tls, VERSION));
+  }
+
+  private succeed(identity: string): MethodStep {
+    let msk: Buffer;
+    try {
+      msk = exportWithoutContext(this.engine.socket, MSK_BYTES, SPEC[this.o.kind].label);
+    } catch {
+      return failure('no keying material (TLS not established)');
+    }
+    return { kind: 'success', identity, msk, ...(this.deviceId !== undefined ? { deviceId: this.deviceId } : {}) };
+  }
+
+  /** EAP-TLS: the client certificate must chain to a configured CA. Returns why not, or undefined. */
+  private checkPeer(): string | undefined {
+    if (this.o.kind !== 'tls') return undefined;
+    const socket = this.engine.socket;
+    const cert = socket.getPeerX509Certificate();
+    if (!cert) return 'no client certificate';
+    const verdict = opensslVerifyError(socket);
+    if (verdict === 'unknown') return 'cannot read the certificate verification result';
+    if (verdict !== null) return `client certificate not trusted: ${verdict}`;
+    const cn = commonName(socket);
+    if (cn === undefined) return 'client certificate has no subject CN';
+    this.identity = cn;
+    const ca = this.o.kennekiCa;
+    if (ca && cert.checkIssued(ca) && cert.verify(ca.publicKey)) this.deviceId = cn;
+    return undefined;
+  }
+}
+
+function request(data: Buffer): MethodStep {
+  return { kind: 'request', data };
+}
+
+function failure(reason: string): MethodStep {
+  return { kind: 'failure', reason };
+}
+
+/**
+ * OpenSSL's chain-verification result for the peer. Node verifies a client certificate during the
+ * handshake but only reports the result on sockets a tls.Server created; ours is standalone, so
+ * this reads the same value Node's own server code reads. Anything unexpected fails closed.
+ */
+function opensslVerifyError(socket: TLSSocket): string | null | 'unknown' {
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null | undefined } })._handle;
+  if (!handle || typeof handle.verifyError !== 'function') return 'unknown';
+  const err = handle.verifyError();
+  if (err === null || err === undefined) return null;
+  return err.code ?? err.message;
+}
+
+/**
+ * RFC 5705 export with no context: for TLS 1.2 exactly PRF(master_secret, label, client_random ||
+ * server_random), the derivation RFC 5216 §2.3 and RFC 5281 §8 define. Node's typings demand a
+ * context, but a context (even an empty one) changes the seed, so it must be absent.
+ */
+function exportWithoutContext(socket: TLSSocket, length: number, label: string): Buffer {
+  const exportKeys = socket.exportKeyingMaterial as unknown as (this: TLSSocket, length: number, label: string) => Buffer;
+  return exportKeys.call(socket, length, label);
+}
+
+/** The subject CN, unescaped (Node's legacy certificate object); a multi-valued or odd CN is refused. */
+function commonName(socket: TLSSocket): string | undefined {
+  const cn: unknown = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' && cn.length > 0 && cn.length <= 253 ? cn : undefined;
+}
