@@ -2,16 +2,16 @@
  * Where EAP's inner credentials are checked: the tenant's directories first (a bind, through the
  * identity service's cache and outage handling), then the tenant's local network users.
  *
- * A login the directory fail mode would admit unverified (`hold`) is refused here: 802.1X has no
- * way to admit a user "held in quarantine" apart from the device's own verdict, and that verdict
- * may be allow. Users seen before keep working through an outage from the login cache.
+ * A login the directory fail mode admits unverified (`hold`) is `held`: the RADIUS server then
+ * places the device in quarantine whatever its own verdict (a `deny` fail mode refuses it).
+ * Users seen before keep working through an outage from the login cache.
  */
 import type { Logger } from 'pino';
 import { verifyPassword } from '../../policy/auth/password.js';
 import type { IdentityService } from '../../policy/identity/identity-service.js';
 import type { Store } from '../../policy/store/repository.js';
 
-export type PasswordCheck = 'ok' | 'invalid' | 'unavailable';
+import type { PasswordCheck } from './eap/credentials.js';
 
 export class EapCredentialSource {
   constructor(private readonly d: { store: Store; identity: IdentityService; log: Logger }) {}
@@ -20,7 +20,7 @@ export class EapCredentialSource {
     if (password === '') return 'invalid';
     if (this.d.identity.hasDirectories(tenantId)) {
       const r = await this.d.identity.login(tenantId, user, password);
-      if (r.ok) return r.hold === undefined ? 'ok' : 'unavailable';
+      if (r.ok) return r.hold === undefined ? 'ok' : r.hold === 'deny' ? 'unavailable' : 'held';
       if (r.reason === 'invalid') return 'invalid';
       if (r.reason === 'unavailable' || r.reason === 'busy') return 'unavailable';
       // unknown-user / no-directory: a local network user may have the name.

@@ -15,7 +15,7 @@ export interface MethodContext {
 export type MethodStep =
   /** The type data of the next EAP-Request of this method. */
   | { kind: 'request'; data: Buffer }
-  | { kind: 'success'; identity: string; msk?: Buffer; deviceId?: string }
+  | { kind: 'success'; identity: string; msk?: Buffer; deviceId?: string; held?: boolean }
   | { kind: 'failure'; reason: string };
 
 export interface EapMethod {

@@ -255,6 +255,7 @@ export class EapConversations implements EapPort {
           method: method.name,
           ...(step.deviceId !== undefined ? { deviceId: step.deviceId } : {}),
           ...(step.msk ? { msk: step.msk } : {}),
+          ...(step.held === true ? { held: true } : {}),
         };
       }
     }

@@ -11,7 +11,7 @@ import type { TlsContexts } from './tls-contexts.js';
 import { TlsEngine } from './tls-engine.js';
 import { InboundMessage, OutboundMessage, TLS_FLAGS, encodeTlsFragment, parseTlsFragment } from './tls-framing.js';
 
-export type TunnelStep = { kind: 'send'; data: Buffer } | { kind: 'success'; identity: string } | { kind: 'failure'; reason: string };
+export type TunnelStep = { kind: 'send'; data: Buffer } | { kind: 'success'; identity: string; held?: boolean } | { kind: 'failure'; reason: string };
 
 /** The inner conversation of TTLS or PEAP, in cleartext. */
 export interface Tunnel {
@@ -134,7 +134,7 @@ export class TlsMethod implements EapMethod {
 
   private async tunnelStep(s: TunnelStep, pending: Buffer): Promise<MethodStep> {
     if (s.kind === 'failure') return failure(s.reason);
-    if (s.kind === 'success') return this.succeed(s.identity);
+    if (s.kind === 'success') return this.succeed(s.identity, s.held === true);
     const sealed = await this.engine.send(s.data);
     if (sealed.length === 0) return failure('TLS tunnel closed');
     return this.send(Buffer.concat([pending, sealed]));
@@ -144,14 +144,14 @@ export class TlsMethod implements EapMethod {
     return request(this.outbound.start(tls, VERSION));
   }
 
-  private succeed(identity: string): MethodStep {
+  private succeed(identity: string, held = false): MethodStep {
     let msk: Buffer;
     try {
       msk = exportWithoutContext(this.engine.socket, MSK_BYTES, SPEC[this.o.kind].label);
     } catch {
       return failure('no keying material (TLS not established)');
     }
-    return { kind: 'success', identity, msk, ...(this.deviceId !== undefined ? { deviceId: this.deviceId } : {}) };
+    return { kind: 'success', identity, msk, ...(this.deviceId !== undefined ? { deviceId: this.deviceId } : {}), ...(held ? { held } : {}) };
   }
 
   /** EAP-TLS: the client certificate must chain to a configured CA. Returns why not, or undefined. */

@@ -73,6 +73,7 @@ export class TtlsPapTunnel implements Tunnel {
     if (user === undefined || password === undefined || user.length === 0) return { kind: 'failure', reason: 'TTLS: user name or password is not UTF-8' };
     const r = await this.ctx.credentials.checkPassword(this.ctx.tenantId, user, password);
     if (r === 'ok') return { kind: 'success', identity: user };
+    if (r === 'held') return { kind: 'success', identity: user, held: true };
     return { kind: 'failure', reason: r === 'invalid' ? 'TTLS/PAP: wrong user name or password' : 'TTLS/PAP: the password check is unavailable' };
   }
 }

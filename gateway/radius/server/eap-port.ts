@@ -28,6 +28,8 @@ export type EapAnswer =
       method: string;
       /** Set when a device certificate names a Kenneki device id (its CN): the endpoint is found by it. */
       deviceId?: string;
+      /** The directory is down and never confirmed the user (fail mode): place no better than quarantine. */
+      held?: boolean;
       /** 64-byte MSK: MS-MPPE-Recv-Key is its first half, MS-MPPE-Send-Key its second (RFC 5216 §2.3). */
       msk?: Buffer;
     }

@@ -301,7 +301,9 @@ export class RadiusServer {
         this.o.log.info({ evt: 'RADIUS_EAP_FAILED', nas: client.name, mac, reason: answer.reason }, `EAP failed: ${answer.reason}`);
         return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, fragmentEap(answer.eap));
       case 'success': {
-        const admission = await this.eapAdmission(client, mac, answer.deviceId);
+        const found = await this.eapAdmission(client, mac, answer.deviceId);
+        // A user only the fail mode vouches for gets quarantine at best, whatever the device's verdict.
+        const admission: Admission = answer.held === true && found.endpointId !== undefined && found.verdict !== 'deny' ? { endpointId: found.endpointId, verdict: 'isolate' } : found;
         const extra: RadiusAttribute[] = [...fragmentEap(answer.eap), textAttribute(A.userName, answer.identity)];
         if (answer.msk && answer.msk.length >= 64) {
           extra.push(
