@@ -77,7 +77,7 @@ function bulkUsers(s: Slapd, first: number, count: number): User[] {
 }
 
 /** The YAML `identity:` block, as an admin writes it: CA and bind password in files under `dir`. */
-function identityYaml(dir: string, s: Slapd): string {
+export function identityYaml(dir: string, s: Slapd): string {
   const pw = join(dir, 'directory-bind-password');
   writeFileSync(pw, `${s.servicePassword}\n`, { mode: 0o600 });
   const ca = join(dir, 'directory-ca.pem');
