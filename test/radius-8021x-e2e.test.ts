@@ -12,6 +12,7 @@ import { randomLocalMac, requireWired8021x, startWiredPort, type WiredPort } fro
 import { enrollEndpoint, healthyReport, report, startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { auditRows, facts } from './helpers/scenario.js';
 import { freeUdpPorts } from '../simulations/peers/free-ports.js';
+import { radiusYaml } from '../simulations/radius-yaml.js';
 
 const SECRET = 'kenneki-8021x-secret-0123';
 let s: TestServer;
@@ -24,17 +25,7 @@ beforeAll(async () => {
   [dasPort] = (await freeUdpPorts(1, '0.0.0.0')) as [number];
   s = await startTestServer({
     enforcement: true,
-    yaml: [
-      'radius:',
-      '  enabled: true',
-      '  host: 127.0.0.1',
-      '  auth_port: 0',
-      '  acct_port: 0',
-      '  vlans: { production: "10", quarantine: "99" }',
-      '  eap: { methods: [ttls-pap] }',
-      '  clients:',
-      `    - { name: hostapd-port, address: 127.0.0.1, secret: "${SECRET}", profile: hostapd, coa_port: ${dasPort} }`,
-    ].join('\n'),
+    yaml: radiusYaml({ lines: ['eap: { methods: [ttls-pap] }'], clients: [{ name: 'hostapd-port', address: '127.0.0.1', secret: SECRET, extra: `profile: hostapd, coa_port: ${dasPort}` }] }),
   });
   expect((await s.api(s.adminToken['default']!, 'PUT', '/api/v1/network-users/alice', { password: 'alice-password-1' })).status).toBe(200);
 });

@@ -14,6 +14,7 @@ import { startFreeradiusNas, requireFreeradius, type FreeradiusNas } from '../si
 import { radclient, requireRadclient } from '../simulations/peers/radclient.js';
 import { enrollEndpoint, healthyReport, report, startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { auditRows, facts } from './helpers/scenario.js';
+import { radiusYaml } from '../simulations/radius-yaml.js';
 
 const SECRET = 'kenneki-coa-secret-01234';
 let nas: FreeradiusNas;
@@ -25,22 +26,17 @@ beforeAll(async () => {
   nas = await startFreeradiusNas({ secret: SECRET });
   s = await startTestServer({
     enforcement: true,
-    yaml: [
-      'radius:',
-      '  enabled: true',
-      '  host: 127.0.0.1',
-      '  auth_port: 0',
-      '  acct_port: 0',
-      '  vlans: { production: "10", quarantine: "99" }',
-      '  coa: { timeout_ms: 300, retries: 1 }',
-      '  clients:',
-      // A Cisco switch whose CoA listener NAKs CoA-Request: reauthenticate, bounce, then Disconnect.
-      `    - { name: access-sw, address: 127.0.0.1, secret: "${SECRET}", profile: cisco-ios, coa_port: ${nas.ports.nakCoa} }`,
-      // A hostapd-like NAS elsewhere on loopback that takes Disconnect at once.
-      `    - { name: wlan-ap, address: 127.0.0.2, secret: "${SECRET}", profile: hostapd, coa_address: 127.0.0.1, coa_port: ${nas.ports.ack} }`,
-      // A NAS with nobody listening for CoA.
-      `    - { name: dead-sw, address: 127.0.0.3, secret: "${SECRET}", profile: generic, coa_address: 127.0.0.1, coa_port: 9 }`,
-    ].join('\n'),
+    yaml: radiusYaml({
+      lines: ['coa: { timeout_ms: 300, retries: 1 }'],
+      clients: [
+        // A Cisco switch whose CoA listener NAKs CoA-Request: reauthenticate, bounce, then Disconnect.
+        { name: 'access-sw', address: '127.0.0.1', secret: SECRET, extra: `profile: cisco-ios, coa_port: ${nas.ports.nakCoa}` },
+        // A hostapd-like NAS elsewhere on loopback that takes Disconnect at once.
+        { name: 'wlan-ap', address: '127.0.0.2', secret: SECRET, extra: `profile: hostapd, coa_address: 127.0.0.1, coa_port: ${nas.ports.ack}` },
+        // A NAS with nobody listening for CoA.
+        { name: 'dead-sw', address: '127.0.0.3', secret: SECRET, extra: 'profile: generic, coa_address: 127.0.0.1, coa_port: 9' },
+      ],
+    }),
   });
 });
 

@@ -14,6 +14,7 @@ import { hideUserPassword } from '../gateway/radius/codec/hiding.js';
 import { RADIUS_CODE } from '../gateway/radius/codec/packet.js';
 import { radclient, requireRadclient } from '../simulations/peers/radclient.js';
 import { startTestServer, type TestServer } from './helpers/kenneki-server.js';
+import { radiusYaml } from '../simulations/radius-yaml.js';
 
 const SECRET = 'kenneki-fuzz-secret-012345';
 const TOTAL = 100_000;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   requireRadclient();
   s = await startTestServer({
     enforcement: true,
-    yaml: ['radius:', '  enabled: true', '  host: 127.0.0.1', '  auth_port: 0', '  acct_port: 0', '  vlans: { quarantine: "99" }', '  clients:', `    - { name: fuzz-nas, address: 127.0.0.1, secret: "${SECRET}" }`].join('\n'),
+    yaml: radiusYaml({ vlans: '{ quarantine: "99" }', clients: [{ name: 'fuzz-nas', address: '127.0.0.1', secret: SECRET }] }),
   });
 });
 afterAll(async () => {

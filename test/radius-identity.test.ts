@@ -13,6 +13,7 @@ import { eapolTest, requireEapolTest } from '../simulations/peers/eapol-test.js'
 import { identityYaml, slapdDirectory } from './helpers/directory.js';
 import { enrollEndpoint, healthyReport, report, startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';
+import { radiusYaml } from '../simulations/radius-yaml.js';
 
 const SECRET = 'kenneki-radius-identity-01';
 let slapd: Slapd;
@@ -25,15 +26,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kenneki-radius-identity-'));
   const yaml = [
     identityYaml(dir, [slapdDirectory(slapd, { name: 'corp', extra: ['connect_timeout_ms: 500', 'operation_timeout_ms: 1000', 'fail_mode: isolate'] })]),
-    'radius:',
-    '  enabled: true',
-    '  host: 127.0.0.1',
-    '  auth_port: 0',
-    '  acct_port: 0',
-    '  vlans: { production: "10", quarantine: "99" }',
-    '  eap: { methods: [ttls-pap] }',
-    '  clients:',
-    `    - { name: sw1, address: 127.0.0.1, secret: "${SECRET}" }`,
+    radiusYaml({ lines: ['eap: { methods: [ttls-pap] }'], clients: [{ name: 'sw1', address: '127.0.0.1', secret: SECRET }] }),
   ].join('\n');
   s = await startTestServer({ yaml, enforcement: true });
   const admin = s.adminToken['default']!;

@@ -13,6 +13,7 @@ import { RADIUS_CODE, decodePacket } from '../gateway/radius/codec/packet.js';
 import { radclient, requireRadclient } from '../simulations/peers/radclient.js';
 import { enrollEndpoint, healthyReport, report, startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { facts, policyBody } from './helpers/scenario.js';
+import { radiusYaml } from '../simulations/radius-yaml.js';
 
 const SECRET = 'kenneki-mab-secret-0123';
 const MAC = { compliant: '02:00:5e:00:10:01', quarantined: '02:00:5e:00:10:02', denied: '02:00:5e:00:10:03', unknown: '02:00:5e:00:10:99', roled: '02:00:5e:00:10:04' };
@@ -36,17 +37,11 @@ beforeAll(async () => {
   requireRadclient();
   s = await startTestServer({
     enforcement: true,
-    yaml: [
-      'radius:',
-      '  enabled: true',
-      '  host: 127.0.0.1',
-      '  auth_port: 0',
-      '  acct_port: 0',
-      '  vlans: { production: "10", quarantine: "99", registration: "98" }',
-      '  roles: { quarantine: kenneki-quarantine }',
-      '  clients:',
-      `    - { name: sw-lab, address: 127.0.0.1, secret: "${SECRET}", profile: cisco-ios }`,
-    ].join('\n'),
+    yaml: radiusYaml({
+      vlans: '{ production: "10", quarantine: "99", registration: "98" }',
+      lines: ['roles: { quarantine: kenneki-quarantine }'],
+      clients: [{ name: 'sw-lab', address: '127.0.0.1', secret: SECRET, extra: 'profile: cisco-ios' }],
+    }),
   });
   server = `127.0.0.1:${s.server.enforcementPorts['radiusAuth']}`;
   acctServer = `127.0.0.1:${s.server.enforcementPorts['radiusAcct']}`;

@@ -12,18 +12,9 @@
 import type { Logger } from 'pino';
 import type { NetworkSession, Store } from '../../policy/store/repository.js';
 
-export interface SessionTouch {
-  tenantId: string;
-  nas: string;
-  nasAddress: string;
-  acctSessionId?: string;
-  mac?: string;
-  framedIp?: string;
-  userName?: string;
-  nasPort?: string;
-  vlan?: string;
-  placement?: string;
-}
+/** What an Access-Accept or an accounting packet says about a session; absent fields are kept as they were. */
+export type SessionTouch = Pick<NetworkSession, 'tenantId' | 'nas' | 'nasAddress'> &
+  Partial<Pick<NetworkSession, 'acctSessionId' | 'mac' | 'framedIp' | 'userName' | 'nasPort' | 'vlan' | 'placement'>>;
 
 export interface SessionTableOptions {
   store: Store;

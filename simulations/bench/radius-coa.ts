@@ -26,6 +26,7 @@ import { loadConfig } from '../../policy/config/load.js';
 import { startServer } from '../../policy/server.js';
 import { startFreeradiusNas } from '../peers/freeradius-nas.js';
 import { fmt, header, onCleanup, printTable, runIfMain, summarize, tempDir, type Bench, type BenchResult } from './common.js';
+import { radiusYaml } from '../radius-yaml.js';
 
 const ENDPOINTS = Number(process.env['BENCH_COA_ENDPOINTS'] ?? 300);
 const SECRET = 'kenneki-bench-coa-secret';
@@ -59,14 +60,7 @@ export const radiusCoaBench: Bench = {
         `data_dir: ${dir}`,
         'http: { host: 127.0.0.1, port: 0 }',
         'pt_tls: { enabled: false }',
-        'radius:',
-        '  enabled: true',
-        '  host: 127.0.0.1',
-        '  auth_port: 0',
-        '  acct_port: 0',
-        '  vlans: { production: "10", quarantine: "99" }',
-        '  clients:',
-        `    - { name: bench-nas, address: 127.0.0.1, secret: "${SECRET}", profile: hostapd, coa_port: ${nas.ports.ack} }`,
+        radiusYaml({ clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET, extra: `profile: hostapd, coa_port: ${nas.ports.ack}` }] }),
       ].join('\n'),
     );
     // The adapter's log lines, stamped as they are written (pino writes synchronously here).

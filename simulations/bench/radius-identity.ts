@@ -26,6 +26,7 @@ import { eapolTest } from '../peers/eapol-test.js';
 import { startSlapd } from '../peers/slapd.js';
 import { fmt, header, onCleanup, printTable, runIfMain, summarize, tempDir, type Bench, type BenchResult, type Summary } from './common.js';
 import { identityYaml } from './identity.js';
+import { radiusYaml } from '../radius-yaml.js';
 
 const SECRET = 'kenneki-bench-radius-identity';
 const MAB_SAMPLES = Number(process.env['BENCH_RADIUS_MAB_SAMPLES'] ?? 2000);
@@ -47,15 +48,7 @@ export const radiusIdentityBench: Bench = {
         'http: { host: 127.0.0.1, port: 0 }',
         'pt_tls: { port: 0 }',
         identityYaml(dir, slapd),
-        'radius:',
-        '  enabled: true',
-        '  host: 127.0.0.1',
-        '  auth_port: 0',
-        '  acct_port: 0',
-        '  vlans: { production: "10", quarantine: "99" }',
-        '  eap: { methods: [ttls-pap] }',
-        '  clients:',
-        `    - { name: bench-nas, address: 127.0.0.1, secret: "${SECRET}" }`,
+        radiusYaml({ lines: ['eap: { methods: [ttls-pap] }'], clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET }] }),
       ].join('\n'),
     );
     const server = await startServer(loadConfig({ file }), { log: pino({ level: 'warn' }), startSweeper: false, enforcement: startEnforcement });
