@@ -1,0 +1,198 @@
+/**
+ * FreeRADIUS 3.2 as the side-by-side EAP-TLS peer, from a throwaway raddb holding one radiusd.conf
+ * (dictionaries and modules from the Debian package freeradius; a missing binary fails with the
+ * package name):
+ * - one auth listener on 127.0.0.1:PORT, the NAS client 127.0.0.1 with
+ *   `require_message_authenticator = yes` (Kenneki always requires it);
+ * - the eap module (from /etc/freeradius/3.0/mods-available/eap) cut down to `tls` only:
+ *   tls-config with the bench's server key/chain and CA, TLS 1.2 only (Kenneki's EAP speaks
+ *   TLS 1.2 only), the session cache off (`cache { enable = no }`: every authentication a full
+ *   handshake), fragment_size 1000 as Kenneki's radius.eap.fragment_bytes;
+ * - authorize runs eap, authenticate `Auth-Type EAP { eap }` (sites-available/default);
+ * - post-auth adds what Kenneki answers an unknown MAC (quarantine VLAN 99, Session-Timeout 300,
+ *   Termination-Action RADIUS-Request), so both Accepts carry the same attributes.
+ * Stock radiusd.conf thread pool (5..32 threads).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { onCleanup, onExit } from '../common.js';
+
+const FREERADIUS = '/usr/sbin/freeradius';
+const SETPRIV = '/usr/bin/setpriv';
+const READY = /Ready to process requests/;
+
+export function requireFreeradius(): void {
+  const missing = [
+    { path: FREERADIUS, pkg: 'freeradius' },
+    { path: SETPRIV, pkg: 'util-linux' },
+  ].filter((b) => !existsSync(b.path));
+  if (missing.length > 0) throw new Error(`${missing.map((b) => b.path).join(', ')} not found: install the Debian package(s) ${missing.map((b) => b.pkg).join(' ')}`);
+}
+
+export interface FreeradiusEapOptions {
+  dir: string;
+  port: number;
+  secret: string;
+  certChain: string;
+  key: string;
+  ca: string;
+  fragmentBytes: number;
+  quarantineVlan: string;
+  quarantineSessionTimeout: number;
+}
+
+export function radiusdConf(o: FreeradiusEapOptions): string {
+  return `prefix = /usr
+raddbdir = ${o.dir}
+confdir = ${o.dir}
+logdir = ${o.dir}
+run_dir = ${o.dir}
+libdir = /usr/lib/freeradius
+dictdir = /usr/share/freeradius
+pidfile = ${join(o.dir, 'radiusd.pid')}
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 65536
+hostname_lookups = no
+log {
+  destination = stdout
+  auth = no
+}
+security {
+  allow_core_dumps = no
+  max_attributes = 200
+  status_server = yes
+}
+client bench-nas {
+  ipaddr = 127.0.0.1
+  secret = "${o.secret}"
+  require_message_authenticator = yes
+}
+thread pool {
+  start_servers = 5
+  max_servers = 32
+  min_spare_servers = 3
+  max_spare_servers = 10
+  max_requests_per_server = 0
+  max_queue_size = 65536
+}
+modules {
+  # mods-available/eap, tls only
+  eap {
+    default_eap_type = tls
+    timer_expire = 60
+    ignore_unknown_eap_types = no
+    cisco_accounting_username_bug = no
+    max_sessions = 65536
+    tls-config tls-common {
+      private_key_file = ${o.key}
+      certificate_file = ${o.certChain}
+      ca_file = ${o.ca}
+      fragment_size = ${o.fragmentBytes}
+      cipher_list = "DEFAULT"
+      cipher_server_preference = no
+      tls_min_version = "1.2"
+      tls_max_version = "1.2"
+      ecdh_curve = ""
+      cache {
+        enable = no
+      }
+      verify {
+      }
+      ocsp {
+        enable = no
+      }
+    }
+    tls {
+      tls = tls-common
+    }
+  }
+}
+server eaptls {
+  listen {
+    type = auth
+    ipaddr = 127.0.0.1
+    port = ${o.port}
+  }
+  authorize {
+    eap {
+      ok = return
+    }
+  }
+  authenticate {
+    Auth-Type EAP {
+      eap
+    }
+  }
+  post-auth {
+    update reply {
+      &Tunnel-Type:0 = VLAN
+      &Tunnel-Medium-Type:0 = IEEE-802
+      &Tunnel-Private-Group-Id:0 = "${o.quarantineVlan}"
+      &Session-Timeout = ${o.quarantineSessionTimeout}
+      &Termination-Action = RADIUS-Request
+    }
+  }
+}
+`;
+}
+
+export interface FreeradiusEap {
+  pid: number;
+  port: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Writes radiusd.conf into `dir` (which the caller removes) and starts radiusd in the foreground, threaded. */
+export async function startFreeradiusEap(o: FreeradiusEapOptions): Promise<FreeradiusEap> {
+  requireFreeradius();
+  writeFileSync(join(o.dir, 'radiusd.conf'), radiusdConf(o));
+  // setpriv --pdeathsig: radiusd goes when we die hard; setpriv execs, so the PID is radiusd's.
+  const child: ChildProcess = spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', FREERADIUS, '-f', '-d', o.dir, '-n', 'radiusd', '-l', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  onExit(kill);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  const stop = onCleanup(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(kill, 5_000);
+    await exited;
+    clearTimeout(timer);
+  });
+  let out = '';
+  let notify: (() => void) | undefined;
+  const onData = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+    notify?.();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`freeradius did not print "Ready to process requests" in 20 s:\n${out.slice(-3000)}`)), 20_000);
+      notify = () => {
+        if (READY.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`freeradius exited (code ${child.exitCode}) before it was ready:\n${out.slice(-3000)}`));
+      });
+      notify();
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  notify = undefined;
+  return { pid: child.pid!, port: o.port, output: () => out, stop };
+}
