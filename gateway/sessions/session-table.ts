@@ -34,6 +34,8 @@ export class SessionTable {
   private readonly byMac = new Map<string, Set<string>>();
   private readonly byIp = new Map<string, string>();
   private dirty = new Map<string, NetworkSession>();
+  /** When each session was last written (ms), for the once-a-minute refresh of unchanged ones. */
+  private readonly writtenAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
@@ -57,8 +59,26 @@ export class SessionTable {
 
   /** An Access-Accept placed the device: the session starts or its placement changes. */
   authorized(t: SessionTouch): NetworkSession | undefined {
+    // The common case at RADIUS rates: a port re-authenticating into the same placement. Only the
+    // time moves, and the store hears of it at most once a minute.
+    const same = this.unchanged(t);
+    if (same) {
+      same.updatedAt = this.now().toISOString();
+      const id = `${same.tenantId}\u0000${same.key}`;
+      if (Date.parse(same.updatedAt) - (this.writtenAt.get(id) ?? 0) >= REFRESH_WRITE_MS) this.dirty.set(id, same);
+      return same;
+    }
     const s = this.touch(t, undefined);
     if (s) this.supersede(s);
+    return s;
+  }
+
+  /** The live session this touch would leave as it is (apart from its time), if there is one. */
+  private unchanged(t: SessionTouch): NetworkSession | undefined {
+    const key = keyOf(t.nas, t.acctSessionId, t.mac);
+    const s = key === undefined ? undefined : this.sessions.get(`${t.tenantId}\u0000${key}`);
+    if (!s || s.stoppedAt !== undefined || s.nasAddress !== t.nasAddress) return undefined;
+    for (const k of TOUCHED) if (t[k] !== undefined && t[k] !== s[k]) return undefined;
     return s;
   }
 
@@ -110,7 +130,10 @@ export class SessionTable {
       this.dirty = new Map();
       try {
         await this.o.store.sessions.saveMany(batch);
-        for (const s of batch) if (s.stoppedAt !== undefined) this.drop(s);
+        for (const s of batch) {
+          if (s.stoppedAt !== undefined) this.drop(s);
+          else this.writtenAt.set(`${s.tenantId}\u0000${s.key}`, Date.parse(s.updatedAt));
+        }
       } catch (err) {
         // Kept in memory and retried next time; the sessions stay usable for CoA meanwhile.
         for (const s of batch) if (!this.dirty.has(`${s.tenantId}\u0000${s.key}`)) this.dirty.set(`${s.tenantId}\u0000${s.key}`, s);
@@ -177,6 +200,7 @@ export class SessionTable {
     // Restarted since the Stop was queued: keep the new one.
     if (current !== s && current?.stoppedAt === undefined) return;
     this.sessions.delete(id);
+    this.writtenAt.delete(id);
     if (s.mac !== undefined) {
       const mk = `${s.tenantId}\u0000${s.mac}`;
       this.byMac.get(mk)?.delete(s.key);
@@ -186,9 +210,12 @@ export class SessionTable {
   }
 }
 
+const TOUCHED = ['acctSessionId', 'mac', 'framedIp', 'userName', 'nasPort', 'vlan', 'placement'] as const;
+const REFRESH_WRITE_MS = 60_000;
+
 /** The touch's fields that are present: an interim update without Framed-IP keeps the known IP. */
 function defined(t: SessionTouch): Partial<NetworkSession> {
   const out: Partial<NetworkSession> = {};
-  for (const k of ['acctSessionId', 'mac', 'framedIp', 'userName', 'nasPort', 'vlan', 'placement'] as const) if (t[k] !== undefined) out[k] = t[k];
+  for (const k of TOUCHED) if (t[k] !== undefined) out[k] = t[k];
   return out;
 }

@@ -10,10 +10,14 @@ import { identityBench } from './identity.js';
 import { ingestBench } from './ingest.js';
 import { listBench } from './list.js';
 import { pdpIngestBench } from './pdp-ingest.js';
+import { radiusCoaBench } from './radius-coa.js';
+import { radiusEapTlsBench } from './radius-eap-tls.js';
+import { radiusIdentityBench } from './radius-identity.js';
+import { radiusMabBench } from './radius-mab.js';
 import { ptTlsBench } from './pt-tls.js';
 import { rssBench } from './rss.js';
 
-const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench, identityBench];
+const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench, identityBench, radiusMabBench, radiusEapTlsBench, radiusCoaBench, radiusIdentityBench];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,0 +1,185 @@
+/**
+ * FreeRADIUS 3.2 as the side-by-side MAB peer: the reference site (shared/bench/peers/
+ * freeradius-site-mab: `files` then `pap` in authorize, PAP in authenticate) on a free port, in a
+ * throwaway raddb holding only a radiusd.conf and a users file. Dictionaries and modules come from
+ * the Debian package (freeradius); a missing binary fails with the package name.
+ *
+ * Differences from the reference site, each to make FreeRADIUS do the same work Kenneki does:
+ * - the NAS client has `require_message_authenticator = yes` (Kenneki always requires it), so
+ *   FreeRADIUS verifies the request's HMAC-MD5 too;
+ * - post-auth adds Message-Authenticator to the reply (3.2.1 does not by default; Kenneki always
+ *   signs its answers), so both compute the reply HMAC as well as the Response Authenticator;
+ * - the users file replies what Kenneki replies for the same verdict (VLAN attributes, and for the
+ *   quarantine VLAN Session-Timeout 300 + Termination-Action RADIUS-Request).
+ *
+ * Stock radiusd.conf threading (thread pool 5..32) and `cleanup_delay = 5` (Kenneki's duplicate
+ * window is 5 s too); `max_requests` raised from 16384 so that 5 s of answered requests at ~25k/s
+ * are not refused as "too many".
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { onCleanup, onExit } from '../common.js';
+
+const FREERADIUS = '/usr/sbin/freeradius';
+const SETPRIV = '/usr/bin/setpriv';
+const DICTDIR = '/usr/share/freeradius';
+const LIBDIR = '/usr/lib/freeradius';
+const READY = /Ready to process requests/;
+
+export function requireFreeradiusBinaries(): void {
+  const missing = [
+    { path: FREERADIUS, pkg: 'freeradius' },
+    { path: SETPRIV, pkg: 'util-linux' },
+  ].filter((b) => !existsSync(b.path));
+  if (missing.length > 0) throw new Error(`${missing.map((b) => b.path).join(', ')} not found: install the Debian package(s) ${missing.map((b) => b.pkg).join(' ')}`);
+}
+
+export interface UsersEntry {
+  /** The bare MAC as the NAS sends it in User-Name and User-Password (e.g. 024b00000001). */
+  user: string;
+  vlan: string;
+  /** Quarantine placement: Session-Timeout + Termination-Action as Kenneki sends them. */
+  quarantine: boolean;
+}
+
+export function usersFile(entries: UsersEntry[], quarantineSessionTimeout: number): string {
+  return entries
+    .map((e) =>
+      [
+        `${e.user}\tCleartext-Password := "${e.user}"`,
+        '\tTunnel-Type:0 = VLAN,',
+        '\tTunnel-Medium-Type:0 = IEEE-802,',
+        e.quarantine ? `\tTunnel-Private-Group-Id:0 = "${e.vlan}",\n\tSession-Timeout = ${quarantineSessionTimeout},\n\tTermination-Action = RADIUS-Request` : `\tTunnel-Private-Group-Id:0 = "${e.vlan}"`,
+        '',
+      ].join('\n'),
+    )
+    .join('\n');
+}
+
+function radiusdConf(dir: string, port: number, secret: string): string {
+  return `prefix = /usr
+raddbdir = ${dir}
+confdir = ${dir}
+logdir = ${dir}
+run_dir = ${dir}
+libdir = ${LIBDIR}
+dictdir = ${DICTDIR}
+pidfile = ${join(dir, 'radiusd.pid')}
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1048576
+hostname_lookups = no
+log {
+  destination = stdout
+  auth = no
+}
+security {
+  allow_core_dumps = no
+  max_attributes = 200
+  status_server = yes
+}
+client bench-nas {
+  ipaddr = 127.0.0.1
+  secret = "${secret}"
+  require_message_authenticator = yes
+}
+thread pool {
+  start_servers = 5
+  max_servers = 32
+  min_spare_servers = 3
+  max_spare_servers = 10
+  max_requests_per_server = 0
+  max_queue_size = 65536
+}
+modules {
+  files {
+    filename = ${join(dir, 'users')}
+  }
+  pap {
+  }
+}
+# shared/bench/peers/freeradius-site-mab, port replaced; post-auth signs the reply.
+server mab {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = ${port}
+	}
+	authorize {
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+	}
+	post-auth {
+		update reply {
+			&Message-Authenticator := 0x00
+		}
+	}
+}
+`;
+}
+
+export interface FreeradiusMab {
+  pid: number;
+  port: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Writes the raddb into `dir` (which the caller removes) and starts radiusd in the foreground, threaded. */
+export async function startFreeradiusMab(o: { dir: string; port: number; secret: string; users: string }): Promise<FreeradiusMab> {
+  requireFreeradiusBinaries();
+  writeFileSync(join(o.dir, 'radiusd.conf'), radiusdConf(o.dir, o.port, o.secret));
+  writeFileSync(join(o.dir, 'users'), o.users);
+  // setpriv --pdeathsig: radiusd goes when we die hard; setpriv execs, so the PID is radiusd's.
+  const child: ChildProcess = spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', FREERADIUS, '-f', '-d', o.dir, '-n', 'radiusd', '-l', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  onExit(kill);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  const stop = onCleanup(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(kill, 5_000);
+    await exited;
+    clearTimeout(timer);
+  });
+  let out = '';
+  let notify: (() => void) | undefined;
+  const onData = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+    notify?.();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`freeradius did not print "Ready to process requests" in 20 s:\n${out.slice(-3000)}`)), 20_000);
+      notify = () => {
+        if (READY.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`freeradius exited (code ${child.exitCode}) before it was ready:\n${out.slice(-3000)}`));
+      });
+      notify();
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  notify = undefined;
+  return { pid: child.pid!, port: o.port, output: () => out, stop };
+}
