@@ -60,7 +60,7 @@ export const radiusCoaBench: Bench = {
         `data_dir: ${dir}`,
         'http: { host: 127.0.0.1, port: 0 }',
         'pt_tls: { enabled: false }',
-        radiusYaml({ clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET, extra: `profile: hostapd, coa_port: ${nas.ports.ack}` }] }),
+        radiusYaml({ lines: ['eap: { methods: [] }'], clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET, extra: `profile: hostapd, coa_port: ${nas.ports.ack}` }] }),
       ].join('\n'),
     );
     // The adapter's log lines, stamped as they are written (pino writes synchronously here).
