@@ -8,11 +8,11 @@
 import { runCommand } from '../simulations/peers/run-command.js';
 import { lastAccessAcceptIn, parseRadiusDump, requireWired8021x, startWiredPort, type WiredPort, type WiredPortOptions } from './helpers/wired-8021x.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { freeUdpPorts } from '../simulations/peers/free-ports.js';
 
 const FREERADIUS = '/usr/sbin/freeradius';
 const RADCLIENT = '/usr/bin/radclient';
@@ -29,23 +29,6 @@ function requirePeers(): void {
   if (missing.length > 0) throw new Error(`${missing.map((b) => b.path).join(', ')} not found: install the Debian package(s) ${missing.map((b) => b.pkg).join(' ')}`);
 }
 
-/** Distinct free UDP ports on 127.0.0.1 (all held at once, then released for the daemons). */
-async function freeUdpPorts(n: number): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createSocket>>((resolve, reject) => {
-          const s = createSocket('udp4');
-          s.once('error', reject);
-          s.bind(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = sockets.map((s) => s.address().port);
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
 
 /**
  * The smallest raddb that does EAP-MD5 from a users file: no stock config, no TLS, no

@@ -37,7 +37,6 @@
  * (10), BENCH_RADIUS_ROUNDS (2), BENCH_RADIUS_PROBE_RATE (200/s) size the run. BENCH_SERVER_NODE_ARGS
  * (server-process.ts) passes node flags to `kenneki serve`, e.g. to profile it.
  */
-import { createSocket } from 'node:dgram';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRadclient } from '../peers/radclient.js';
@@ -45,6 +44,7 @@ import { fmt, header, machineBusySeconds, printFigures, processMemoryMb, printTa
 import { startFreeradiusMab, usersFile, type FreeradiusMab } from './radius/freeradius-mab.js';
 import { radclientLoad, radclientSample, startProbe, writeLoadFiles, type LoadRun, type MabDevice, type ProbeResult, type SampleCheck } from './radius/mab-load.js';
 import { HttpClient, login, spawnServer, writeConfig, type ServerProcess } from './server-process.js';
+import { freeUdpPorts } from '../peers/free-ports.js';
 
 const MACS = Number(process.env['BENCH_RADIUS_MACS']) || 10_000;
 const PROCS = Number(process.env['BENCH_RADIUS_PROCS']) || 2;
@@ -96,22 +96,6 @@ function postureReport(at: Date, deviceId: string, firewallOn: boolean): unknown
   };
 }
 
-async function freeUdpPorts(n: number): Promise<number[]> {
-  const socks = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createSocket>>((resolve, reject) => {
-          const s = createSocket('udp4');
-          s.once('error', reject);
-          s.bind(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = socks.map((s) => s.address().port);
-  await Promise.all(socks.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return ports;
-}
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;

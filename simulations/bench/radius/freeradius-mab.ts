@@ -16,24 +16,14 @@
  * window is 5 s too); `max_requests` raised from 16384 so that 5 s of answered requests at ~25k/s
  * are not refused as "too many".
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { onCleanup, onExit } from '../common.js';
+import { requireFreeradius, startRadiusd, type Radiusd } from './radiusd.js';
 
-const FREERADIUS = '/usr/sbin/freeradius';
-const SETPRIV = '/usr/bin/setpriv';
 const DICTDIR = '/usr/share/freeradius';
 const LIBDIR = '/usr/lib/freeradius';
-const READY = /Ready to process requests/;
 
-export function requireFreeradiusBinaries(): void {
-  const missing = [
-    { path: FREERADIUS, pkg: 'freeradius' },
-    { path: SETPRIV, pkg: 'util-linux' },
-  ].filter((b) => !existsSync(b.path));
-  if (missing.length > 0) throw new Error(`${missing.map((b) => b.path).join(', ')} not found: install the Debian package(s) ${missing.map((b) => b.pkg).join(' ')}`);
-}
+export const requireFreeradiusBinaries = requireFreeradius;
 
 export interface UsersEntry {
   /** The bare MAC as the NAS sends it in User-Name and User-Password (e.g. 024b00000001). */
@@ -124,62 +114,12 @@ server mab {
 `;
 }
 
-export interface FreeradiusMab {
-  pid: number;
-  port: number;
-  output(): string;
-  stop(): Promise<void>;
-}
+export type FreeradiusMab = Radiusd;
 
 /** Writes the raddb into `dir` (which the caller removes) and starts radiusd in the foreground, threaded. */
 export async function startFreeradiusMab(o: { dir: string; port: number; secret: string; users: string }): Promise<FreeradiusMab> {
   requireFreeradiusBinaries();
   writeFileSync(join(o.dir, 'radiusd.conf'), radiusdConf(o.dir, o.port, o.secret));
   writeFileSync(join(o.dir, 'users'), o.users);
-  // setpriv --pdeathsig: radiusd goes when we die hard; setpriv execs, so the PID is radiusd's.
-  const child: ChildProcess = spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', FREERADIUS, '-f', '-d', o.dir, '-n', 'radiusd', '-l', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  onExit(kill);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
-  });
-  const stop = onCleanup(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(kill, 5_000);
-    await exited;
-    clearTimeout(timer);
-  });
-  let out = '';
-  let notify: (() => void) | undefined;
-  const onData = (d: Buffer) => {
-    out = (out + d.toString()).slice(-20_000);
-    notify?.();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`freeradius did not print "Ready to process requests" in 20 s:\n${out.slice(-3000)}`)), 20_000);
-      notify = () => {
-        if (READY.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`freeradius exited (code ${child.exitCode}) before it was ready:\n${out.slice(-3000)}`));
-      });
-      notify();
-    });
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  notify = undefined;
-  return { pid: child.pid!, port: o.port, output: () => out, stop };
+  return startRadiusd(o);
 }
