@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollEndpoint, healthyReport, report, startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { DAY, auditRows, auditSince, lastAuditId, policyBody, type AuditRow } from './helpers/scenario.js';
+import { ntHashOf } from '../policy/util/md4.js';
 
 const TENANT = 'a';
 const OTHER = 'b';
@@ -226,6 +227,17 @@ const AUDITED: Record<string, Case> = {
     request: () => ({ path: '/api/v1/identities/user/ann', body: { groups: ['lab', 'staff'] } }),
     status: 200,
     expect: () => ({ action: 'identity.update', targetType: 'identity', targetId: 'user:ann', after: { groups: ['lab', 'staff'], source: 'local' } }),
+  },
+  'PUT /api/v1/network-users/:name': {
+    request: () => ({ path: '/api/v1/network-users/guest-7', body: { password: 'guest-seven-password', mschapv2: true } }),
+    status: 200,
+    // The password, its hash and its NT hash stay out of the audit row.
+    expect: () => ({ action: 'network-user.put', targetType: 'network-user', targetId: 'guest-7', after: { name: 'guest-7', mschapv2: true, labMd5: false }, secrets: ['guest-seven-password', ntHashOf('guest-seven-password').toString('hex')] }),
+  },
+  'DELETE /api/v1/network-users/:name': {
+    request: () => ({ path: '/api/v1/network-users/guest-7' }),
+    status: 204,
+    expect: () => ({ action: 'network-user.delete', targetType: 'network-user', targetId: 'guest-7', before: { name: 'guest-7', mschapv2: true } }),
   },
 };
 

@@ -98,6 +98,10 @@ async function seed(s: TestServer, tenant: TenantKey): Promise<Fixture> {
     201,
   );
   const token = await ok(s.api(admin, 'POST', '/api/v1/tokens', { name: `${p}-ci-token`, role: 'viewer' }), 201);
+  await ok(s.api(admin, 'PUT', `/api/v1/network-users/${p}-netuser`, { password: `${p}-net-password` }), 200);
+  // A RADIUS session as the enforcement point records it (no RADIUS server runs in this test).
+  const at = new Date().toISOString();
+  await s.server.ctx.store.sessions.saveMany([{ tenantId: tenant, key: `${p}-nas|${p}-sess`, nas: `${p}-nas`, nasAddress: '192.0.2.1', acctSessionId: `${p}-sess`, userName: `${p}-session-user`, startedAt: at, updatedAt: at }]);
   // PT-TLS enrolls into the first tenant only, so the API refuses B's tokens (they could never be
   // used); B's is put in the store directly, to prove A cannot reach it anyway.
   const enrollmentTokenId =
@@ -242,6 +246,8 @@ const GET_ROUTES: Record<string, GetCase> = {
   '/api/v1/roles': { kind: 'list', requests: [{ path: () => '/api/v1/roles', mustContain: (a) => [a.roleId, `${PREFIX.a}-role`, `${PREFIX.a}-lan`] }] },
   '/api/v1/roles/:id': { kind: 'detail', params: (f) => ({ id: f.roleId }) },
   '/api/v1/definitions': { kind: 'list', requests: [{ path: () => '/api/v1/definitions', mustContain: () => [`${PREFIX.a}-feed`] }] },
+  '/api/v1/sessions': { kind: 'list', requests: [{ path: () => '/api/v1/sessions', mustContain: () => [`${PREFIX.a}-session-user`, `${PREFIX.a}-nas`] }] },
+  '/api/v1/network-users': { kind: 'list', requests: [{ path: () => '/api/v1/network-users', mustContain: () => [`${PREFIX.a}-netuser`] }] },
   '/api/v1/identities/:kind/:name': {
     kind: 'named',
     params: (f) => ({ kind: 'user', name: `${PREFIX[f.tenant]}-alice` }),
@@ -363,6 +369,10 @@ const WRITE_ROUTES: Record<string, { params: (b: Fixture) => Record<string, stri
   'DELETE /api/v1/tokens/:id': { params: (b) => ({ id: b.tokenId }), status: 404 },
   'DELETE /api/v1/enrollment-tokens/:id': { params: (b) => ({ id: b.enrollmentTokenId }), status: 404 },
   'PUT /api/v1/identities/:kind/:name': { params: () => ({ kind: 'user', name: `${PREFIX.b}-alice` }), body: () => ({ groups: ['hijacked'] }), status: 200 },
+  // Network users are named per tenant: A's PUT of B's name creates A's own user, and A's DELETE
+  // then deletes that one; B's user of the same name is untouched (the snapshot compares it).
+  'PUT /api/v1/network-users/:name': { params: () => ({ name: `${PREFIX.b}-netuser` }), body: () => ({ password: 'hijacked-password' }), status: 200 },
+  'DELETE /api/v1/network-users/:name': { params: () => ({ name: `${PREFIX.b}-netuser` }), status: 204 },
 };
 
 /** Everything tenant B can see about itself, for before/after comparison. */
@@ -381,6 +391,9 @@ async function snapshotB(): Promise<unknown> {
     definitions: await get('/api/v1/definitions'),
     enrollmentTokens: await get('/api/v1/enrollment-tokens'),
     identity: await get(`/api/v1/identities/user/${PREFIX.b}-alice`),
+    networkUsers: await get('/api/v1/network-users'),
+    networkUserSecrets: await s.server.ctx.store.networkUsers.secrets('b', `${PREFIX.b}-netuser`),
+    sessions: await get('/api/v1/sessions'),
     audit: await get('/api/v1/audit?limit=1000'),
   };
 }
