@@ -36,7 +36,24 @@ export class RadiusMetrics {
     for (const r of RADIUS_DROP_REASONS) this.dropped.labels(r).inc(0);
   }
 
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly durationChildren = new Map<RadiusRequestKind, { observe(v: number): void }>();
+
   drop(reason: RadiusDropReason): void {
     this.dropChildren.get(reason)!.inc();
+  }
+
+  /** One answered request; label children are looked up once per label set, not per packet. */
+  answered(kind: RadiusRequestKind, result: RadiusResult, placement: string): void {
+    const key = `${kind}|${result}|${placement}`;
+    let child = this.requestChildren.get(key);
+    if (!child) this.requestChildren.set(key, (child = this.requests.labels(kind, result, placement)));
+    child.inc();
+  }
+
+  took(kind: RadiusRequestKind, seconds: number): void {
+    let child = this.durationChildren.get(kind);
+    if (!child) this.durationChildren.set(kind, (child = this.duration.labels(kind)));
+    child.observe(seconds);
   }
 }

@@ -55,7 +55,26 @@ export function place(admission: Admission, client: NasClient, s: PlacementSetti
   }
 }
 
+/**
+ * Placements are few (a NAS sees a handful of VLAN and role pairs) and their attributes never
+ * change, so each is built once per NAS and reused: encoding them was a measurable share of a
+ * MAB answer. Callers copy `attributes`, never mutate it.
+ */
+const built = new WeakMap<NasClient, Map<string, Placement>>();
+const MAX_PLACEMENTS_PER_NAS = 1024;
+
 function build(kind: Exclude<PlacementKind, 'reject'>, client: NasClient, s: PlacementSettings, vlan: string | undefined, role: string | undefined, reason: string): Placement {
+  let cache = built.get(client);
+  if (!cache) built.set(client, (cache = new Map()));
+  const key = `${kind}\u0000${vlan ?? ''}\u0000${role ?? ''}\u0000${reason}\u0000${s.quarantineSessionTimeoutSeconds}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const p = encode(kind, client, s, vlan, role, reason);
+  if (cache.size < MAX_PLACEMENTS_PER_NAS) cache.set(key, p);
+  return p;
+}
+
+function encode(kind: Exclude<PlacementKind, 'reject'>, client: NasClient, s: PlacementSettings, vlan: string | undefined, role: string | undefined, reason: string): Placement {
   const profile = client.profile;
   const sendsVlan = profile.vlanAttributes && vlan !== undefined;
   const sendsRole = profile.role !== undefined && role !== undefined;

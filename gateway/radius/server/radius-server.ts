@@ -152,7 +152,7 @@ export class RadiusServer {
       }
       if (key !== undefined) this.duplicates.answered(key, authenticator, outcome.response);
       this.send(socket, outcome.response, r);
-      m.duration.labels(kind).observe(Number(process.hrtime.bigint() - started) / 1e9);
+      m.took(kind, Number(process.hrtime.bigint() - started) / 1e9);
     };
     let packet: RadiusPacket;
     try {
@@ -221,7 +221,7 @@ export class RadiusServer {
   // ---- Status-Server --------------------------------------------------------------------------
 
   private status(p: RadiusPacket, client: NasClient, port: 'auth' | 'acct'): Outcome {
-    this.o.metrics.requests.labels('status', 'response', 'none').inc();
+    this.o.metrics.answered('status', 'response', 'none');
     return this.respond(p, client, port === 'auth' ? RADIUS_CODE.ACCESS_ACCEPT : RADIUS_CODE.ACCOUNTING_RESPONSE, []);
   }
 
@@ -232,7 +232,7 @@ export class RadiusServer {
     const mab = checkMab(p, client.secret);
     if (mab.kind === 'bad-mab') {
       this.o.log.info({ evt: 'RADIUS_MAB_REFUSED', nas: client.name, reason: mab.reason }, `MAB refused: ${mab.reason}`);
-      this.o.metrics.requests.labels('mab', 'reject', 'none').inc();
+      this.o.metrics.answered('mab', 'reject', 'none');
       return { outcome: this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, []), kind: 'mab' };
     }
     if (mab.kind === 'mab') {
@@ -251,14 +251,14 @@ export class RadiusServer {
     }
     // Plain PAP logins (VPN concentrators without EAP) are not served: an explicit Reject.
     this.o.log.info({ evt: 'RADIUS_UNSUPPORTED_REQUEST', nas: client.name }, 'Access-Request is neither MAB nor EAP; rejected');
-    this.o.metrics.requests.labels('pap', 'reject', 'none').inc();
+    this.o.metrics.answered('pap', 'reject', 'none');
     return { outcome: this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, []), kind: 'pap' };
   }
 
   /** Turns an admission into Accept (with placement) or Reject, and records the session. */
   private admit(p: RadiusPacket, client: NasClient, nasAddress: string, mac: string | undefined, admission: Admission, kind: 'mab' | 'eap', extra: RadiusAttribute[] = [], userName?: string): Outcome {
     const placement: Placement = place(admission, client, this.o.placement);
-    this.o.metrics.requests.labels(kind, placement.accept ? 'accept' : 'reject', placement.kind).inc();
+    this.o.metrics.answered(kind, placement.accept ? 'accept' : 'reject', placement.kind);
     if (!placement.accept) {
       this.o.log.info({ evt: 'RADIUS_REJECTED', nas: client.name, mac, endpointId: admission.endpointId, reason: placement.reason }, `Access-Reject: ${placement.reason}`);
       return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, extra.filter((a) => a.type === A.eapMessage.type));
@@ -282,7 +282,7 @@ export class RadiusServer {
   private async eap(p: RadiusPacket, client: NasClient, nasAddress: string): Promise<Outcome> {
     const eap = reassembleEap(p.attributes);
     if (!this.o.eap || !eap) {
-      this.o.metrics.requests.labels('eap', 'reject', 'none').inc();
+      this.o.metrics.answered('eap', 'reject', 'none');
       return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, []);
     }
     const station = getTextSafe(p, A.callingStationId);
@@ -294,10 +294,10 @@ export class RadiusServer {
         this.o.log.debug({ evt: 'RADIUS_EAP_DISCARDED', nas: client.name, reason: answer.reason }, 'EAP request discarded');
         return { drop: 'eap' };
       case 'challenge':
-        this.o.metrics.requests.labels('eap', 'challenge', 'none').inc();
+        this.o.metrics.answered('eap', 'challenge', 'none');
         return this.respond(p, client, RADIUS_CODE.ACCESS_CHALLENGE, [...fragmentEap(answer.eap), { type: A.state.type, value: answer.state }]);
       case 'failure':
-        this.o.metrics.requests.labels('eap', 'reject', 'none').inc();
+        this.o.metrics.answered('eap', 'reject', 'none');
         this.o.log.info({ evt: 'RADIUS_EAP_FAILED', nas: client.name, mac, reason: answer.reason }, `EAP failed: ${answer.reason}`);
         return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, fragmentEap(answer.eap));
       case 'success': {
@@ -353,7 +353,7 @@ export class RadiusServer {
       const cause = getIntegerSafe(p, A.acctTerminateCause);
       this.o.sessions.accounted(touch, 'stop', cause !== undefined ? `terminate-cause-${cause}` : 'stop');
     }
-    this.o.metrics.requests.labels('accounting', 'response', 'none').inc();
+    this.o.metrics.answered('accounting', 'response', 'none');
     return this.respond(p, client, RADIUS_CODE.ACCOUNTING_RESPONSE, []);
   }
 }
