@@ -42,6 +42,21 @@ describe('retention', () => {
     expect(detail.json.endpoint.verdict).toBe('allow');
   });
 
+  it('purges network sessions last heard of before retention_days from the file, and keeps newer ones', async () => {
+    const at = (d: Date) => d.toISOString();
+    const old = new Date(clock.now().getTime());
+    await s.server.ctx.store.sessions.saveMany([
+      { tenantId: 'default', key: 'sw1|OLD-SESSION-MARKER-3c9d', nas: 'sw1', nasAddress: '10.0.0.2', userName: 'OLD-SESSION-USER-77aa', startedAt: at(old), updatedAt: at(old), stoppedAt: at(old), stopCause: 'stop' },
+    ]);
+    expect(fileContains('OLD-SESSION-USER-77aa')).toBe(true);
+    clock.advance(31 * DAY);
+    await s.server.ctx.store.sessions.saveMany([{ tenantId: 'default', key: 'sw1|NEW', nas: 'sw1', nasAddress: '10.0.0.2', userName: 'new-user', startedAt: at(clock.now()), updatedAt: at(clock.now()) }]);
+    const swept = await s.server.sweeper.sweep();
+    expect(swept.sessionsPurged).toBe(1);
+    expect(fileContains('OLD-SESSION-USER-77aa')).toBe(false);
+    expect((await s.server.ctx.store.sessions.list('default', { limit: 10, offset: 0 })).items.map((i) => i.key)).toContain('sw1|NEW');
+  });
+
   it('deleting an endpoint removes its posture from the file', async () => {
     const { id, credential } = await enrollEndpoint(s, s.adminToken['default']!, { hostname: 'pc-gone' });
     const marker = 'DELETED-ENDPOINT-MARKER-51be';

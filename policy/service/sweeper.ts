@@ -20,6 +20,8 @@ export interface SweepReport {
   reviewed: number;
   changed: number;
   snapshotsPurged: number;
+  /** Network sessions (RADIUS) last heard of before the retention cutoff. */
+  sessionsPurged: number;
 }
 
 export class Sweeper {
@@ -85,7 +87,7 @@ export class Sweeper {
   private async pass(): Promise<SweepReport> {
     const { store, pdp, clock, log } = this.deps;
     const now = clock.now();
-    const report: SweepReport = { exceptionsExpired: 0, reviewed: 0, changed: 0, snapshotsPurged: 0 };
+    const report: SweepReport = { exceptionsExpired: 0, reviewed: 0, changed: 0, snapshotsPurged: 0, sessionsPurged: 0 };
 
     const due = await store.exceptions.dueForExpiry(now.toISOString());
     const tenantsWithExpiry = new Set(due.map((e) => e.tenantId));
@@ -115,8 +117,11 @@ export class Sweeper {
     }
 
     await store.optimize();
-    report.snapshotsPurged = await store.retention.purgeSnapshots(new Date(now.getTime() - this.deps.retentionDays * DAY_MS).toISOString());
-    if (report.exceptionsExpired + report.reviewed + report.snapshotsPurged > 0) log.info({ evt: 'SWEEP_DONE', ...report }, 'sweep done');
+    const cutoff = new Date(now.getTime() - this.deps.retentionDays * DAY_MS).toISOString();
+    report.snapshotsPurged = await store.retention.purgeSnapshots(cutoff);
+    // Sessions name users, MACs and addresses: the same retention as posture (seed 000).
+    report.sessionsPurged = await store.sessions.purge(cutoff);
+    if (report.exceptionsExpired + report.reviewed + report.snapshotsPurged + report.sessionsPurged > 0) log.info({ evt: 'SWEEP_DONE', ...report }, 'sweep done');
     return report;
   }
 }
