@@ -1,6 +1,7 @@
 /**
- * The `radius:` block of a Kenneki config for tests and benchmarks: the server on loopback with
- * free ports, and the NAS clients given. Production VLAN 10 and quarantine VLAN 99 unless told.
+ * The `radius:` block of a Kenneki config for tests and benchmarks: the server on loopback (any
+ * free ports unless given), and the NAS clients given. Production VLAN 10 and quarantine VLAN 99
+ * unless told.
  */
 export interface NasClientYaml {
   name: string;
@@ -10,13 +11,13 @@ export interface NasClientYaml {
   extra?: string;
 }
 
-export function radiusYaml(o: { clients: NasClientYaml[]; vlans?: string; lines?: string[] }): string {
+export function radiusYaml(o: { clients: NasClientYaml[]; vlans?: string; lines?: string[]; ports?: { auth: number; acct: number } }): string {
   return [
     'radius:',
     '  enabled: true',
     '  host: 127.0.0.1',
-    '  auth_port: 0',
-    '  acct_port: 0',
+    `  auth_port: ${o.ports?.auth ?? 0}`,
+    `  acct_port: ${o.ports?.acct ?? 0}`,
     `  vlans: ${o.vlans ?? '{ production: "10", quarantine: "99" }'}`,
     ...(o.lines ?? []).map((l) => `  ${l}`),
     '  clients:',

@@ -27,23 +27,13 @@ import { startServer } from '../../policy/server.js';
 import { startFreeradiusNas } from '../peers/freeradius-nas.js';
 import { fmt, header, onCleanup, printTable, runIfMain, summarize, tempDir, type Bench, type BenchResult } from './common.js';
 import { radiusYaml } from '../radius-yaml.js';
+import { firewallOffFacts, healthyReport } from '../posture-report.js';
 
 const ENDPOINTS = Number(process.env['BENCH_COA_ENDPOINTS'] ?? 300);
 const SECRET = 'kenneki-bench-coa-secret';
 
 /** Posture facts the baseline policy allows (firewall on) or isolates (firewall off). */
-function facts(at: Date, firewallOn: boolean): Record<string, unknown> {
-  const ok = (value: unknown) => ({ status: 'ok', value, collectedAt: at.toISOString(), source: 'kenneki-agent' });
-  return {
-    os: ok({ family: 'linux', product: 'debian', version: '12.7', build: '6.1.0-26-amd64' }),
-    pendingUpdates: ok({ updates: [], rebootRequired: false }),
-    antivirus: ok({ products: [{ name: 'ClamAV', running: true, enabled: true, signaturesUpdatedAt: at.toISOString() }] }),
-    firewall: ok({ profiles: [{ name: 'default', enabled: firewallOn }] }),
-    diskEncryption: ok({ systemVolumeProtected: true }),
-    factoryDefaultPassword: ok(false),
-    agent: ok({ name: 'kenneki-agent', version: '0.1.0' }),
-  };
-}
+const facts = (at: Date, firewallOn: boolean): Record<string, unknown> => healthyReport(at, firewallOn ? {} : firewallOffFacts(at)).facts;
 
 export const radiusCoaBench: Bench = {
   name: 'radius-coa',

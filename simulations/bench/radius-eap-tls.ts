@@ -47,6 +47,7 @@ import { eapolLoad, requireLoadTools, udpDrops, type EapolLoadResult } from './r
 import { requireFreeradius, startFreeradiusEap } from './radius-eap/freeradius-eap.js';
 import { perfRecord, perfReport, removePerfMap, requirePerf } from './radius-eap/perf.js';
 import { spawnServer, writeConfig } from './server-process.js';
+import { radiusYaml } from '../radius-yaml.js';
 
 const PROCS = Number(process.env['BENCH_EAP_PROCS']) || 64;
 const SECONDS = Number(process.env['BENCH_EAP_SECONDS']) || 20;
@@ -113,25 +114,22 @@ export const radiusEapTlsBench: Bench = {
 
     // Kenneki.
     const configFile = writeConfig(dataDir, {
-      extraYaml: [
-        'radius:',
-        '  enabled: true',
-        '  host: 127.0.0.1',
-        `  auth_port: ${authPort}`,
-        `  acct_port: ${acctPort}`,
-        '  unknown_mac: quarantine',
-        `  vlans: { quarantine: "${VLAN}" }`,
-        `  quarantine_session_timeout_seconds: ${SESSION_TIMEOUT}`,
-        '  eap:',
-        '    methods: [tls]',
-        `    cert_file: ${pki.serverChain}`,
-        `    key_file: ${pki.serverKey}`,
-        `    client_ca_files: [${pki.caPem}]`,
-        `    fragment_bytes: ${FRAGMENT}`,
-        '    resumption_seconds: 0',
-        '  clients:',
-        `    - { name: bench-nas, address: 127.0.0.1, secret: "${SECRET}", profile: generic }`,
-      ].join('\n'),
+      extraYaml: radiusYaml({
+        ports: { auth: authPort, acct: acctPort },
+        vlans: `{ quarantine: "${VLAN}" }`,
+        lines: [
+          'unknown_mac: quarantine',
+          `quarantine_session_timeout_seconds: ${SESSION_TIMEOUT}`,
+          'eap:',
+          '  methods: [tls]',
+          `  cert_file: ${pki.serverChain}`,
+          `  key_file: ${pki.serverKey}`,
+          `  client_ca_files: [${pki.caPem}]`,
+          `  fragment_bytes: ${FRAGMENT}`,
+          '  resumption_seconds: 0',
+        ],
+        clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET, extra: 'profile: generic' }],
+      }),
     });
     if (PERF_PROFILE) requirePerf();
     const savedArgs = process.env['BENCH_SERVER_NODE_ARGS'];

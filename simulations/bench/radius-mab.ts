@@ -45,6 +45,8 @@ import { startFreeradiusMab, usersFile, type FreeradiusMab } from './radius/free
 import { radclientLoad, radclientSample, startProbe, writeLoadFiles, type LoadRun, type MabDevice, type ProbeResult, type SampleCheck } from './radius/mab-load.js';
 import { HttpClient, login, spawnServer, writeConfig, type ServerProcess } from './server-process.js';
 import { freeUdpPorts } from '../peers/free-ports.js';
+import { firewallOffFacts, healthyReport, okFact } from '../posture-report.js';
+import { radiusYaml } from '../radius-yaml.js';
 
 const MACS = Number(process.env['BENCH_RADIUS_MACS']) || 10_000;
 const PROCS = Number(process.env['BENCH_RADIUS_PROCS']) || 2;
@@ -74,28 +76,10 @@ function devices(n: number): Device[] {
   });
 }
 
-/** A healthy Debian 12 laptop (as test/helpers/kenneki-server.ts healthyReport), its own device id. */
+/** A healthy Debian 12 laptop with its own device id; with the firewall off, isolated. */
 function postureReport(at: Date, deviceId: string, firewallOn: boolean): unknown {
-  const t = at.toISOString();
-  const ok = (value: unknown) => ({ status: 'ok', value, collectedAt: t, source: 'kenneki-agent' });
-  return {
-    reportedAt: t,
-    facts: {
-      os: ok({ family: 'linux', product: 'debian', version: '12.7', build: '6.1.0-26-amd64' }),
-      pendingUpdates: ok({ updates: [], rebootRequired: false }),
-      packages: ok({ manager: 'dpkg', packages: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] }),
-      antivirus: ok({ products: [{ name: 'ClamAV', running: true, enabled: true, signaturesUpdatedAt: t }] }),
-      firewall: ok({ profiles: [{ name: firewallOn ? 'default' : 'Public', enabled: firewallOn }] }),
-      diskEncryption: ok({ systemVolumeProtected: true }),
-      ipForwarding: ok(false),
-      factoryDefaultPassword: ok(false),
-      secureBoot: ok(true),
-      agent: ok({ name: 'kenneki-agent', version: '0.1.0' }),
-      deviceId: ok(deviceId),
-    },
-  };
+  return healthyReport(at, { deviceId: okFact(deviceId, at), ...(firewallOn ? {} : firewallOffFacts(at)) });
 }
-
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -217,19 +201,13 @@ export const radiusMabBench: Bench = {
 
     // 1. Kenneki, its store filled through the API.
     const configFile = writeConfig(dataDir, {
-      extraYaml: [
-        'radius:',
-        '  enabled: true',
-        '  host: 127.0.0.1',
-        `  auth_port: ${authPort}`,
-        `  acct_port: ${acctPort}`,
-        `  vlans: { production: "${VLAN.production}", quarantine: "${VLAN.quarantine}" }`,
-        `  quarantine_session_timeout_seconds: ${QUARANTINE_TIMEOUT}`,
+      extraYaml: radiusYaml({
+        ports: { auth: authPort, acct: acctPort },
+        vlans: `{ production: "${VLAN.production}", quarantine: "${VLAN.quarantine}" }`,
         // MAB only, like the FreeRADIUS site (and no EAP server certificate needed without PT-TLS).
-        '  eap: { methods: [] }',
-        '  clients:',
-        `    - { name: bench-nas, address: 127.0.0.1, secret: "${SECRET}", profile: cisco-ios }`,
-      ].join('\n'),
+        lines: [`quarantine_session_timeout_seconds: ${QUARANTINE_TIMEOUT}`, 'eap: { methods: [] }'],
+        clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET, extra: 'profile: cisco-ios' }],
+      }),
     });
     let kenneki: ServerProcess = await spawnServer(configFile);
     const pop = await populate(kenneki.url, devs);

@@ -18,6 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freeUdpPorts } from './free-ports.js';
+import { killOnExit } from './kill-on-exit.js';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,20 +133,6 @@ ${listen(ports.nakAll)}
 `;
 }
 
-// radiusd in the foreground does not die with us by itself: a parent-death signal via setpriv for
-// hard deaths, and a synchronous kill on a normal exit.
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-}
 
 const READY = /Ready to process requests/;
 const START_TIMEOUT_MS = 15_000;
@@ -156,7 +143,7 @@ async function startOnce(secret: string): Promise<FreeradiusNas> {
   const dir = mkdtempSync(join(tmpdir(), 'kenneki-freeradius-nas-'));
   writeFileSync(join(dir, 'radiusd.conf'), radiusdConf(dir, secret, ports));
   const child = spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', FREERADIUS, '-X', '-d', dir, '-n', 'radiusd'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
+  killOnExit(child);
   let out = '';
   const watchers = new Set<() => void>();
   const onData = (d: Buffer): void => {

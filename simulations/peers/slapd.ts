@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killOnExit } from './kill-on-exit.js';
 
 export type UserName = 'alice' | 'bob' | 'carol' | 'dave' | 'erin';
 export type ComputerName = 'laptop-01' | 'laptop-02';
@@ -145,20 +146,6 @@ export function requireSlapd(): void {
   }
 }
 
-// slapd in the foreground does not die with us by itself (it never reads stdin), so: a
-// parent-death signal via setpriv for hard deaths, and a synchronous kill on a normal exit.
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function trackChild(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-}
 
 /**
  * Free loopback ports: bind port 0 for each (all held at once, so they differ), read them,
@@ -348,7 +335,7 @@ async function spawnSlapd(conf: string, urls: string[], ports: number[]): Promis
   const child = spawn('/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', '/usr/sbin/slapd', '-d', '0', '-f', conf, '-h', urls.join(' ')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  trackChild(child);
+  killOnExit(child);
   let out = '';
   // Keep only the tail: -d 0 is quiet, but a long run should not grow memory.
   const onData = (d: Buffer) => (out = (out + d.toString('utf8')).slice(-20_000));

@@ -106,28 +106,8 @@ export async function startTestServer(
   };
 }
 
-/** A posture report for a healthy Debian 12 laptop; override facts per test. */
-export function healthyReport(at: Date, overrides: Record<string, unknown> = {}): { reportedAt: string; facts: Record<string, unknown> } {
-  const t = at.toISOString();
-  const ok = (value: unknown) => ({ status: 'ok', value, collectedAt: t, source: 'kenneki-agent' });
-  return {
-    reportedAt: t,
-    facts: {
-      os: ok({ family: 'linux', product: 'debian', version: '12.7', build: '6.1.0-26-amd64' }),
-      pendingUpdates: ok({ updates: [], rebootRequired: false }),
-      packages: ok({ manager: 'dpkg', packages: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] }),
-      antivirus: ok({ products: [{ name: 'ClamAV', running: true, enabled: true, signaturesUpdatedAt: t }] }),
-      firewall: ok({ profiles: [{ name: 'default', enabled: true }] }),
-      diskEncryption: ok({ systemVolumeProtected: true }),
-      ipForwarding: ok(false),
-      factoryDefaultPassword: ok(false),
-      secureBoot: ok(true),
-      agent: ok({ name: 'kenneki-agent', version: '0.1.0' }),
-      deviceId: ok('0f4c2a9e8b7d4c3a9e8b7d4c3a9e8b7d'),
-      ...overrides,
-    },
-  };
-}
+/** A posture report for a healthy Debian 12 laptop (shared with the benchmarks). */
+export { healthyReport } from '../../simulations/posture-report.js';
 
 /** Registers an endpoint through the API and reports posture for it; returns id and credential. */
 export async function enrollEndpoint(s: TestServer, tenantToken: string, body: Record<string, unknown>): Promise<{ id: string; credential: string }> {

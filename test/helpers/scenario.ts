@@ -2,15 +2,14 @@
  * Small builders shared by the integration tests: posture facts, audit-log slices, verdict-bus
  * recording and raw requests (for bodies that are not JSON-serialisable objects).
  */
+import { firewallOffFacts, okFact } from '../../simulations/posture-report.js';
 import type { VerdictChange } from '../../policy/service/verdict-bus.js';
 import type { TestServer } from './kenneki-server.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
-export function ok(value: unknown, at: Date): Record<string, unknown> {
-  return { status: 'ok', value, collectedAt: at.toISOString(), source: 'kenneki-agent' };
-}
+export const ok = okFact;
 
 export function notCollected(status: 'unknown' | 'error', reason: string, at: Date): Record<string, unknown> {
   return { status, reason, collectedAt: at.toISOString(), source: 'kenneki-agent' };
@@ -18,7 +17,7 @@ export function notCollected(status: 'unknown' | 'error', reason: string, at: Da
 
 /** Fact overrides for `healthyReport`. */
 export const facts = {
-  firewallOff: (at: Date) => ({ firewall: ok({ profiles: [{ name: 'Public', enabled: false }] }, at) }),
+  firewallOff: firewallOffFacts,
   firewallUnknown: (at: Date) => ({ firewall: notCollected('unknown', 'collector timed out', at) }),
   diskUnencrypted: (at: Date) => ({ diskEncryption: ok({ systemVolumeProtected: false }, at) }),
   antivirusSignaturesAgeDays: (at: Date, days: number) => ({

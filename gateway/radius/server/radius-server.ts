@@ -20,7 +20,7 @@ import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { Admission, AdmissionIndex } from '../../../policy/service/admission.js';
 import type { SessionTable } from '../../sessions/session-table.js';
-import { attribute, getInteger, getText, textAttribute } from '../codec/attributes.js';
+import { attribute, getInteger, getIpv4, getText, textAttribute, type AttributeRef } from '../codec/attributes.js';
 import { encodeResponse, hasMessageAuthenticator, verifyMessageAuthenticator, verifyRequestAuthenticator } from '../codec/authenticator.js';
 import { ACCT_STATUS_TYPE, attr } from '../codec/dictionary.js';
 import { fragmentEap, reassembleEap } from '../codec/eap.js';
@@ -263,13 +263,14 @@ export class RadiusServer {
       this.o.log.info({ evt: 'RADIUS_REJECTED', nas: client.name, mac, endpointId: admission.endpointId, reason: placement.reason }, `Access-Reject: ${placement.reason}`);
       return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, extra.filter((a) => a.type === A.eapMessage.type));
     }
+    const user = userName ?? getTextSafe(p, A.userName);
     this.o.sessions.authorized({
       tenantId: client.tenantId,
       nas: client.name,
       nasAddress,
       ...(mac !== undefined ? { mac } : {}),
       ...optionalText(p, A.acctSessionId, 'acctSessionId'),
-      ...((userName ?? getTextSafe(p, A.userName)) !== undefined ? { userName: (userName ?? getTextSafe(p, A.userName))! } : {}),
+      ...(user !== undefined ? { userName: user } : {}),
       ...portOf(p),
       ...(placement.vlan !== undefined ? { vlan: placement.vlan } : {}),
       placement: placement.kind,
@@ -358,24 +359,21 @@ export class RadiusServer {
   }
 }
 
-/** Text that does not decode as UTF-8 is treated as absent rather than failing the request. */
-function getTextSafe(p: RadiusPacket, ref: ReturnType<typeof attr>): string | undefined {
-  try {
-    return getText(p, ref);
-  } catch {
-    return undefined;
-  }
-}
+/** A value that does not decode (text not UTF-8, an integer not 4 bytes) reads as absent: it must not fail the request. */
+const lenient =
+  <T>(get: (p: RadiusPacket, ref: AttributeRef) => T | undefined) =>
+  (p: RadiusPacket, ref: AttributeRef): T | undefined => {
+    try {
+      return get(p, ref);
+    } catch {
+      return undefined;
+    }
+  };
+const getTextSafe = lenient(getText);
+const getIntegerSafe = lenient(getInteger);
+const getIpv4Safe = lenient(getIpv4);
 
-function getIntegerSafe(p: RadiusPacket, ref: ReturnType<typeof attr>): number | undefined {
-  try {
-    return getInteger(p, ref);
-  } catch {
-    return undefined;
-  }
-}
-
-function optionalText<K extends string>(p: RadiusPacket, ref: ReturnType<typeof attr>, key: K): Partial<Record<K, string>> {
+function optionalText<K extends string>(p: RadiusPacket, ref: AttributeRef, key: K): Partial<Record<K, string>> {
   const v = getTextSafe(p, ref);
   return v !== undefined && v !== '' ? ({ [key]: v } as Record<K, string>) : {};
 }
@@ -388,6 +386,6 @@ function portOf(p: RadiusPacket): { nasPort?: string } {
 }
 
 function framedIpOf(p: RadiusPacket): { framedIp?: string } {
-  const raw = p.attributes.find((a) => a.type === A.framedIp.type)?.value;
-  return raw && raw.length === 4 ? { framedIp: `${raw[0]}.${raw[1]}.${raw[2]}.${raw[3]}` } : {};
+  const ip = getIpv4Safe(p, A.framedIp);
+  return ip !== undefined ? { framedIp: ip } : {};
 }

@@ -15,7 +15,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireFreeradius, startRadiusd, type Radiusd } from '../radius/radiusd.js';
+import { radiusdBase, requireFreeradius, startRadiusd, type Radiusd } from '../radius/radiusd.js';
 
 export { requireFreeradius };
 
@@ -34,41 +34,7 @@ export interface FreeradiusEapOptions {
 }
 
 export function radiusdConf(o: FreeradiusEapOptions): string {
-  return `prefix = /usr
-raddbdir = ${o.dir}
-confdir = ${o.dir}
-logdir = ${o.dir}
-run_dir = ${o.dir}
-libdir = /usr/lib/freeradius
-dictdir = /usr/share/freeradius
-pidfile = ${join(o.dir, 'radiusd.pid')}
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 65536
-hostname_lookups = no
-log {
-  destination = stdout
-  auth = no
-}
-security {
-  allow_core_dumps = no
-  max_attributes = 200
-  status_server = yes
-}
-client bench-nas {
-  ipaddr = 127.0.0.1
-  secret = "${o.secret}"
-  require_message_authenticator = yes
-}
-thread pool {
-  start_servers = 5
-  max_servers = 32
-  min_spare_servers = 3
-  max_spare_servers = 10
-  max_requests_per_server = 0
-  max_queue_size = 65536
-}
-modules {
+  return `${radiusdBase({ dir: o.dir, secret: o.secret, maxRequests: 65_536 })}modules {
   # mods-available/eap, tls only
   eap {
     default_eap_type = tls

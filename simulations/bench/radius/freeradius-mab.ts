@@ -18,12 +18,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireFreeradius, startRadiusd, type Radiusd } from './radiusd.js';
+import { radiusdBase, requireFreeradius, startRadiusd, type Radiusd } from './radiusd.js';
 
-const DICTDIR = '/usr/share/freeradius';
-const LIBDIR = '/usr/lib/freeradius';
 
-export const requireFreeradiusBinaries = requireFreeradius;
 
 export interface UsersEntry {
   /** The bare MAC as the NAS sends it in User-Name and User-Password (e.g. 024b00000001). */
@@ -48,41 +45,7 @@ export function usersFile(entries: UsersEntry[], quarantineSessionTimeout: numbe
 }
 
 function radiusdConf(dir: string, port: number, secret: string): string {
-  return `prefix = /usr
-raddbdir = ${dir}
-confdir = ${dir}
-logdir = ${dir}
-run_dir = ${dir}
-libdir = ${LIBDIR}
-dictdir = ${DICTDIR}
-pidfile = ${join(dir, 'radiusd.pid')}
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 1048576
-hostname_lookups = no
-log {
-  destination = stdout
-  auth = no
-}
-security {
-  allow_core_dumps = no
-  max_attributes = 200
-  status_server = yes
-}
-client bench-nas {
-  ipaddr = 127.0.0.1
-  secret = "${secret}"
-  require_message_authenticator = yes
-}
-thread pool {
-  start_servers = 5
-  max_servers = 32
-  min_spare_servers = 3
-  max_spare_servers = 10
-  max_requests_per_server = 0
-  max_queue_size = 65536
-}
-modules {
+  return `${radiusdBase({ dir, secret, maxRequests: 1_048_576 })}modules {
   files {
     filename = ${join(dir, 'users')}
   }
@@ -118,7 +81,7 @@ export type FreeradiusMab = Radiusd;
 
 /** Writes the raddb into `dir` (which the caller removes) and starts radiusd in the foreground, threaded. */
 export async function startFreeradiusMab(o: { dir: string; port: number; secret: string; users: string }): Promise<FreeradiusMab> {
-  requireFreeradiusBinaries();
+  requireFreeradius();
   writeFileSync(join(o.dir, 'radiusd.conf'), radiusdConf(o.dir, o.port, o.secret));
   writeFileSync(join(o.dir, 'users'), o.users);
   return startRadiusd(o);

@@ -4,19 +4,57 @@
  * benchmarks; tests use simulations/peers/freeradius-nas.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireFreeradius } from '../../peers/freeradius-nas.js';
 import { onCleanup, onExit } from '../common.js';
+
+export { requireFreeradius };
 
 const FREERADIUS = '/usr/sbin/freeradius';
 const SETPRIV = '/usr/bin/setpriv';
 const READY = /Ready to process requests/;
 
-export function requireFreeradius(): void {
-  const missing = [
-    { path: FREERADIUS, pkg: 'freeradius' },
-    { path: SETPRIV, pkg: 'util-linux' },
-  ].filter((b) => !existsSync(b.path));
-  if (missing.length > 0) throw new Error(`${missing.map((b) => b.path).join(', ')} not found: install the Debian package(s) ${missing.map((b) => b.pkg).join(' ')}`);
+/**
+ * The part of radiusd.conf both benchmarks share: paths into `dir`, the system's modules and
+ * dictionaries, stdout logging, the one NAS client (Message-Authenticator required, as Kenneki
+ * requires it) and the stock-sized thread pool. Each benchmark appends its modules and server.
+ */
+export function radiusdBase(o: { dir: string; secret: string; maxRequests: number }): string {
+  return `prefix = /usr
+raddbdir = ${o.dir}
+confdir = ${o.dir}
+logdir = ${o.dir}
+run_dir = ${o.dir}
+libdir = /usr/lib/freeradius
+dictdir = /usr/share/freeradius
+pidfile = ${join(o.dir, 'radiusd.pid')}
+max_request_time = 30
+cleanup_delay = 5
+max_requests = ${o.maxRequests}
+hostname_lookups = no
+log {
+  destination = stdout
+  auth = no
+}
+security {
+  allow_core_dumps = no
+  max_attributes = 200
+  status_server = yes
+}
+client bench-nas {
+  ipaddr = 127.0.0.1
+  secret = "${o.secret}"
+  require_message_authenticator = yes
+}
+thread pool {
+  start_servers = 5
+  max_servers = 32
+  min_spare_servers = 3
+  max_spare_servers = 10
+  max_requests_per_server = 0
+  max_queue_size = 65536
+}
+`;
 }
 
 export interface Radiusd {
