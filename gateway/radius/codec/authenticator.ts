@@ -17,9 +17,10 @@
  * (BlastRADIUS, CVE-2024-3596: an attacker's chosen-prefix collision needs attributes before it).
  * Verifiers return booleans and compare bytes in constant time, never through strings.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { withoutType } from './attributes.js';
-import { secretBytes, type Secret } from './hiding.js';
+import { md5 } from './md5.js';
+import { secretKey, type Secret, type SecretKey } from './secret-key.js';
 import {
   AUTHENTICATOR_OFFSET, RADIUS_AUTHENTICATOR_BYTES, RADIUS_CODE, attributeSpans, encodePacket, isRadiusCode, isRequestCode, packetBytes,
   type RadiusAttribute, type RadiusCode,
@@ -37,12 +38,7 @@ export function hasHashedRequestAuthenticator(code: number): boolean {
   return HASHED_REQUESTS.has(code);
 }
 
-const md5 = (...parts: Uint8Array[]): Buffer => {
-  const h = createHash('md5');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
-const hmac = (secret: Buffer, data: Uint8Array): Buffer => createHmac('md5', secret).update(data).digest();
+const hmac = (secret: SecretKey, data: Uint8Array): Buffer => secret.hmac.mac(data);
 
 const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
@@ -86,7 +82,7 @@ export function verifyMessageAuthenticator(datagram: Uint8Array, secret: Secret,
     } else if (HASHED_REQUESTS.has(code)) {
       copy.fill(0, AUTHENTICATOR_OFFSET, AUTHENTICATOR_OFFSET + RADIUS_AUTHENTICATOR_BYTES);
     }
-    return equal(hmac(secretBytes(secret), copy), pkt.subarray(at, at + MA_BYTES));
+    return equal(hmac(secretKey(secret), copy), pkt.subarray(at, at + MA_BYTES));
   });
 }
 
@@ -105,13 +101,13 @@ const authField = (pkt: Buffer): Buffer => pkt.subarray(AUTHENTICATOR_OFFSET, AU
 
 /** Accounting-, CoA- and Disconnect-Request: the authenticator is MD5 over the zeroed packet. */
 export function verifyRequestAuthenticator(datagram: Uint8Array, secret: Secret): boolean {
-  return guarded(datagram, (pkt) => HASHED_REQUESTS.has(pkt[0]!) && equal(md5Authenticator(pkt, ZERO_AUTH, secretBytes(secret)), authField(pkt)));
+  return guarded(datagram, (pkt) => HASHED_REQUESTS.has(pkt[0]!) && equal(md5Authenticator(pkt, ZERO_AUTH, secretKey(secret).bytes), authField(pkt)));
 }
 
 /** A response to our request, whose authenticator we kept (RFC 2865 §3 Response Authenticator). */
 export function verifyResponseAuthenticator(datagram: Uint8Array, requestAuthenticator: Uint8Array, secret: Secret): boolean {
   if (requestAuthenticator.length !== RADIUS_AUTHENTICATOR_BYTES) return false;
-  return guarded(datagram, (pkt) => isRadiusCode(pkt[0]!) && !isRequestCode(pkt[0]! as RadiusCode) && equal(md5Authenticator(pkt, requestAuthenticator, secretBytes(secret)), authField(pkt)));
+  return guarded(datagram, (pkt) => isRadiusCode(pkt[0]!) && !isRequestCode(pkt[0]! as RadiusCode) && equal(md5Authenticator(pkt, requestAuthenticator, secretKey(secret).bytes), authField(pkt)));
 }
 
 export interface UnsignedPacket {
@@ -141,10 +137,10 @@ function layout(p: UnsignedPacket, authenticator: Uint8Array, withMa: boolean): 
 export function encodeResponse(p: UnsignedPacket, requestAuthenticator: Uint8Array, secret: Secret, opts: SignOptions = {}): Buffer {
   if (isRequestCode(p.code)) throw new RangeError(`code ${p.code} is a request, not a response`);
   if (requestAuthenticator.length !== RADIUS_AUTHENTICATOR_BYTES) throw new RangeError('request authenticator must be 16 bytes');
-  const s = secretBytes(secret);
+  const s = secretKey(secret);
   const { pkt, maAt } = layout(p, requestAuthenticator, opts.messageAuthenticator ?? true);
   if (maAt !== undefined) pkt.set(hmac(s, pkt), maAt);
-  pkt.set(md5(pkt, s), AUTHENTICATOR_OFFSET);
+  pkt.set(md5(pkt, s.bytes), AUTHENTICATOR_OFFSET);
   return pkt;
 }
 
@@ -155,11 +151,11 @@ export function encodeResponse(p: UnsignedPacket, requestAuthenticator: Uint8Arr
  */
 export function encodeRequest(p: UnsignedPacket, secret: Secret, opts: SignOptions & { authenticator?: Uint8Array } = {}): Buffer {
   if (!isRequestCode(p.code)) throw new RangeError(`code ${p.code} is a response, not a request`);
-  const s = secretBytes(secret);
+  const s = secretKey(secret);
   const hashed = HASHED_REQUESTS.has(p.code);
   const auth = hashed ? ZERO_AUTH : (opts.authenticator ?? randomBytes(RADIUS_AUTHENTICATOR_BYTES));
   const { pkt, maAt } = layout(p, auth, opts.messageAuthenticator ?? true);
   if (maAt !== undefined) pkt.set(hmac(s, pkt), maAt);
-  if (hashed) pkt.set(md5(pkt, s), AUTHENTICATOR_OFFSET);
+  if (hashed) pkt.set(md5(pkt, s.bytes), AUTHENTICATOR_OFFSET);
   return pkt;
 }

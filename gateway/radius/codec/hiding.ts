@@ -8,19 +8,13 @@
  * network bytes and throws RadiusDecodeError('bad-attribute-value') when they cannot be hidden
  * data, so a garbled attribute is one typed outcome like every other decode failure.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { RadiusDecodeError } from './decode-error.js';
+import { md5 } from './md5.js';
 import { RADIUS_AUTHENTICATOR_BYTES } from './packet.js';
+import { secretBytes, type Secret } from './secret-key.js';
 
-export type Secret = string | Uint8Array;
-
-export const secretBytes = (s: Secret): Buffer => (typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s));
-
-const md5 = (...parts: Uint8Array[]): Buffer => {
-  const h = createHash('md5');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
+export { secretBytes, type Secret } from './secret-key.js';
 
 const BLOCK = 16;
 /** RFC 2865 §5.2: "the password ... up to 128 characters". */

@@ -8,12 +8,13 @@
  * Message-Authenticator it is the only thing that shows the request came from someone holding
  * the secret.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { attr, SERVICE_TYPE } from '../codec/dictionary.js';
 import { getInteger, getRaw, getText } from '../codec/attributes.js';
 import { isRadiusDecodeError } from '../codec/decode-error.js';
 import { revealUserPassword } from '../codec/hiding.js';
 import { normalizeMac } from '../codec/mac.js';
+import { md5 } from '../codec/md5.js';
 import type { RadiusPacket } from '../codec/packet.js';
 
 /** `proven`: a password or CHAP value decrypted/verified with the shared secret. */
@@ -61,7 +62,7 @@ function judge(p: RadiusPacket, secret: Buffer): MabCheck {
     // RFC 2865 §5.3: MD5(CHAP Ident + password + challenge); the challenge defaults to the Request Authenticator.
     if (chap.length !== 17) return { kind: 'bad-mab', reason: 'CHAP-Password is not 17 bytes' };
     const challenge = getRaw(p, CHAP_CHALLENGE) ?? p.authenticator;
-    const expected = createHash('md5').update(chap.subarray(0, 1)).update(userName!, 'utf8').update(challenge).digest();
+    const expected = md5(chap.subarray(0, 1), Buffer.from(userName!, 'utf8'), challenge);
     return timingSafeEqual(expected, chap.subarray(1)) ? { kind: 'mab', mac: userMac, proven: true } : { kind: 'bad-mab', reason: 'CHAP-Password does not match the MAC' };
   }
   // No password at all: only a Call-Check request is MAB then (some switches send none).
