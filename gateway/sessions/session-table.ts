@@ -39,9 +39,18 @@ export class SessionTable {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
+  /** The last time stamp made, reused within the same millisecond (thousands of touches share one). */
+  private stamped = { ms: Number.NaN, iso: '' };
 
   constructor(private readonly o: SessionTableOptions) {
     this.now = o.now ?? (() => new Date());
+  }
+
+  private stamp(): { ms: number; iso: string } {
+    const d = this.now();
+    const ms = d.getTime();
+    if (ms !== this.stamped.ms) this.stamped = { ms, iso: d.toISOString() };
+    return this.stamped;
   }
 
   async start(): Promise<void> {
@@ -63,9 +72,10 @@ export class SessionTable {
     // time moves, and the store hears of it at most once a minute.
     const same = this.unchanged(t);
     if (same) {
-      same.updatedAt = this.now().toISOString();
+      const { ms, iso } = this.stamp();
+      same.updatedAt = iso;
       const id = `${same.tenantId}\u0000${same.key}`;
-      if (Date.parse(same.updatedAt) - (this.writtenAt.get(id) ?? 0) >= REFRESH_WRITE_MS) this.dirty.set(id, same);
+      if (ms - (this.writtenAt.get(id) ?? 0) >= REFRESH_WRITE_MS) this.dirty.set(id, same);
       return same;
     }
     const s = this.touch(t, undefined);
@@ -146,7 +156,7 @@ export class SessionTable {
   private touch(t: SessionTouch, stopCause: string | undefined): NetworkSession | undefined {
     const key = keyOf(t.nas, t.acctSessionId, t.mac);
     if (key === undefined) return undefined;
-    const at = this.now().toISOString();
+    const at = this.stamp().iso;
     let existing = this.sessions.get(`${t.tenantId}\u0000${key}`);
     if (!existing && t.acctSessionId !== undefined && t.mac !== undefined) {
       // The authorization came without a session id; accounting names it now.

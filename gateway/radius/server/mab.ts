@@ -48,14 +48,15 @@ function judge(p: RadiusPacket, secret: Buffer): MabCheck {
   if (userMac === undefined) return callCheck ? { kind: 'bad-mab', reason: 'Service-Type Call-Check but User-Name is not a MAC' } : { kind: 'not-mab' };
   const station = getText(p, CALLING_STATION_ID);
   if (station !== undefined) {
-    const stationMac = normalizeMac(station);
+    // Most NASes spell both the same way: then there is nothing more to parse.
+    const stationMac = station === userName ? userMac : normalizeMac(station);
     // A User-Name MAC that is not the calling station's is someone naming another device.
     if (stationMac !== undefined && stationMac !== userMac) return { kind: 'bad-mab', reason: 'User-Name and Calling-Station-Id name different MACs' };
   }
   const hidden = getRaw(p, USER_PASSWORD);
   if (hidden !== undefined) {
     const password = revealUserPassword(hidden, secret, p.authenticator).toString('utf8');
-    return normalizeMac(password) === userMac ? { kind: 'mab', mac: userMac, proven: true } : { kind: 'bad-mab', reason: 'User-Password is not the MAC (wrong shared secret?)' };
+    return (password === userName || normalizeMac(password) === userMac) ? { kind: 'mab', mac: userMac, proven: true } : { kind: 'bad-mab', reason: 'User-Password is not the MAC (wrong shared secret?)' };
   }
   const chap = getRaw(p, CHAP_PASSWORD);
   if (chap !== undefined) {

@@ -19,7 +19,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { Admission, AdmissionIndex } from '../../../policy/service/admission.js';
-import type { SessionTable } from '../../sessions/session-table.js';
+import type { SessionTable, SessionTouch } from '../../sessions/session-table.js';
 import { attribute, getInteger, getIpv4, getText, textAttribute, type AttributeRef } from '../codec/attributes.js';
 import { encodeResponse, hasMessageAuthenticator, verifyMessageAuthenticator, verifyRequestAuthenticator } from '../codec/authenticator.js';
 import { ACCT_STATUS_TYPE, attr } from '../codec/dictionary.js';
@@ -263,18 +263,17 @@ export class RadiusServer {
       this.o.log.info({ evt: 'RADIUS_REJECTED', nas: client.name, mac, endpointId: admission.endpointId, reason: placement.reason }, `Access-Reject: ${placement.reason}`);
       return this.respond(p, client, RADIUS_CODE.ACCESS_REJECT, extra.filter((a) => a.type === A.eapMessage.type));
     }
+    // Built field by field: this runs on every Accept, and spreads of small objects add up.
+    const touch: SessionTouch = { tenantId: client.tenantId, nas: client.name, nasAddress, placement: placement.kind };
+    if (mac !== undefined) touch.mac = mac;
+    const sessionId = getTextSafe(p, A.acctSessionId);
+    if (sessionId !== undefined && sessionId !== '') touch.acctSessionId = sessionId;
     const user = userName ?? getTextSafe(p, A.userName);
-    this.o.sessions.authorized({
-      tenantId: client.tenantId,
-      nas: client.name,
-      nasAddress,
-      ...(mac !== undefined ? { mac } : {}),
-      ...optionalText(p, A.acctSessionId, 'acctSessionId'),
-      ...(user !== undefined ? { userName: user } : {}),
-      ...portOf(p),
-      ...(placement.vlan !== undefined ? { vlan: placement.vlan } : {}),
-      placement: placement.kind,
-    });
+    if (user !== undefined) touch.userName = user;
+    const port = portOf(p);
+    if (port !== undefined) touch.nasPort = port;
+    if (placement.vlan !== undefined) touch.vlan = placement.vlan;
+    this.o.sessions.authorized(touch);
     return this.respond(p, client, RADIUS_CODE.ACCESS_ACCEPT, [...placement.attributes, ...extra]);
   }
 
@@ -345,7 +344,7 @@ export class RadiusServer {
       ...(mac !== undefined ? { mac } : {}),
       ...optionalText(p, A.acctSessionId, 'acctSessionId'),
       ...optionalText(p, A.userName, 'userName'),
-      ...portOf(p),
+      ...optional(portOf(p), 'nasPort'),
       ...framedIpOf(p),
     };
     if (status === ACCT_STATUS_TYPE.Start) this.o.sessions.accounted(touch, 'start');
@@ -378,12 +377,15 @@ function optionalText<K extends string>(p: RadiusPacket, ref: AttributeRef, key:
   return v !== undefined && v !== '' ? ({ [key]: v } as Record<K, string>) : {};
 }
 
-function portOf(p: RadiusPacket): { nasPort?: string } {
+/** NAS-Port-Id when given (the name the switch shows, e.g. Gi1/0/3), else NAS-Port's number. */
+function portOf(p: RadiusPacket): string | undefined {
   const id = getTextSafe(p, A.nasPortId);
-  if (id !== undefined && id !== '') return { nasPort: id };
+  if (id !== undefined && id !== '') return id;
   const n = getIntegerSafe(p, A.nasPort);
-  return n !== undefined ? { nasPort: String(n) } : {};
+  return n !== undefined ? String(n) : undefined;
 }
+
+const optional = <K extends string>(v: string | undefined, key: K): Partial<Record<K, string>> => (v !== undefined ? ({ [key]: v } as Record<K, string>) : {});
 
 function framedIpOf(p: RadiusPacket): { framedIp?: string } {
   const ip = getIpv4Safe(p, A.framedIp);
