@@ -19,7 +19,7 @@ export async function startEnforcement(host: EnforcementHost): Promise<RunningEn
     if (cfg.radius.eap.methods.includes('md5')) log.warn({ evt: 'RADIUS_EAP_MD5_ENABLED' }, 'EAP-MD5 is enabled: it has no mutual authentication and no keys; use it only in a lab');
     const eap = cfg.radius.eap.methods.length > 0 ? await startEap(cfg, host.ca, new EapCredentialSource({ store: ctx.store, identity: ctx.identity, log: radiusLog }), radiusLog) : undefined;
     if (eap) closers.push(() => eap.close());
-    adapters.push(new RadiusAdapter({ radius: cfg.radius, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, log: radiusLog, ...(eap ? { eap } : {}) }));
+    adapters.push(new RadiusAdapter({ radius: cfg.radius, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, metricSources: ctx.metrics, log: radiusLog, ...(eap ? { eap } : {}) }));
   }
   const ports: Record<string, number> = {};
   const started: EnforcementAdapter[] = [];

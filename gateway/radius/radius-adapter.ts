@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { MetricSource } from '../../policy/http/metrics.js';
 import type { KennekiConfig } from '../../policy/config/schema.js';
 import type { AdmissionIndex } from '../../policy/service/admission.js';
 import type { VerdictChange } from '../../policy/service/verdict-bus.js';
@@ -19,12 +20,15 @@ import { RadiusMetrics } from './metrics.js';
 import type { EapPort } from './server/eap-port.js';
 import { NasClientTable, type NasClient } from './server/nas-clients.js';
 import { RadiusServer } from './server/radius-server.js';
+import { RadiusWorkerPool } from './workers/worker-pool.js';
 
 export interface RadiusAdapterDeps {
   radius: KennekiConfig['radius'];
   store: Store;
   admission: AdmissionIndex;
   registry: Registry;
+  /** Where the RADIUS workers' metrics join /metrics (only used with radius.workers > 0). */
+  metricSources?: { addSource(source: MetricSource): () => void };
   log: Logger;
   eap?: EapPort;
   now?: () => Date;
@@ -40,6 +44,8 @@ export class RadiusAdapter implements EnforcementAdapter {
   private readonly coa: DynamicAuthClient;
   private lastFailure: string | undefined;
   private stopped = false;
+  private workers: RadiusWorkerPool | undefined;
+  private dropMetricSource: (() => void) | undefined;
 
   constructor(private readonly d: RadiusAdapterDeps) {
     const r = d.radius;
@@ -71,10 +77,29 @@ export class RadiusAdapter implements EnforcementAdapter {
     });
   }
 
+  /** The RADIUS worker processes' ids (none without radius.workers). */
+  get workerPids(): number[] {
+    return this.workers?.pids ?? [];
+  }
+
   async start(): Promise<Record<string, number>> {
     await this.sessions.start();
     const ports = await this.server.start();
-    this.d.log.info({ evt: 'RADIUS_LISTENING', host: this.d.radius.host, ...ports, clients: this.clients.size }, `RADIUS listening on ${this.d.radius.host}:${ports.authPort} (accounting ${ports.acctPort})`);
+    if (this.d.radius.workers > 0) {
+      this.workers = new RadiusWorkerPool({ count: this.d.radius.workers, radius: this.d.radius, server: this.server, admission: this.d.admission, sessions: this.sessions, log: this.d.log });
+      try {
+        await this.workers.start();
+      } catch (err) {
+        await this.server.stop();
+        throw err;
+      }
+      const pool = this.workers;
+      this.dropMetricSource = this.d.metricSources?.addSource(() => pool.metrics());
+    }
+    this.d.log.info(
+      { evt: 'RADIUS_LISTENING', host: this.d.radius.host, ...ports, clients: this.clients.size, workers: this.d.radius.workers },
+      `RADIUS listening on ${this.d.radius.host}:${ports.authPort} (accounting ${ports.acctPort})${this.d.radius.workers > 0 ? ` with ${this.d.radius.workers} worker processes` : ''}`,
+    );
     return { radiusAuth: ports.authPort, radiusAcct: ports.acctPort };
   }
 
@@ -99,6 +124,8 @@ export class RadiusAdapter implements EnforcementAdapter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.dropMetricSource?.();
+    await this.workers?.stop();
     await this.server.stop();
     this.coa.close();
     await this.sessions.stop();

@@ -68,3 +68,18 @@ test('live sessions are reloaded at start, so CoA still finds the NAS after a re
   expect(again.liveByMac('default', touch.mac)).toEqual([expect.objectContaining({ key: 'sw1|B7', nasAddress: '10.0.0.2', vlan: '10' })]);
   await again.stop();
 });
+
+test('an authorization without Acct-Session-Id joins the session accounting already named, in either order', async () => {
+  const { table, stored } = await setup();
+  // Accounting-Start handled first (another RADIUS process), then the Accept's record.
+  table.accounted({ ...touch, acctSessionId: 'C3', framedIp: '10.20.0.9' }, 'start');
+  table.authorized({ ...touch, vlan: '10', placement: 'production' });
+  // A later re-authentication of the same port into quarantine, still without the session id.
+  table.authorized({ ...touch, vlan: '99', placement: 'quarantine' });
+  await table.flush();
+  expect(table.liveByMac('default', touch.mac)).toEqual([expect.objectContaining({ key: 'sw1|C3', vlan: '99', placement: 'quarantine', framedIp: '10.20.0.9' })]);
+  expect((await stored()).map((r) => r.key)).toEqual(['sw1|C3']);
+  // Another NAS is another session.
+  table.authorized({ ...touch, nas: 'vpn1', nasAddress: '10.0.0.3', vlan: '10', placement: 'production' });
+  expect(table.liveByMac('default', touch.mac).map((s) => s.key).sort()).toEqual(['sw1|C3', 'vpn1|mac:02:00:5e:00:00:01']);
+});

@@ -16,6 +16,12 @@ import type { NetworkSession, Store } from '../../policy/store/repository.js';
 export type SessionTouch = Pick<NetworkSession, 'tenantId' | 'nas' | 'nasAddress'> &
   Partial<Pick<NetworkSession, 'acctSessionId' | 'mac' | 'framedIp' | 'userName' | 'nasPort' | 'vlan' | 'placement'>>;
 
+/** What the RADIUS server records. A RADIUS worker process forwards these to the main process's table. */
+export interface SessionRecorder {
+  authorized(t: SessionTouch): void;
+  accounted(t: SessionTouch, status: 'start' | 'interim' | 'stop', stopCause?: string): void;
+}
+
 export interface SessionTableOptions {
   store: Store;
   log: Logger;
@@ -28,7 +34,7 @@ export interface SessionTableOptions {
 const keyOf = (nas: string, acctSessionId: string | undefined, mac: string | undefined): string | undefined =>
   acctSessionId !== undefined ? `${nas}|${acctSessionId}` : mac !== undefined ? `${nas}|mac:${mac}` : undefined;
 
-export class SessionTable {
+export class SessionTable implements SessionRecorder {
   private readonly sessions = new Map<string, NetworkSession>();
   /** tenant\0mac → keys of that MAC's sessions (a device may be on a switch and a VPN at once). */
   private readonly byMac = new Map<string, Set<string>>();
@@ -68,6 +74,14 @@ export class SessionTable {
 
   /** An Access-Accept placed the device: the session starts or its placement changes. */
   authorized(t: SessionTouch): NetworkSession | undefined {
+    // An authorization without Acct-Session-Id belongs to the session accounting already named
+    // for this MAC on this NAS: a re-authentication of the same port, or an Accounting-Start that
+    // another RADIUS process handled first. Keyed by MAC instead, it would start a second session
+    // and supersede the real one.
+    if (t.acctSessionId === undefined && t.mac !== undefined) {
+      const sid = this.accountedSessionId(t.tenantId, t.mac, t.nas);
+      if (sid !== undefined) t = { ...t, acctSessionId: sid };
+    }
     // The common case at RADIUS rates: a port re-authenticating into the same placement. Only the
     // time moves, and the store hears of it at most once a minute.
     const same = this.unchanged(t);
@@ -109,6 +123,18 @@ export class SessionTable {
     for (const other of this.liveByMac(current.tenantId, current.mac)) {
       if (other.key !== current.key && other.nas === current.nas) this.save({ ...other, updatedAt: at, stoppedAt: at, stopCause: 'superseded' });
     }
+  }
+
+  /** The Acct-Session-Id of the MAC's newest live session on this NAS, when accounting named one. */
+  private accountedSessionId(tenantId: string, mac: string, nas: string): string | undefined {
+    const keys = this.byMac.get(`${tenantId}\u0000${mac}`);
+    if (!keys) return undefined;
+    let newest: NetworkSession | undefined;
+    for (const k of keys) {
+      const s = this.sessions.get(`${tenantId}\u0000${k}`);
+      if (s && s.stoppedAt === undefined && s.nas === nas && s.acctSessionId !== undefined && (!newest || s.updatedAt > newest.updatedAt)) newest = s;
+    }
+    return newest?.acctSessionId;
   }
 
   /** The sessions of a MAC that are not stopped, newest first. */

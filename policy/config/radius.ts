@@ -84,6 +84,12 @@ export function buildRadiusSchema<S extends TSchema>(secret: S) {
        * often, so a device that fixed itself gets out even if a CoA is lost. 0: not sent.
        */
       quarantine_session_timeout_seconds: Type.Integer({ minimum: 0, maximum: 86400, default: 300 }),
+      /**
+       * Extra processes that serve the RADIUS ports beside the main one (same sockets; the kernel
+       * spreads the datagrams). 0: the main process alone. About one per spare core for more than
+       * a few thousand MAB requests a second; EAP is always served by the main process.
+       */
+      workers: Type.Integer({ minimum: 0, maximum: 32, default: 0 }),
       /** How long a response is kept to answer a retransmitted request (RFC 5080 §2.2.2). */
       duplicate_window_seconds: Type.Integer({ minimum: 1, maximum: 60, default: 5 }),
       coa: Type.Object(

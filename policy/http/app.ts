@@ -74,7 +74,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
   });
   app.get('/metrics', { schema: { hide: true }, config: { access: 'public' } }, async (_req, reply) => {
     reply.header('content-type', ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    return ctx.metrics.text();
   });
 
   await endpointRoutes(app, ctx);

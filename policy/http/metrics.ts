@@ -2,14 +2,18 @@
  * Prometheus metrics. One registry per server instance (not prom-client's global), so tests can run
  * several servers in one process.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Verdict } from '../decide/policy.js';
 import type { IdentityObserver, LoginOutcome } from '../identity/identity-service.js';
 import type { PdpObserver } from '../service/pdp.js';
 import type { Store, VerdictCause } from '../store/repository.js';
 
+/** Metrics kept in another process (a RADIUS worker's), fetched when /metrics is scraped. */
+export type MetricSource = () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
+
 export class KennekiMetrics implements PdpObserver, IdentityObserver {
   readonly registry = new Registry();
+  private readonly sources = new Set<MetricSource>();
   readonly evaluations = new Histogram({
     name: 'kenneki_evaluation_duration_seconds',
     help: 'Time to evaluate one endpoint against its policy',
@@ -85,6 +89,19 @@ export class KennekiMetrics implements PdpObserver, IdentityObserver {
         for (const [verdict, count] of sums) this.set({ verdict }, count);
       },
     });
+  }
+
+  /** Adds another process's metrics to /metrics; series with the same name and labels are summed. */
+  addSource(source: MetricSource): () => void {
+    this.sources.add(source);
+    return () => this.sources.delete(source);
+  }
+
+  /** The exposition text for /metrics: this registry, plus every source's, summed. */
+  async text(): Promise<string> {
+    if (this.sources.size === 0) return this.registry.metrics();
+    const others = (await Promise.all([...this.sources].map((s) => s()))).flat();
+    return AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]).metrics();
   }
 
   evaluated(seconds: number, verdict: Verdict): void {

@@ -22,6 +22,19 @@ export interface Admission {
   role?: string;
 }
 
+/** How long a known MAC's answer is trusted without a bus update, and an unknown MAC's. */
+export const ADMISSION_TTL_MS = 60_000;
+export const UNKNOWN_ADMISSION_TTL_MS = 5_000;
+
+/** Told of every change the index learns: a new admission, or undefined when a MAC is forgotten. */
+export type AdmissionWatcher = (tenantId: string, mac: string, admission: Admission | undefined) => void;
+
+/** What an enforcement point needs: the cached answer now, or a lookup. */
+export interface AdmissionSource {
+  peek(tenantId: string, mac: string): Admission | undefined;
+  lookup(tenantId: string, mac: string): Promise<Admission>;
+}
+
 interface Entry {
   admission: Admission;
   expiresAt: number;
@@ -36,16 +49,17 @@ export interface AdmissionIndexOptions {
   maxEntries?: number;
 }
 
-export class AdmissionIndex {
+export class AdmissionIndex implements AdmissionSource {
   private readonly entries = new Map<string, Entry>();
   private readonly ttlMs: number;
   private readonly unknownTtlMs: number;
   private readonly maxEntries: number;
   private unsubscribe: (() => void) | undefined;
+  private readonly watchers = new Set<AdmissionWatcher>();
 
   constructor(private readonly o: AdmissionIndexOptions) {
-    this.ttlMs = o.ttlMs ?? 60_000;
-    this.unknownTtlMs = o.unknownTtlMs ?? 5_000;
+    this.ttlMs = o.ttlMs ?? ADMISSION_TTL_MS;
+    this.unknownTtlMs = o.unknownTtlMs ?? UNKNOWN_ADMISSION_TTL_MS;
     this.maxEntries = o.maxEntries ?? 200_000;
     this.unsubscribe = o.bus.subscribe((c) => this.changed(c));
   }
@@ -75,12 +89,20 @@ export class AdmissionIndex {
   /** Drops what is known of a MAC (an endpoint was registered, deleted or re-addressed). */
   forget(tenantId: string, mac: string): void {
     this.entries.delete(keyOf(tenantId, mac));
+    for (const w of this.watchers) w(tenantId, mac, undefined);
+  }
+
+  /** Copies of the index elsewhere (RADIUS worker processes) follow its changes through this. */
+  watch(w: AdmissionWatcher): () => void {
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
   }
 
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.entries.clear();
+    this.watchers.clear();
   }
 
   get size(): number {
@@ -90,7 +112,9 @@ export class AdmissionIndex {
   private changed(c: VerdictChange): void {
     if (c.mac === undefined) return;
     const d = c.decision;
-    this.put(keyOf(c.tenantId, c.mac), { endpointId: c.endpointId, verdict: d.verdict, ...(d.vlan !== undefined ? { vlan: d.vlan } : {}), ...(d.trace.role ? { role: d.trace.role.name } : {}) }, this.ttlMs);
+    const admission: Admission = { endpointId: c.endpointId, verdict: d.verdict, ...(d.vlan !== undefined ? { vlan: d.vlan } : {}), ...(d.trace.role ? { role: d.trace.role.name } : {}) };
+    this.put(keyOf(c.tenantId, c.mac), admission, this.ttlMs);
+    for (const w of this.watchers) w(c.tenantId, c.mac, admission);
   }
 
   private put(key: string, admission: Admission, ttl: number): void {

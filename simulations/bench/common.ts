@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
@@ -198,6 +198,26 @@ export function processCpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state), so utime (14) is fields[11] and stime (15) is fields[12].
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+}
+
+/**
+ * CPU seconds of a process and its children (Kenneki's RADIUS workers): its own threads, the
+ * children it has reaped (fields 16 and 17) and those still running, found by parent pid.
+ */
+export function processTreeCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  let total = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const c = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(c.slice(c.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += processCpuSeconds(Number(d));
+    } catch {
+      // ended while we looked; its time is in the parent's reaped figure once waited for
+    }
+  }
+  return total;
 }
 
 /** CPU seconds the whole machine spent busy (all cores; /proc/stat), to spot competing load. */

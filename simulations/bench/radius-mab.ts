@@ -38,6 +38,7 @@
  * (server-process.ts) passes node flags to `kenneki serve`, e.g. to profile it.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { requireRadclient } from '../peers/radclient.js';
 import { fmt, header, machineBusySeconds, printFigures, processMemoryMb, printTable, referenceWorkMs, runIfMain, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
@@ -54,6 +55,8 @@ const PARALLEL = Number(process.env['BENCH_RADIUS_PARALLEL']) || 64;
 const COUNT = Number(process.env['BENCH_RADIUS_COUNT']) || 10;
 const ROUNDS = Number(process.env['BENCH_RADIUS_ROUNDS']) || 2;
 const PROBE_RATE = Number(process.env['BENCH_RADIUS_PROBE_RATE']) || 200;
+/** radius.workers for Kenneki: one per core beyond the first, as the README advises. */
+const WORKERS = Number(process.env['BENCH_RADIUS_WORKERS'] ?? Math.max(0, availableParallelism() - 1));
 const SAMPLE = 300;
 const SECRET = 'bench-mab-secret-0123456789abcdef';
 const VLAN = { production: '10', quarantine: '99' };
@@ -205,7 +208,7 @@ export const radiusMabBench: Bench = {
         ports: { auth: authPort, acct: acctPort },
         vlans: `{ production: "${VLAN.production}", quarantine: "${VLAN.quarantine}" }`,
         // MAB only, like the FreeRADIUS site (and no EAP server certificate needed without PT-TLS).
-        lines: [`quarantine_session_timeout_seconds: ${QUARANTINE_TIMEOUT}`, 'eap: { methods: [] }'],
+        lines: [`quarantine_session_timeout_seconds: ${QUARANTINE_TIMEOUT}`, 'eap: { methods: [] }', `workers: ${WORKERS}`],
         clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET, extra: 'profile: cisco-ios' }],
       }),
     });

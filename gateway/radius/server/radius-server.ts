@@ -18,8 +18,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
-import type { Admission, AdmissionIndex } from '../../../policy/service/admission.js';
-import type { SessionTable, SessionTouch } from '../../sessions/session-table.js';
+import type { Admission, AdmissionSource } from '../../../policy/service/admission.js';
+import type { SessionRecorder, SessionTouch } from '../../sessions/session-table.js';
 import { attribute, getInteger, getIpv4, getText, textAttribute, type AttributeRef } from '../codec/attributes.js';
 import { encodeResponse, hasMessageAuthenticator, verifyMessageAuthenticator, verifyRequestAuthenticator } from '../codec/authenticator.js';
 import { ACCT_STATUS_TYPE, attr } from '../codec/dictionary.js';
@@ -40,8 +40,8 @@ export interface RadiusServerOptions {
   authPort: number;
   acctPort: number;
   clients: NasClientTable;
-  admission: AdmissionIndex;
-  sessions: SessionTable;
+  admission: AdmissionSource;
+  sessions: SessionRecorder;
   placement: PlacementSettings;
   duplicateWindowMs: number;
   metrics: RadiusMetrics;
@@ -49,6 +49,13 @@ export interface RadiusServerOptions {
   eap?: EapPort;
   /** Finds the endpoint a device certificate names (EAP-TLS with a Kenneki device id). */
   admissionByDeviceId?: (tenantId: string, deviceId: string) => Promise<Admission | undefined>;
+  /** A RADIUS worker process serves sockets the main process bound and passed to it. */
+  sockets?: { auth: Socket; acct: Socket };
+  /**
+   * A RADIUS worker hands EAP requests to the main process, which holds the conversations
+   * (their next round trip may reach any process). Called after the NAS client check only.
+   */
+  forwardEap?: (msg: Buffer, r: RemoteInfo) => void;
 }
 
 /** What a handler decided: an answer to send, or a drop. */
@@ -82,6 +89,11 @@ export class RadiusServer {
   }
 
   async start(): Promise<{ authPort: number; acctPort: number }> {
+    if (this.o.sockets) {
+      this.auth = this.attach(this.o.sockets.auth, (msg, r) => this.onAuth(msg, r));
+      this.acct = this.attach(this.o.sockets.acct, (msg, r) => this.onAcct(msg, r));
+      return { authPort: this.auth.address().port, acctPort: this.acct.address().port };
+    }
     this.auth = await this.bind(this.o.authPort, (msg, r) => this.onAuth(msg, r));
     try {
       this.acct = await this.bind(this.o.acctPort, (msg, r) => this.onAcct(msg, r));
@@ -98,6 +110,22 @@ export class RadiusServer {
     const [a, b] = [this.auth, this.acct];
     this.auth = this.acct = undefined;
     await Promise.all([close(a), close(b)]);
+  }
+
+  /** The bound sockets, for passing to RADIUS worker processes. */
+  get sockets(): { auth: Socket; acct: Socket } | undefined {
+    return this.auth && this.acct ? { auth: this.auth, acct: this.acct } : undefined;
+  }
+
+  /** An auth-port datagram a worker process received and handed over (see `forwardEap`). */
+  receive(msg: Buffer, r: RemoteInfo): void {
+    this.gate(msg, r, this.auth, 'auth');
+  }
+
+  private attach(s: Socket, onMessage: (msg: Buffer, r: RemoteInfo) => void): Socket {
+    s.on('message', onMessage);
+    s.on('error', (err) => this.o.log.error({ evt: 'RADIUS_SOCKET_ERROR', err }, 'RADIUS socket error'));
+    return s;
   }
 
   private bind(port: number, onMessage: (msg: Buffer, r: RemoteInfo) => void): Promise<Socket> {
@@ -132,6 +160,7 @@ export class RadiusServer {
     const code = msg[0]!;
     const expected = port === 'auth' ? code === RADIUS_CODE.ACCESS_REQUEST : code === RADIUS_CODE.ACCOUNTING_REQUEST;
     if (!expected && code !== RADIUS_CODE.STATUS_SERVER) return m.drop('unexpected-code');
+    if (this.o.forwardEap && port === 'auth' && code === RADIUS_CODE.ACCESS_REQUEST && carriesEap(msg)) return this.o.forwardEap(msg, r);
     // Status-Server is never cached (RFC 5997 §3: each one is a fresh probe).
     const key = code === RADIUS_CODE.STATUS_SERVER ? undefined : requestKey(r.address, r.port, msg[1]!);
     const authenticator = msg.subarray(4, 20);
@@ -356,6 +385,19 @@ export class RadiusServer {
     this.o.metrics.answered('accounting', 'response', 'none');
     return this.respond(p, client, RADIUS_CODE.ACCOUNTING_RESPONSE, []);
   }
+}
+
+/**
+ * True when the datagram has an EAP-Message attribute. A bare walk over the type/length pairs (it
+ * runs on every auth datagram a worker gets); a malformed packet it misreads is forwarded or not,
+ * and either way the process that decodes it drops it.
+ */
+function carriesEap(msg: Buffer): boolean {
+  for (let at = RADIUS_HEADER_BYTES; at + 2 <= msg.length; at += msg[at + 1]!) {
+    if (msg[at] === A.eapMessage.type) return true;
+    if (msg[at + 1]! < 2) return false;
+  }
+  return false;
 }
 
 /** A value that does not decode (text not UTF-8, an integer not 4 bytes) reads as absent: it must not fail the request. */

@@ -20,7 +20,7 @@ import { attr, SERVICE_TYPE, TUNNEL_MEDIUM_TYPE, TUNNEL_TYPE } from '../../../ga
 import { hideUserPassword } from '../../../gateway/radius/codec/hiding.js';
 import { decodePacket, RADIUS_CODE } from '../../../gateway/radius/codec/packet.js';
 import { radclient, RADCLIENT } from '../../peers/radclient.js';
-import { elapsedMs, onExit, processCpuSeconds, machineBusySeconds } from '../common.js';
+import { elapsedMs, onExit, processCpuSeconds, processTreeCpuSeconds, machineBusySeconds } from '../common.js';
 
 export interface MabDevice {
   /** Canonical colon form, lower case. */
@@ -103,7 +103,7 @@ function parseSummary(out: string): Omit<RadclientSummary, 'failedProcesses' | '
  * spawn to the last exit; server CPU from /proc/<serverPid>/stat around it.
  */
 export async function radclientLoad(o: { server: string; secret: string; files: LoadFiles; perFile: number; count: number; parallel: number; filter: boolean; serverPid: number }): Promise<LoadRun> {
-  const cpu0 = processCpuSeconds(o.serverPid);
+  const cpu0 = processTreeCpuSeconds(o.serverPid);
   const children0 = childrenCpuSeconds();
   const busy0 = machineBusySeconds();
   const t0 = process.hrtime.bigint();
@@ -132,7 +132,7 @@ export async function radclientLoad(o: { server: string; secret: string; files: 
     ),
   );
   const wallS = elapsedMs(t0) / 1000;
-  const serverCpuS = processCpuSeconds(o.serverPid) - cpu0;
+  const serverCpuS = processTreeCpuSeconds(o.serverPid) - cpu0;
   const machineBusyS = machineBusySeconds() - busy0;
   const clientCpuS = childrenCpuSeconds() - children0;
   const sum: RadclientSummary = { accepted: 0, rejected: 0, lost: 0, passedFilter: 0, failedFilter: 0, failedProcesses: 0, errors: [] };

@@ -1,0 +1,47 @@
+/**
+ * The messages between the main process and its RADIUS worker processes (`radius.workers`).
+ *
+ * The main process binds the RADIUS ports and passes the sockets to each worker, so every process
+ * reads datagrams from the same two sockets and the kernel spreads them. A worker answers MAB,
+ * accounting and Status-Server itself; what only the main process holds it asks for or hands over:
+ * - admissions it has no fresh copy of (`lookup`); the main process also pushes every change it
+ *   learns (`admission` without a request id), so a verdict change reaches the workers at once;
+ * - session records (`sessions`), which the main process's session table keeps for CoA and the API;
+ * - EAP requests (`eap`): a conversation's state lives in one process, and its next round trip
+ *   may reach any, so the main process serves all of EAP on the shared socket;
+ * - metrics, gathered when /metrics is scraped.
+ * Messages travel with `serialization: 'advanced'`, so Buffers cross as bytes.
+ */
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { KennekiConfig } from '../../../policy/config/schema.js';
+import type { Admission } from '../../../policy/service/admission.js';
+import type { SessionTouch } from '../../sessions/session-table.js';
+
+export interface WorkerInit {
+  kind: 'init';
+  index: number;
+  logLevel: string;
+  /** Secrets resolved; it travels over the IPC pipe only. */
+  radius: KennekiConfig['radius'];
+}
+
+/** Main process → worker. A `socket` message carries the dgram socket as its handle. */
+export type ToWorker =
+  | WorkerInit
+  | { kind: 'socket'; port: 'auth' | 'acct' }
+  /** `admission: null`: forget what you know of this MAC. `requestId`: the answer to a lookup. */
+  | { kind: 'admission'; tenantId: string; mac: string; admission: Admission | null; requestId?: number }
+  | { kind: 'lookup-failed'; requestId: number; reason: string }
+  | { kind: 'metrics'; requestId: number };
+
+export type ForwardedTouch =
+  | { op: 'authorized'; touch: SessionTouch }
+  | { op: 'accounted'; touch: SessionTouch; status: 'start' | 'interim' | 'stop'; stopCause?: string };
+
+/** Worker → main process. */
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'lookup'; requestId: number; tenantId: string; mac: string }
+  | { kind: 'sessions'; touches: ForwardedTouch[] }
+  | { kind: 'eap'; datagram: Uint8Array; address: string; family: 'IPv4' | 'IPv6'; port: number; size: number }
+  | { kind: 'metrics'; requestId: number; metrics: MetricObjectWithValues<MetricValue<string>>[] };

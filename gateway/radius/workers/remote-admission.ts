@@ -1,0 +1,96 @@
+/**
+ * A worker's copy of the admission index: answers from memory like the main process's, asks the
+ * main process on a miss, and follows the changes it pushes. Entries expire as in the main index,
+ * so a lost push costs at most one TTL of staleness; a lookup that gets no answer in time fails,
+ * and the RADIUS server then places the device as unknown (fail closed).
+ */
+import { ADMISSION_TTL_MS, UNKNOWN_ADMISSION_TTL_MS, type Admission, type AdmissionSource } from '../../../policy/service/admission.js';
+import type { FromWorker } from './protocol.js';
+
+interface Entry {
+  admission: Admission;
+  expiresAt: number;
+}
+
+interface Pending {
+  key: string;
+  promise: Promise<Admission>;
+  resolve: (a: Admission) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const MAX_ENTRIES = 200_000;
+
+export class RemoteAdmission implements AdmissionSource {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<number, Pending>();
+  /** One question in flight per MAC: a burst from one device costs one round trip. */
+  private readonly inFlight = new Map<string, Pending>();
+  private nextId = 1;
+
+  constructor(
+    private readonly send: (m: FromWorker) => void,
+    private readonly timeoutMs = 2000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  peek(tenantId: string, mac: string): Admission | undefined {
+    const key = keyOf(tenantId, mac);
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.admission;
+  }
+
+  lookup(tenantId: string, mac: string): Promise<Admission> {
+    const cached = this.peek(tenantId, mac);
+    if (cached) return Promise.resolve(cached);
+    const key = keyOf(tenantId, mac);
+    const flying = this.inFlight.get(key);
+    if (flying) return flying.promise;
+    const requestId = this.nextId++;
+    let resolve!: (a: Admission) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<Admission>((res, rej) => ((resolve = res), (reject = rej)));
+    const timer = setTimeout(() => this.settle(requestId, new Error(`the main process did not answer an admission lookup within ${this.timeoutMs} ms`)), this.timeoutMs);
+    const p: Pending = { key, promise, resolve, reject, timer };
+    this.pending.set(requestId, p);
+    this.inFlight.set(key, p);
+    this.send({ kind: 'lookup', requestId, tenantId, mac });
+    return promise;
+  }
+
+  /** A pushed change (no request id) or the answer to a lookup. */
+  learned(tenantId: string, mac: string, admission: Admission | null, requestId?: number): void {
+    const key = keyOf(tenantId, mac);
+    this.entries.delete(key);
+    if (admission) {
+      if (this.entries.size >= MAX_ENTRIES) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest !== undefined) this.entries.delete(oldest);
+      }
+      this.entries.set(key, { admission, expiresAt: this.now() + (admission.endpointId !== undefined ? ADMISSION_TTL_MS : UNKNOWN_ADMISSION_TTL_MS) });
+    }
+    if (requestId !== undefined) this.settle(requestId, admission ?? {});
+  }
+
+  failed(requestId: number, reason: string): void {
+    this.settle(requestId, new Error(reason));
+  }
+
+  private settle(requestId: number, outcome: Admission | Error): void {
+    const p = this.pending.get(requestId);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(requestId);
+    if (this.inFlight.get(p.key) === p) this.inFlight.delete(p.key);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
+  }
+}
+
+const keyOf = (tenantId: string, mac: string): string => `${tenantId}\u0000${mac}`;

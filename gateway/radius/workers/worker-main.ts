@@ -1,0 +1,74 @@
+/**
+ * A RADIUS worker process (`radius.workers`): serves the sockets the main process bound, with the
+ * NAS clients and placement rules of the same configuration. See protocol.ts for what it asks the
+ * main process and what it hands over. It exits when the main process goes away.
+ */
+import type { Socket } from 'node:dgram';
+import { Registry } from 'prom-client';
+import { createLogger } from '../../../policy/log.js';
+import { RadiusMetrics } from '../metrics.js';
+import { NasClientTable } from '../server/nas-clients.js';
+import { RadiusServer } from '../server/radius-server.js';
+import { ForwardedSessions } from './forwarded-sessions.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { RemoteAdmission } from './remote-admission.js';
+
+const send = (m: FromWorker): void => {
+  try {
+    process.send?.(m);
+  } catch {
+    process.exit(0); // the channel is gone: the main process is, too
+  }
+};
+
+let init: WorkerInit | undefined;
+const sockets: Partial<Record<'auth' | 'acct', Socket>> = {};
+let admission: RemoteAdmission | undefined;
+let registry: Registry | undefined;
+
+process.on('disconnect', () => process.exit(0));
+// The main process stops its workers with SIGTERM: exit normally (flushing logs, profiles).
+process.on('SIGTERM', () => process.exit(0));
+process.on('message', (m: ToWorker, handle?: unknown) => {
+  switch (m.kind) {
+    case 'init':
+      init = m;
+      break;
+    case 'socket':
+      sockets[m.port] = handle as Socket;
+      if (init && sockets.auth && sockets.acct) void serve(init, { auth: sockets.auth, acct: sockets.acct });
+      break;
+    case 'admission':
+      admission?.learned(m.tenantId, m.mac, m.admission, m.requestId);
+      break;
+    case 'lookup-failed':
+      admission?.failed(m.requestId, m.reason);
+      break;
+    case 'metrics':
+      void registry?.getMetricsAsJSON().then((metrics) => send({ kind: 'metrics', requestId: m.requestId, metrics }));
+      break;
+  }
+});
+
+async function serve(cfg: WorkerInit, bound: { auth: Socket; acct: Socket }): Promise<void> {
+  const r = cfg.radius;
+  const log = createLogger(cfg.logLevel).child({ component: 'radius', worker: cfg.index });
+  registry = new Registry();
+  admission = new RemoteAdmission(send);
+  const server = new RadiusServer({
+    host: r.host,
+    authPort: r.auth_port,
+    acctPort: r.acct_port,
+    clients: NasClientTable.fromConfig(r),
+    admission,
+    sessions: new ForwardedSessions(send),
+    placement: { unknownMac: r.unknown_mac, roles: r.roles, quarantineSessionTimeoutSeconds: r.quarantine_session_timeout_seconds },
+    duplicateWindowMs: r.duplicate_window_seconds * 1000,
+    metrics: new RadiusMetrics(registry),
+    log,
+    sockets: bound,
+    forwardEap: (msg, rinfo) => send({ kind: 'eap', datagram: msg, address: rinfo.address, family: rinfo.family, port: rinfo.port, size: rinfo.size }),
+  });
+  await server.start();
+  send({ kind: 'ready' });
+}

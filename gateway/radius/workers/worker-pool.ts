@@ -1,0 +1,207 @@
+/**
+ * The main process's side of the RADIUS workers: forks them, passes them the bound sockets,
+ * answers their admission lookups, applies their session records, serves the EAP requests they
+ * hand over, pushes admission changes to them, and restarts one that dies. While a worker is down
+ * the main process and the other workers keep reading the same sockets, so no port goes silent.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { RemoteInfo } from 'node:dgram';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pino, { type Logger } from 'pino';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { KennekiConfig } from '../../../policy/config/schema.js';
+import type { AdmissionIndex } from '../../../policy/service/admission.js';
+import { packageRoot } from '../../../policy/util/package-root.js';
+import type { SessionTable } from '../../sessions/session-table.js';
+import type { RadiusServer } from '../server/radius-server.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+export interface RadiusWorkerPoolOptions {
+  count: number;
+  radius: KennekiConfig['radius'];
+  server: RadiusServer;
+  admission: AdmissionIndex;
+  sessions: SessionTable;
+  log: Logger;
+  readyTimeoutMs?: number;
+  restartDelayMs?: number;
+}
+
+interface Worker {
+  index: number;
+  child: ChildProcess;
+  metrics: Map<number, (m: MetricsJson | undefined) => void>;
+}
+
+/** Sources run from dist/ even under vitest, whose own sources are TypeScript. */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? join(packageRoot(), 'dist/gateway/radius/workers/worker-main.js') : join(here, '../worker-main.js');
+}
+
+export class RadiusWorkerPool {
+  private readonly workers: (Worker | undefined)[] = [];
+  private stopping = false;
+  private unwatch: (() => void) | undefined;
+  private nextMetricsId = 1;
+
+  constructor(private readonly o: RadiusWorkerPoolOptions) {}
+
+  async start(): Promise<void> {
+    this.unwatch = this.o.admission.watch((tenantId, mac, admission) => this.broadcast({ kind: 'admission', tenantId, mac, admission: admission ?? null }));
+    try {
+      await Promise.all(Array.from({ length: this.o.count }, (_, i) => this.spawn(i)));
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unwatch?.();
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (!w || w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+            const kill = setTimeout(() => w.child.kill('SIGKILL'), 2000);
+            w.child.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            w.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+
+  /** The live workers' process ids. */
+  get pids(): number[] {
+    return this.workers.flatMap((w) => (w?.child.pid !== undefined && w.child.exitCode === null ? [w.child.pid] : []));
+  }
+
+  /** Every live worker's metrics; one that does not answer within a second is left out. */
+  async metrics(): Promise<MetricsJson[]> {
+    const asked = this.workers.filter((w): w is Worker => w !== undefined && w.child.connected);
+    const answers = await Promise.all(
+      asked.map(
+        (w) =>
+          new Promise<MetricsJson | undefined>((resolve) => {
+            const requestId = this.nextMetricsId++;
+            const timer = setTimeout(() => done(undefined), 1000);
+            const done = (m: MetricsJson | undefined) => {
+              clearTimeout(timer);
+              w.metrics.delete(requestId);
+              resolve(m);
+            };
+            w.metrics.set(requestId, done);
+            this.post(w, { kind: 'metrics', requestId });
+          }),
+      ),
+    );
+    return answers.filter((m): m is MetricsJson => m !== undefined);
+  }
+
+  private spawn(index: number): Promise<void> {
+    const sockets = this.o.server.sockets;
+    if (!sockets) return Promise.reject(new Error('the RADIUS server is not listening'));
+    const child = fork(workerScript(), [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: (process.env['KENNEKI_RADIUS_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+    });
+    const w: Worker = { index, child, metrics: new Map() };
+    this.workers[index] = w;
+    this.relayLogs(w);
+    child.on('error', (err) => this.o.log.warn({ evt: 'RADIUS_WORKER_UNREACHABLE', worker: index, err }, `RADIUS worker ${index}: ${err.message}`));
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`RADIUS worker ${index} did not start within ${this.o.readyTimeoutMs ?? 10_000} ms`)), this.o.readyTimeoutMs ?? 10_000);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`RADIUS worker ${index} exited while starting (${signal ?? `code ${code}`})`));
+      });
+      child.on('message', (m: FromWorker) => {
+        if (m.kind === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.on('message', (m: FromWorker) => {
+      try {
+        this.handle(w, m);
+      } catch (err) {
+        this.o.log.error({ evt: 'RADIUS_WORKER_MESSAGE_FAILED', worker: index, err }, 'a message from a RADIUS worker could not be handled');
+      }
+    });
+    child.on('exit', (code, signal) => {
+      for (const done of w.metrics.values()) done(undefined);
+      if (this.stopping || this.workers[index] !== w) return;
+      this.o.log.warn({ evt: 'RADIUS_WORKER_EXITED', worker: index, code, signal }, `RADIUS worker ${index} exited (${signal ?? `code ${code}`}); restarting it`);
+      setTimeout(() => {
+        if (this.stopping) return;
+        this.spawn(index).then(
+          () => this.o.log.info({ evt: 'RADIUS_WORKER_RESTARTED', worker: index }, `RADIUS worker ${index} restarted`),
+          (err: unknown) => this.o.log.error({ evt: 'RADIUS_WORKER_RESTART_FAILED', worker: index, err }, `RADIUS worker ${index} could not be restarted`),
+        );
+      }, this.o.restartDelayMs ?? 1000).unref();
+    });
+    this.post(w, { kind: 'init', index, logLevel: this.o.log.level, radius: this.o.radius });
+    this.post(w, { kind: 'socket', port: 'auth' }, sockets.auth);
+    this.post(w, { kind: 'socket', port: 'acct' }, sockets.acct);
+    return ready;
+  }
+
+  private handle(w: Worker, m: FromWorker): void {
+    switch (m.kind) {
+      case 'lookup':
+        this.o.admission.lookup(m.tenantId, m.mac).then(
+          (admission) => this.post(w, { kind: 'admission', tenantId: m.tenantId, mac: m.mac, admission, requestId: m.requestId }),
+          (err: unknown) => this.post(w, { kind: 'lookup-failed', requestId: m.requestId, reason: err instanceof Error ? err.message : String(err) }),
+        );
+        return;
+      case 'sessions':
+        for (const t of m.touches) {
+          if (t.op === 'authorized') this.o.sessions.authorized(t.touch);
+          else this.o.sessions.accounted(t.touch, t.status, t.stopCause);
+        }
+        return;
+      case 'eap': {
+        const r: RemoteInfo = { address: m.address, family: m.family, port: m.port, size: m.size };
+        this.o.server.receive(Buffer.from(m.datagram), r);
+        return;
+      }
+      case 'metrics':
+        w.metrics.get(m.requestId)?.(m.metrics);
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  private broadcast(m: ToWorker): void {
+    for (const w of this.workers) if (w) this.post(w, m);
+  }
+
+  private post(w: Worker, m: ToWorker, handle?: import('node:dgram').Socket): void {
+    if (!w.child.connected) return;
+    try {
+      if (handle) w.child.send(m, handle);
+      else w.child.send(m);
+    } catch (err) {
+      this.o.log.warn({ evt: 'RADIUS_WORKER_UNREACHABLE', worker: w.index, err }, `RADIUS worker ${w.index} could not be told`);
+    }
+  }
+
+  /** Worker log lines go where the main process's go; stderr (a crash's stack) is logged as a warning. */
+  private relayLogs(w: Worker): void {
+    const stream = (this.o.log as unknown as Record<symbol, { write(s: string): void } | undefined>)[pino.symbols.streamSym];
+    if (w.child.stdout) createInterface({ input: w.child.stdout }).on('line', (line) => stream?.write(`${line}\n`));
+    if (w.child.stderr) createInterface({ input: w.child.stderr }).on('line', (line) => this.o.log.warn({ evt: 'RADIUS_WORKER_STDERR', worker: w.index, line }, line));
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * radius.workers: extra processes serving the same RADIUS sockets. With radclient as the NAS and
+ * eapol_test as supplicant: every process places MAB by the current verdict, a verdict change
+ * reaches the workers at once, their accounting lands in the main process's session table, EAP
+ * (handed to the main process) works, /metrics sums every process, and a killed worker is
+ * replaced while the port keeps answering.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { eapolTest, requireEapolTest } from '../simulations/peers/eapol-test.js';
+import { radclient, requireRadclient } from '../simulations/peers/radclient.js';
+import { radiusYaml } from '../simulations/radius-yaml.js';
+import { enrollEndpoint, healthyReport, report, startTestServer, type TestServer } from './helpers/kenneki-server.js';
+import { facts } from './helpers/scenario.js';
+
+const SECRET = 'kenneki-workers-secret-0123';
+const WORKERS = 2;
+const MAC = { compliant: '02:00:5e:00:20:01', quarantined: '02:00:5e:00:20:02', flip: '02:00:5e:00:20:03' };
+
+let s: TestServer;
+let server: string;
+let acctServer: string;
+
+const mab = (mac: string): string => {
+  const bare = mac.replace(/:/g, '');
+  return `User-Name = "${bare}", User-Password = "${bare}", Calling-Station-Id = "${mac.replace(/:/g, '-').toUpperCase()}", Service-Type = Call-Check, Message-Authenticator = 0x00\n`;
+};
+
+/** `n` MAB requests for `mac`, 16 in flight: enough that every process answers some. */
+async function burst(mac: string, n: number): Promise<string[]> {
+  const r = await radclient({ server, command: 'auth', secret: SECRET, requests: Array.from({ length: n }, () => mab(mac)).join('\n'), extraArgs: ['-p', '16'] });
+  expect(r.replies, r.output).toHaveLength(n);
+  return r.replies.map((x) => `${x.code} ${x.attributes.find((a) => a.startsWith('Tunnel-Private-Group-Id')) ?? ''}`);
+}
+
+/** This process's children running the RADIUS worker, from /proc. */
+function workerPids(): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('worker-main.js')) pids.push(Number(d));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids.sort();
+}
+
+const mabAnswered = async (registryText: string): Promise<number> =>
+  [...registryText.matchAll(/^kenneki_radius_requests_total\{[^}]*kind="mab"[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+
+beforeAll(async () => {
+  requireRadclient();
+  requireEapolTest();
+  s = await startTestServer({
+    enforcement: true,
+    yaml: radiusYaml({
+      vlans: '{ production: "10", quarantine: "99" }',
+      lines: [`workers: ${WORKERS}`, 'eap: { methods: [ttls-pap] }'],
+      clients: [{ name: 'sw-lab', address: '127.0.0.1', secret: SECRET }],
+    }),
+  });
+  server = `127.0.0.1:${s.server.enforcementPorts['radiusAuth']}`;
+  acctServer = `127.0.0.1:${s.server.enforcementPorts['radiusAcct']}`;
+  const admin = s.adminToken['default']!;
+  const now = new Date();
+  const good = await enrollEndpoint(s, admin, { mac: MAC.compliant, hostname: 'good-laptop' });
+  expect((await report(s, good.credential, healthyReport(now))).json.verdict).toBe('allow');
+  const bad = await enrollEndpoint(s, admin, { mac: MAC.quarantined, hostname: 'bad-laptop' });
+  expect((await report(s, bad.credential, healthyReport(now, facts.firewallOff(now)))).json.verdict).toBe('isolate');
+  expect((await s.api(admin, 'PUT', '/api/v1/network-users/carol', { password: 'carol-password-1' })).status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  await s?.close();
+  expect(workerPids()).toEqual([]);
+});
+
+test('the workers run, and every process places MAB by the current verdict', async () => {
+  expect(workerPids()).toHaveLength(WORKERS);
+  const before = await mabAnswered(await s.server.ctx.metrics.registry.metrics());
+  expect(new Set(await burst(MAC.compliant, 150))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "10"']));
+  expect(new Set(await burst(MAC.quarantined, 150))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "99"']));
+  // /metrics sums the processes; the main process alone answered only part of the 300.
+  const all = await (await fetch(`${s.url}/metrics`)).text();
+  const mainOnly = (await mabAnswered(await s.server.ctx.metrics.registry.metrics())) - before;
+  expect(await mabAnswered(all)).toBeGreaterThanOrEqual(before + 300);
+  expect(mainOnly).toBeLessThan(300);
+});
+
+test('a verdict change reaches every worker at once: no answer from a stale copy', async () => {
+  const admin = s.adminToken['default']!;
+  const e = await enrollEndpoint(s, admin, { mac: MAC.flip, hostname: 'flip-laptop' });
+  const now = new Date();
+  expect((await report(s, e.credential, healthyReport(now))).json.verdict).toBe('allow');
+  expect(new Set(await burst(MAC.flip, 60))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "10"']));
+  const later = new Date(now.getTime() + 1000);
+  expect((await report(s, e.credential, healthyReport(later, facts.firewallOff(later)))).json.verdict).toBe('isolate');
+  expect(new Set(await burst(MAC.flip, 60))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "99"']));
+  // Deleting the endpoint makes the MAC unknown everywhere (unknown_mac: quarantine → 99 too), and
+  // re-registering it as compliant brings production back everywhere.
+  expect((await s.api(admin, 'DELETE', `/api/v1/endpoints/${e.id}`)).status).toBe(204);
+  expect(new Set(await burst(MAC.flip, 60))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "99"']));
+  const again = await enrollEndpoint(s, admin, { mac: MAC.flip, hostname: 'flip-laptop-2' });
+  const latest = new Date(now.getTime() + 2000);
+  expect((await report(s, again.credential, healthyReport(latest))).json.verdict).toBe('allow');
+  expect(new Set(await burst(MAC.flip, 60))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "10"']));
+});
+
+test("the workers' accounting lands in the main process's session table", async () => {
+  const station = `Calling-Station-Id = "${MAC.compliant.replace(/:/g, '-').toUpperCase()}"`;
+  const requests = Array.from({ length: 20 }, (_, i) => `Acct-Status-Type = Start, Acct-Session-Id = "w-${i}", ${station}, User-Name = "good-laptop", Framed-IP-Address = 10.30.0.${i + 1}, NAS-Port = ${i + 1}\n`).join('\n');
+  const start = await radclient({ server: acctServer, command: 'acct', secret: SECRET, requests, extraArgs: ['-p', '8'] });
+  expect(start.replies.map((r) => r.code)).toEqual(Array(20).fill('Accounting-Response'));
+  const list = async () => (await s.api(s.adminToken['default']!, 'GET', `/api/v1/sessions?mac=${encodeURIComponent(MAC.compliant)}&active=true`)).json as { items: { acctSessionId?: string; framedIp?: string }[] };
+  // Each Start supersedes the one before on the same NAS (and the MAB session without an id); the
+  // last one handled stays live, with its IP. Sessions reach the store within a second.
+  await expect.poll(async () => (await list()).items.map((i) => i.acctSessionId?.slice(0, 2)), { timeout: 5000 }).toEqual(['w-']);
+  const live = (await list()).items[0]!;
+  expect(live.acctSessionId).toMatch(/^w-\d+$/);
+  expect(live.framedIp).toBe(`10.30.0.${Number(live.acctSessionId!.slice(2)) + 1}`);
+});
+
+test('EAP-TTLS/PAP works through the workers (handed to the main process), and a wrong password fails', async () => {
+  const conf = (password: string): string => {
+    const path = join(s.dataDir, `carol-${password}.conf`);
+    writeFileSync(path, `network={\n key_mgmt=IEEE8021X\n eap=TTLS\n identity="carol"\n anonymous_identity="anonymous"\n password="${password}"\n phase2="auth=PAP"\n ca_cert="${join(s.dataDir, 'ca', 'ca.crt')}"\n}\n`);
+    return path;
+  };
+  const port = s.server.enforcementPorts['radiusAuth']!;
+  for (let i = 0; i < 3; i++) {
+    const ok = await eapolTest({ confPath: conf('carol-password-1'), port, secret: SECRET, mac: MAC.compliant, timeoutSeconds: 10 });
+    expect(ok.success, ok.output.slice(-2000)).toBe(true);
+  }
+  const wrong = await eapolTest({ confPath: conf('not-her-password'), port, secret: SECRET, mac: MAC.compliant, timeoutSeconds: 10 });
+  expect(wrong.success).toBe(false);
+});
+
+test('a killed worker is replaced, and the port answers meanwhile', async () => {
+  const [victim, ...others] = workerPids();
+  process.kill(victim!, 'SIGKILL');
+  expect(new Set(await burst(MAC.quarantined, 100))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "99"']));
+  await expect.poll(() => workerPids().length, { timeout: 10_000 }).toBe(WORKERS);
+  const now = workerPids();
+  expect(now).not.toContain(victim);
+  for (const o of others) expect(now).toContain(o);
+  expect(new Set(await burst(MAC.compliant, 100))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "10"']));
+});
