@@ -21,6 +21,7 @@ import type { EapCredentials } from './credentials.js';
 import { Md5Method } from './md5.js';
 import type { EapMethod, EapMethodName, MethodContext, MethodStep } from './method.js';
 import { PeapMschapv2Tunnel } from './peap.js';
+import { PeerCertificates } from './peer-certificates.js';
 import type { TlsContexts } from './tls-contexts.js';
 import { TlsMethod } from './tls-method.js';
 import { TtlsPapTunnel, decodeUtf8 } from './ttls.js';
@@ -75,9 +76,11 @@ export class EapConversations implements EapPort {
   private readonly table = new Map<string, Conversation>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  private readonly peers: PeerCertificates;
   private readonly counts: Omit<EapStats, 'conversations'> = { started: 0, succeeded: 0, failed: 0, discarded: 0, fullHandshakes: 0, resumedHandshakes: 0 };
 
   constructor(private readonly s: PortSettings) {
+    this.peers = new PeerCertificates(s.kennekiCa);
     this.timer = setInterval(() => this.sweep(), Math.max(1000, Math.min(s.stateTimeoutMs, 10_000)));
     this.timer.unref();
   }
@@ -217,7 +220,7 @@ export class EapConversations implements EapPort {
     const tls = { contexts: this.s.contexts, fragmentBytes: this.s.fragmentBytes, maxTlsBytes: this.s.maxTlsBytes, ctx, observer: this };
     switch (name) {
       case 'tls':
-        return new TlsMethod({ kind: 'tls', ...tls, ...(this.s.kennekiCa ? { kennekiCa: this.s.kennekiCa } : {}) });
+        return new TlsMethod({ kind: 'tls', ...tls, peers: this.peers });
       case 'ttls-pap':
         return new TlsMethod({ kind: 'ttls', ...tls, tunnel: new TtlsPapTunnel(ctx) });
       case 'peap-mschapv2':

@@ -3,10 +3,10 @@
  * They differ in the EAP type, the key-derivation label, and what runs inside the tunnel once the
  * handshake is done (nothing for EAP-TLS; `Tunnel` for the others).
  */
-import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { EAP_TYPE } from '../codec/eap.js';
 import type { EapMethod, EapMethodName, MethodContext, MethodStep } from './method.js';
+import type { PeerCertificates } from './peer-certificates.js';
 import type { TlsContexts } from './tls-contexts.js';
 import { TlsEngine } from './tls-engine.js';
 import { InboundMessage, OutboundMessage, TLS_FLAGS, encodeTlsFragment, parseTlsFragment } from './tls-framing.js';
@@ -32,8 +32,8 @@ export interface TlsMethodOptions {
   /** TLS bytes a peer may send in one conversation. */
   maxTlsBytes: number;
   ctx: MethodContext;
-  /** Kenneki's CA: a client certificate it issued names a device id (its CN). */
-  kennekiCa?: X509Certificate;
+  /** EAP-TLS: the client certificates' CN and issuer, shared by every conversation of the port. */
+  peers?: PeerCertificates;
   /** TTLS and PEAP: the inner conversation, built once the method is chosen. */
   tunnel?: Tunnel;
   observer: TlsObserver;
@@ -163,11 +163,11 @@ export class TlsMethod implements EapMethod {
     const verdict = opensslVerifyError(socket);
     if (verdict === 'unknown') return 'cannot read the certificate verification result';
     if (verdict !== null) return `client certificate not trusted: ${verdict}`;
-    const cn = commonName(socket);
+    if (!this.o.peers) return 'no client certificate registry (EAP-TLS misconfigured)';
+    const { cn, kennekiIssued } = this.o.peers.facts(socket, cert);
     if (cn === undefined) return 'client certificate has no subject CN';
     this.identity = cn;
-    const ca = this.o.kennekiCa;
-    if (ca && cert.checkIssued(ca) && cert.verify(ca.publicKey)) this.deviceId = cn;
+    if (kennekiIssued) this.deviceId = cn;
     return undefined;
   }
 }
@@ -201,10 +201,4 @@ function opensslVerifyError(socket: TLSSocket): string | null | 'unknown' {
 function exportWithoutContext(socket: TLSSocket, length: number, label: string): Buffer {
   const exportKeys = socket.exportKeyingMaterial as unknown as (this: TLSSocket, length: number, label: string) => Buffer;
   return exportKeys.call(socket, length, label);
-}
-
-/** The subject CN, unescaped (Node's legacy certificate object); a multi-valued or odd CN is refused. */
-function commonName(socket: TLSSocket): string | undefined {
-  const cn: unknown = socket.getPeerCertificate().subject?.CN;
-  return typeof cn === 'string' && cn.length > 0 && cn.length <= 253 ? cn : undefined;
 }
