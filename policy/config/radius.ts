@@ -85,9 +85,10 @@ export function buildRadiusSchema<S extends TSchema>(secret: S) {
        */
       quarantine_session_timeout_seconds: Type.Integer({ minimum: 0, maximum: 86400, default: 300 }),
       /**
-       * Extra processes that serve the RADIUS ports beside the main one (same sockets; the kernel
-       * spreads the datagrams). 0: the main process alone. About one per spare core for more than
-       * a few thousand MAB requests a second; EAP is always served by the main process.
+       * Worker processes that serve the RADIUS ports (the same sockets; the kernel spreads the
+       * datagrams, and the main process stops reading while any worker is up). 0: the main
+       * process alone. About one per core for more than a few thousand MAB requests a second;
+       * EAP is always served by the main process.
        */
       workers: Type.Integer({ minimum: 0, maximum: 32, default: 0 }),
       /** How long a response is kept to answer a retransmitted request (RFC 5080 §2.2.2). */

@@ -30,12 +30,15 @@
  * Reading the figures: everything shares the machine's two cores. The radclient processes burn
  * about one core whatever the server's speed (their CPU per request is printed), so each server
  * gets roughly what is left; "server CPU µs/req" is the figure least moved by that and by other
- * load on the host. FreeRADIUS runs a thread pool, Kenneki one event loop.
+ * load on the host. FreeRADIUS runs a thread pool; Kenneki runs `radius.workers` processes (one per
+ * core by default here, BENCH_RADIUS_WORKERS=0 for the main process alone), and its server CPU
+ * counts the main process and its workers.
  *
  * `npm run bench -- radius-mab`, or alone: `npm run build && node dist/simulations/bench/radius-mab.js`.
  * BENCH_RADIUS_MACS (10000), BENCH_RADIUS_PROCS (2), BENCH_RADIUS_PARALLEL (64), BENCH_RADIUS_COUNT
  * (10), BENCH_RADIUS_ROUNDS (2), BENCH_RADIUS_PROBE_RATE (200/s) size the run. BENCH_SERVER_NODE_ARGS
- * (server-process.ts) passes node flags to `kenneki serve`, e.g. to profile it.
+ * (server-process.ts) passes node flags to `kenneki serve`, e.g. to profile it, and
+ * KENNEKI_RADIUS_WORKER_NODE_ARGS to its RADIUS workers.
  */
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -55,8 +58,8 @@ const PARALLEL = Number(process.env['BENCH_RADIUS_PARALLEL']) || 64;
 const COUNT = Number(process.env['BENCH_RADIUS_COUNT']) || 10;
 const ROUNDS = Number(process.env['BENCH_RADIUS_ROUNDS']) || 2;
 const PROBE_RATE = Number(process.env['BENCH_RADIUS_PROBE_RATE']) || 200;
-/** radius.workers for Kenneki: one per core beyond the first, as the README advises. */
-const WORKERS = Number(process.env['BENCH_RADIUS_WORKERS'] ?? Math.max(0, availableParallelism() - 1));
+/** radius.workers for Kenneki: one per core, as the README advises for high MAB rates. */
+const WORKERS = Number(process.env['BENCH_RADIUS_WORKERS'] ?? availableParallelism());
 const SAMPLE = 300;
 const SECRET = 'bench-mab-secret-0123456789abcdef';
 const VLAN = { production: '10', quarantine: '99' };
@@ -190,7 +193,7 @@ export const radiusMabBench: Bench = {
   name: 'radius-mab',
   description: 'RADIUS MAB: Kenneki (live policy store) vs FreeRADIUS 3.2 (users file), same radclient load, req/s, latency, CPU/request',
   async run(): Promise<BenchResult> {
-    header('radius-mab', `RADIUS MAB, ${fmt.int(MACS)} MACs, ${PROCS} × radclient -p ${PARALLEL}: Kenneki (live policy store) vs FreeRADIUS 3.2 (users file), same load, one after the other`);
+    header('radius-mab', `RADIUS MAB, ${fmt.int(MACS)} MACs, ${PROCS} × radclient -p ${PARALLEL}: Kenneki (live policy store, radius.workers: ${WORKERS}) vs FreeRADIUS 3.2 (users file), same load, one after the other`);
     requireRadclient();
     const refMs = referenceWorkMs();
     console.log(`reference work: ${fmt.int(refMs)} ms (about 150–170 ms on an idle host)`);

@@ -117,9 +117,12 @@ export class RadiusServer {
     return this.auth && this.acct ? { auth: this.auth, acct: this.acct } : undefined;
   }
 
-  /** An auth-port datagram a worker process received and handed over (see `forwardEap`). */
-  receive(msg: Buffer, r: RemoteInfo): void {
-    this.gate(msg, r, this.auth, 'auth');
+  /**
+   * A datagram that reached this process other than through its own listener: an auth request a
+   * worker handed over (see `forwardEap`), or one a worker read before its server was started.
+   */
+  receive(msg: Buffer, r: RemoteInfo, port: 'auth' | 'acct' = 'auth'): void {
+    this.gate(msg, r, port === 'auth' ? this.auth : this.acct, port);
   }
 
   private attach(s: Socket, onMessage: (msg: Buffer, r: RemoteInfo) => void): Socket {

@@ -40,6 +40,8 @@ export type ForwardedTouch =
 
 /** Worker → main process. */
 export type FromWorker =
+  /** Sent once the worker listens for messages: sockets sent before would read into the void. */
+  | { kind: 'hello' }
   | { kind: 'ready' }
   | { kind: 'lookup'; requestId: number; tenantId: string; mac: string }
   | { kind: 'sessions'; touches: ForwardedTouch[] }

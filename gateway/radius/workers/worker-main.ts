@@ -3,7 +3,7 @@
  * NAS clients and placement rules of the same configuration. See protocol.ts for what it asks the
  * main process and what it hands over. It exits when the main process goes away.
  */
-import type { Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../../policy/log.js';
 import { RadiusMetrics } from '../metrics.js';
@@ -21,8 +21,19 @@ const send = (m: FromWorker): void => {
   }
 };
 
+/**
+ * A passed socket starts reading the moment it arrives, and a datagram with no listener is lost;
+ * so until the server is started, what arrives is held (bounded) and then handed to it.
+ */
+interface Arrived {
+  socket: Socket;
+  early: (msg: Buffer, r: RemoteInfo) => void;
+  held: [Buffer, RemoteInfo][];
+}
+const MAX_HELD = 4096;
+
 let init: WorkerInit | undefined;
-const sockets: Partial<Record<'auth' | 'acct', Socket>> = {};
+const sockets: Partial<Record<'auth' | 'acct', Arrived>> = {};
 let admission: RemoteAdmission | undefined;
 let registry: Registry | undefined;
 
@@ -34,10 +45,15 @@ process.on('message', (m: ToWorker, handle?: unknown) => {
     case 'init':
       init = m;
       break;
-    case 'socket':
-      sockets[m.port] = handle as Socket;
-      if (init && sockets.auth && sockets.acct) void serve(init, { auth: sockets.auth, acct: sockets.acct });
+    case 'socket': {
+      const socket = handle as Socket;
+      const held: [Buffer, RemoteInfo][] = [];
+      const early = (msg: Buffer, r: RemoteInfo): void => void (held.length < MAX_HELD && held.push([msg, r]));
+      socket.on('message', early);
+      sockets[m.port] = { socket, early, held };
+      if (init && sockets.auth && sockets.acct) void serve(init, sockets.auth, sockets.acct);
       break;
+    }
     case 'admission':
       admission?.learned(m.tenantId, m.mac, m.admission, m.requestId);
       break;
@@ -49,8 +65,9 @@ process.on('message', (m: ToWorker, handle?: unknown) => {
       break;
   }
 });
+send({ kind: 'hello' });
 
-async function serve(cfg: WorkerInit, bound: { auth: Socket; acct: Socket }): Promise<void> {
+async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<void> {
   const r = cfg.radius;
   const log = createLogger(cfg.logLevel).child({ component: 'radius', worker: cfg.index });
   registry = new Registry();
@@ -66,9 +83,13 @@ async function serve(cfg: WorkerInit, bound: { auth: Socket; acct: Socket }): Pr
     duplicateWindowMs: r.duplicate_window_seconds * 1000,
     metrics: new RadiusMetrics(registry),
     log,
-    sockets: bound,
+    sockets: { auth: auth.socket, acct: acct.socket },
     forwardEap: (msg, rinfo) => send({ kind: 'eap', datagram: msg, address: rinfo.address, family: rinfo.family, port: rinfo.port, size: rinfo.size }),
   });
   await server.start();
+  for (const [port, a] of [['auth', auth], ['acct', acct]] as const) {
+    a.socket.off('message', a.early);
+    for (const [msg, r] of a.held.splice(0)) server.receive(msg, r, port);
+  }
   send({ kind: 'ready' });
 }

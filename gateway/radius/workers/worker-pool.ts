@@ -5,7 +5,7 @@
  * the main process and the other workers keep reading the same sockets, so no port goes silent.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { RemoteInfo } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,23 @@ export interface RadiusWorkerPoolOptions {
 interface Worker {
   index: number;
   child: ChildProcess;
+  ready: boolean;
   metrics: Map<number, (m: MetricsJson | undefined) => void>;
+}
+
+/**
+ * Turns this process's reading of a shared socket on or off. Every process reading a socket is
+ * woken for each datagram and all but one find nothing, which cost ~7 µs of CPU per request per
+ * extra reader under MAB load; so while workers serve the ports the main process stops reading
+ * (it still sends EAP answers through the socket). Node has no public API for this: it is the
+ * socket handle's recvStop/recvStart. Where that is missing, the main process simply keeps
+ * reading, which is correct, only slower.
+ */
+function setReading(socket: Socket, on: boolean): boolean {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const handle = state ? (socket as unknown as Record<symbol, { handle?: { recvStart?: () => number; recvStop?: () => number } } | undefined>)[state]?.handle : undefined;
+  const toggle = on ? handle?.recvStart : handle?.recvStop;
+  return typeof toggle === 'function' && toggle.call(handle) === 0;
 }
 
 /** Sources run from dist/ even under vitest, whose own sources are TypeScript. */
@@ -48,6 +64,8 @@ export class RadiusWorkerPool {
   private stopping = false;
   private unwatch: (() => void) | undefined;
   private nextMetricsId = 1;
+  /** Whether the main process currently reads the sockets (only while no worker is ready). */
+  private mainReads = true;
 
   constructor(private readonly o: RadiusWorkerPoolOptions) {}
 
@@ -55,6 +73,7 @@ export class RadiusWorkerPool {
     this.unwatch = this.o.admission.watch((tenantId, mac, admission) => this.broadcast({ kind: 'admission', tenantId, mac, admission: admission ?? null }));
     try {
       await Promise.all(Array.from({ length: this.o.count }, (_, i) => this.spawn(i)));
+      this.updateReading();
     } catch (err) {
       await this.stop();
       throw err;
@@ -64,6 +83,7 @@ export class RadiusWorkerPool {
   async stop(): Promise<void> {
     this.stopping = true;
     this.unwatch?.();
+    this.read(true);
     await Promise.all(
       this.workers.map(
         (w) =>
@@ -115,7 +135,7 @@ export class RadiusWorkerPool {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: (process.env['KENNEKI_RADIUS_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
     });
-    const w: Worker = { index, child, metrics: new Map() };
+    const w: Worker = { index, child, ready: false, metrics: new Map() };
     this.workers[index] = w;
     this.relayLogs(w);
     child.on('error', (err) => this.o.log.warn({ evt: 'RADIUS_WORKER_UNREACHABLE', worker: index, err }, `RADIUS worker ${index}: ${err.message}`));
@@ -128,6 +148,7 @@ export class RadiusWorkerPool {
       child.on('message', (m: FromWorker) => {
         if (m.kind === 'ready') {
           clearTimeout(timer);
+          w.ready = true;
           resolve();
         }
       });
@@ -140,21 +161,57 @@ export class RadiusWorkerPool {
       }
     });
     child.on('exit', (code, signal) => {
+      w.ready = false;
       for (const done of w.metrics.values()) done(undefined);
       if (this.stopping || this.workers[index] !== w) return;
+      this.updateReading();
       this.o.log.warn({ evt: 'RADIUS_WORKER_EXITED', worker: index, code, signal }, `RADIUS worker ${index} exited (${signal ?? `code ${code}`}); restarting it`);
       setTimeout(() => {
         if (this.stopping) return;
         this.spawn(index).then(
-          () => this.o.log.info({ evt: 'RADIUS_WORKER_RESTARTED', worker: index }, `RADIUS worker ${index} restarted`),
+          () => {
+            this.updateReading();
+            this.o.log.info({ evt: 'RADIUS_WORKER_RESTARTED', worker: index }, `RADIUS worker ${index} restarted`);
+          },
           (err: unknown) => this.o.log.error({ evt: 'RADIUS_WORKER_RESTART_FAILED', worker: index, err }, `RADIUS worker ${index} could not be restarted`),
         );
       }, this.o.restartDelayMs ?? 1000).unref();
     });
-    this.post(w, { kind: 'init', index, logLevel: this.o.log.level, radius: this.o.radius });
-    this.post(w, { kind: 'socket', port: 'auth' }, sockets.auth);
-    this.post(w, { kind: 'socket', port: 'acct' }, sockets.acct);
+    // Only once the worker listens: a socket handed over earlier would start reading before
+    // anything in the worker hears it, and the datagrams it read would be lost.
+    const hello = (m: FromWorker): void => {
+      if (m.kind !== 'hello') return;
+      child.off('message', hello);
+      this.post(w, { kind: 'init', index, logLevel: this.o.log.level, radius: this.o.radius });
+      this.post(w, { kind: 'socket', port: 'auth' }, sockets.auth);
+      this.post(w, { kind: 'socket', port: 'acct' }, sockets.acct);
+    };
+    child.on('message', hello);
     return ready;
+  }
+
+  /** The main process reads the sockets exactly while no worker is ready to. */
+  private updateReading(): void {
+    this.read(this.stopping || !this.workers.some((w) => w?.ready === true && w.child.exitCode === null && w.child.signalCode === null));
+  }
+
+  private read(on: boolean): void {
+    if (on === this.mainReads) return;
+    const sockets = this.o.server.sockets;
+    if (!sockets) return;
+    // Both or neither: a half-switched main process would only waste the saving.
+    if (setReading(sockets.auth, on) && setReading(sockets.acct, on)) this.mainReads = on;
+    else {
+      setReading(sockets.auth, true);
+      setReading(sockets.acct, true);
+      this.mainReads = true;
+    }
+    this.o.log.debug({ evt: 'RADIUS_MAIN_READING', reading: this.mainReads }, this.mainReads ? 'the main process reads the RADIUS sockets' : 'the RADIUS workers alone read the sockets');
+  }
+
+  /** Whether the main process reads the RADIUS sockets itself now (tests). */
+  get mainProcessReads(): boolean {
+    return this.mainReads;
   }
 
   private handle(w: Worker, m: FromWorker): void {
@@ -179,6 +236,7 @@ export class RadiusWorkerPool {
       case 'metrics':
         w.metrics.get(m.requestId)?.(m.metrics);
         return;
+      case 'hello':
       case 'ready':
         return;
     }
