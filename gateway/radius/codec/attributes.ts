@@ -82,6 +82,12 @@ export function getAllRaw(p: Pick<RadiusPacket, 'attributes'>, ref: AttributeRef
 }
 
 export function getRaw(p: Pick<RadiusPacket, 'attributes'>, ref: AttributeRef): Uint8Array | undefined {
+  const { vendor, type } = refOf(ref);
+  // Standard attributes, read several times per request: the first match, no array.
+  if (vendor === 0) {
+    for (const a of p.attributes) if (a.type === type) return a.value;
+    return undefined;
+  }
   return getAllRaw(p, ref)[0];
 }
 

@@ -29,6 +29,7 @@ import {
 export const MESSAGE_AUTHENTICATOR = 80;
 const MA_BYTES = 16;
 const ZERO_AUTH = Buffer.alloc(RADIUS_AUTHENTICATOR_BYTES);
+const ZERO_MA = Buffer.alloc(MA_BYTES);
 
 /** Requests whose Request Authenticator is an MD5 over the packet rather than random bytes. */
 const HASHED_REQUESTS: ReadonlySet<number> = new Set([RADIUS_CODE.ACCOUNTING_REQUEST, RADIUS_CODE.COA_REQUEST, RADIUS_CODE.DISCONNECT_REQUEST]);
@@ -74,6 +75,11 @@ export function verifyMessageAuthenticator(datagram: Uint8Array, secret: Secret,
     if (!isRadiusCode(code)) return false;
     const at = messageAuthenticatorOffset(pkt);
     if (at === undefined) return false;
+    const claimed = pkt.subarray(at, at + MA_BYTES);
+    if (isRequestCode(code) && !HASHED_REQUESTS.has(code)) {
+      // Access-Request, Status-Server: the packet as sent with the attribute zeroed, no copy.
+      return equal(secretKey(secret).hmac.mac(pkt.subarray(0, at), ZERO_MA, pkt.subarray(at + MA_BYTES)), claimed);
+    }
     const copy = Buffer.from(pkt);
     copy.fill(0, at, at + MA_BYTES);
     if (!isRequestCode(code)) {
@@ -82,7 +88,7 @@ export function verifyMessageAuthenticator(datagram: Uint8Array, secret: Secret,
     } else if (HASHED_REQUESTS.has(code)) {
       copy.fill(0, AUTHENTICATOR_OFFSET, AUTHENTICATOR_OFFSET + RADIUS_AUTHENTICATOR_BYTES);
     }
-    return equal(hmac(secretKey(secret), copy), pkt.subarray(at, at + MA_BYTES));
+    return equal(hmac(secretKey(secret), copy), claimed);
   });
 }
 

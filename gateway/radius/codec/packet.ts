@@ -112,7 +112,19 @@ export function packetBytes(datagram: Uint8Array): Buffer {
  * Walks the attribute list of an already length-checked packet. Shared by the decoder and by
  * Message-Authenticator verification, which needs the offsets rather than the values.
  */
-export function* attributeSpans(pkt: Buffer): Generator<{ type: number; offset: number; length: number }> {
+export interface AttributeSpan {
+  type: number;
+  offset: number;
+  length: number;
+}
+
+/**
+ * The attribute list of an already length-checked packet, as spans. Shared by the decoder and by
+ * Message-Authenticator verification, which needs the offsets rather than the values. A plain
+ * loop into an array, not a generator: this runs twice for every datagram.
+ */
+export function attributeSpans(pkt: Buffer): AttributeSpan[] {
+  const spans: AttributeSpan[] = [];
   let at = RADIUS_HEADER_BYTES;
   while (at < pkt.length) {
     if (at + 2 > pkt.length) throw new RadiusDecodeError('bad-attribute-length', `attribute header at offset ${at} runs past the packet`, at);
@@ -120,9 +132,10 @@ export function* attributeSpans(pkt: Buffer): Generator<{ type: number; offset: 
     const length = pkt[at + 1]!;
     if (length < 2) throw new RadiusDecodeError('bad-attribute-length', `attribute ${type} at offset ${at} has Length ${length} (< 2)`, at + 1);
     if (at + length > pkt.length) throw new RadiusDecodeError('bad-attribute-length', `attribute ${type} at offset ${at} runs ${at + length - pkt.length} bytes past the packet`, at + 1);
-    yield { type, offset: at, length };
+    spans.push({ type, offset: at, length });
     at += length;
   }
+  return spans;
 }
 
 export function decodePacket(datagram: Uint8Array): RadiusPacket {

@@ -18,6 +18,15 @@ export function encodeText(s: string): Buffer {
   return Buffer.from(ENCODER.encode(s));
 }
 export function decodeText(v: Uint8Array): string {
+  // Most RADIUS text (MACs, user and NAS names) is ASCII, which latin1 decodes the same, faster.
+  let ascii = true;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
   try {
     return DECODER.decode(v);
   } catch {
