@@ -140,7 +140,12 @@ export class RadiusWorkerPool {
     this.relayLogs(w);
     child.on('error', (err) => this.o.log.warn({ evt: 'RADIUS_WORKER_UNREACHABLE', worker: index, err }, `RADIUS worker ${index}: ${err.message}`));
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`RADIUS worker ${index} did not start within ${this.o.readyTimeoutMs ?? 10_000} ms`)), this.o.readyTimeoutMs ?? 10_000);
+      const timer = setTimeout(() => {
+        // A worker stuck while starting may already hold the sockets and read from them: it
+        // must not stay, or it would swallow requests. Its exit restarts it (unless stopping).
+        child.kill('SIGKILL');
+        reject(new Error(`RADIUS worker ${index} did not start within ${this.o.readyTimeoutMs ?? 10_000} ms`));
+      }, this.o.readyTimeoutMs ?? 10_000);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`RADIUS worker ${index} exited while starting (${signal ?? `code ${code}`})`));
