@@ -157,3 +157,17 @@ test('killed workers are replaced, and the port answers meanwhile: the main proc
   await expect.poll(() => workerPids().length, { timeout: 10_000 }).toBe(WORKERS);
   for (let i = 0; i < 5; i++) expect(new Set(await burst(MAC.compliant, 100))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "10"']));
 });
+
+test('a worker that never becomes ready is killed, and the server refuses to start rather than run with it', async () => {
+  // The worker's node runs an import that never settles but keeps its event loop alive: a hang.
+  process.env['KENNEKI_RADIUS_WORKER_NODE_ARGS'] = '--import=data:text/javascript,setInterval(()=>{},1000);await%20new%20Promise(()=>{})';
+  const before = workerPids();
+  try {
+    await expect(
+      startTestServer({ enforcement: true, yaml: radiusYaml({ lines: ['workers: 1', 'eap: { methods: [] }'], clients: [{ name: 'sw-hang', address: '127.0.0.1', secret: SECRET }] }) }),
+    ).rejects.toThrow(/RADIUS worker 0 did not start within 10000 ms/);
+  } finally {
+    delete process.env['KENNEKI_RADIUS_WORKER_NODE_ARGS'];
+  }
+  await expect.poll(() => workerPids().filter((p) => !before.includes(p)), { timeout: 3000 }).toEqual([]);
+}, 30_000);
