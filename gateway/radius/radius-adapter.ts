@@ -19,7 +19,7 @@ import type { DynamicAuthResult } from './coa/types.js';
 import { RadiusMetrics } from './metrics.js';
 import type { EapPort } from './server/eap-port.js';
 import { NasClientTable, type NasClient } from './server/nas-clients.js';
-import { RadiusServer } from './server/radius-server.js';
+import { configuredSettings, RadiusServer } from './server/radius-server.js';
 import { RadiusWorkerPool } from './workers/worker-pool.js';
 
 export interface RadiusAdapterDeps {
@@ -53,14 +53,9 @@ export class RadiusAdapter implements EnforcementAdapter {
     this.metrics = new RadiusMetrics(d.registry);
     this.sessions = new SessionTable({ store: d.store, log: d.log, ...(d.now ? { now: d.now } : {}) });
     this.server = new RadiusServer({
-      host: r.host,
-      authPort: r.auth_port,
-      acctPort: r.acct_port,
-      clients: this.clients,
+      ...configuredSettings(r, this.clients),
       admission: d.admission,
       sessions: this.sessions,
-      placement: { unknownMac: r.unknown_mac, roles: r.roles, quarantineSessionTimeoutSeconds: r.quarantine_session_timeout_seconds },
-      duplicateWindowMs: r.duplicate_window_seconds * 1000,
       metrics: this.metrics,
       log: d.log,
       ...(d.eap ? { eap: d.eap } : {}),

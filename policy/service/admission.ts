@@ -40,6 +40,53 @@ interface Entry {
   expiresAt: number;
 }
 
+/**
+ * Admissions by tenant and MAC, each with its own expiry. Bounded: insertion order is age order,
+ * so at the cap the oldest entry leaves, and a flood of random MACs costs memory up to the cap
+ * and no further. Shared by the index here and the RADIUS workers' copies of it.
+ */
+export class AdmissionCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly maxEntries = 200_000,
+  ) {}
+
+  get(tenantId: string, mac: string): Admission | undefined {
+    const key = keyOf(tenantId, mac);
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.admission;
+  }
+
+  set(tenantId: string, mac: string, admission: Admission, ttlMs: number): void {
+    const key = keyOf(tenantId, mac);
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, { admission, expiresAt: this.now() + ttlMs });
+  }
+
+  delete(tenantId: string, mac: string): void {
+    this.entries.delete(keyOf(tenantId, mac));
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
 export interface AdmissionIndexOptions {
   store: Store;
   bus: VerdictBus;
@@ -50,30 +97,22 @@ export interface AdmissionIndexOptions {
 }
 
 export class AdmissionIndex implements AdmissionSource {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: AdmissionCache;
   private readonly ttlMs: number;
   private readonly unknownTtlMs: number;
-  private readonly maxEntries: number;
   private unsubscribe: (() => void) | undefined;
   private readonly watchers = new Set<AdmissionWatcher>();
 
   constructor(private readonly o: AdmissionIndexOptions) {
     this.ttlMs = o.ttlMs ?? ADMISSION_TTL_MS;
     this.unknownTtlMs = o.unknownTtlMs ?? UNKNOWN_ADMISSION_TTL_MS;
-    this.maxEntries = o.maxEntries ?? 200_000;
+    this.entries = new AdmissionCache(() => o.clock.now().getTime(), o.maxEntries);
     this.unsubscribe = o.bus.subscribe((c) => this.changed(c));
   }
 
   /** The cached answer, or undefined when it must be read (see `lookup`). Never touches the store. */
   peek(tenantId: string, mac: string): Admission | undefined {
-    const key = keyOf(tenantId, mac);
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= this.o.clock.now().getTime()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.admission;
+    return this.entries.get(tenantId, mac);
   }
 
   /** `mac` in canonical form (policy/util/mac.ts). */
@@ -82,13 +121,13 @@ export class AdmissionIndex implements AdmissionSource {
     if (cached) return cached;
     const stored = await this.o.store.endpoints.admissionByMac(tenantId, mac);
     const admission: Admission = stored ?? {};
-    this.put(keyOf(tenantId, mac), admission, stored ? this.ttlMs : this.unknownTtlMs);
+    this.entries.set(tenantId, mac, admission, stored ? this.ttlMs : this.unknownTtlMs);
     return admission;
   }
 
   /** Drops what is known of a MAC (an endpoint was registered, deleted or re-addressed). */
   forget(tenantId: string, mac: string): void {
-    this.entries.delete(keyOf(tenantId, mac));
+    this.entries.delete(tenantId, mac);
     for (const w of this.watchers) w(tenantId, mac, undefined);
   }
 
@@ -113,19 +152,8 @@ export class AdmissionIndex implements AdmissionSource {
     if (c.mac === undefined) return;
     const d = c.decision;
     const admission: Admission = { endpointId: c.endpointId, verdict: d.verdict, ...(d.vlan !== undefined ? { vlan: d.vlan } : {}), ...(d.trace.role ? { role: d.trace.role.name } : {}) };
-    this.put(keyOf(c.tenantId, c.mac), admission, this.ttlMs);
+    this.entries.set(c.tenantId, c.mac, admission, this.ttlMs);
     for (const w of this.watchers) w(c.tenantId, c.mac, admission);
-  }
-
-  private put(key: string, admission: Admission, ttl: number): void {
-    this.entries.delete(key);
-    // Insertion order is age order: the first key is the oldest. Bounded, so a flood of random
-    // MACs costs memory up to the cap and no further.
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, { admission, expiresAt: this.o.clock.now().getTime() + ttl });
   }
 }
 

@@ -31,7 +31,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../policy/util/package-root.js';
-import { elapsedMs, fmt, header, onCleanup, onExit, printFigures, printTable, processCpuSeconds, processMemoryMb, referenceWorkMs, runIfMain, sleep, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
+import { elapsedMs, fmt, header, onCleanup, ownChild, printFigures, printTable, processCpuSeconds, processMemoryMb, referenceWorkMs, runIfMain, sleep, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
 import { HttpClient, login, spawnServer, writeConfig, type ServerProcess } from './server-process.js';
 
 const RUNS = Number(process.env['BENCH_AGENT_RUNS']) || 30;
@@ -298,18 +298,7 @@ export const agentBench: Bench = {
 
     // 5. The daemon's memory.
     const daemon = spawn(process.execPath, agentArgs(hostFile, 'run', '--no-firewall', '--interval-seconds', '1'), { cwd: ROOT, env: agentEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-    const killDaemon = () => {
-      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-    };
-    onExit(killDaemon);
-    const daemonExited = new Promise<void>((r) => daemon.once('exit', () => r()));
-    const stopDaemon = onCleanup(async () => {
-      if (daemon.exitCode !== null || daemon.signalCode !== null) return;
-      daemon.kill('SIGTERM');
-      const t = setTimeout(killDaemon, 5_000);
-      await daemonExited;
-      clearTimeout(t);
-    });
+    const { stop: stopDaemon } = ownChild(daemon, 'SIGTERM', 5_000);
     let daemonErr = '';
     let assessed = 0;
     const verdicts = new Map<string, number>();

@@ -3,7 +3,7 @@
  * a cleanup registry so that temp dirs and child servers go away even when a benchmark throws.
  */
 import { pathToFileURL } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -169,6 +169,30 @@ process.once('exit', () => {
   }
 });
 
+/**
+ * A child process the benchmark owns: SIGKILLed if the run exits, and stopped by `stop` (or by the
+ * benchmark's cleanup) with `signal`, then SIGKILL if it is still there after `graceMs`.
+ */
+export function ownChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): { kill: () => void; exited: Promise<void>; stop: () => Promise<void> } {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const kill = () => {
+    if (running()) child.kill('SIGKILL');
+  };
+  onExit(kill);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  const stop = onCleanup(async () => {
+    if (!running()) return;
+    child.kill(signal);
+    const timer = setTimeout(kill, graceMs);
+    await exited;
+    clearTimeout(timer);
+  });
+  return { kill, exited, stop };
+}
+
 export function tempDir(prefix: string, scope: CleanupScope = 'bench'): { dir: string; remove: () => Promise<void> } {
   const dir = mkdtempSync(join(os.tmpdir(), prefix));
   const rm = () => rmSync(dir, { recursive: true, force: true });
@@ -191,28 +215,33 @@ function ticksPerSecond(): number {
   return clkTck;
 }
 
-/** User + system CPU seconds of a process, all threads (fields 14 and 15 of /proc/<pid>/stat). */
-export function processCpuSeconds(pid: number): number {
+/**
+ * The fields of /proc/<pid>/stat from field 3 (state) on: the command name may contain spaces and
+ * parentheses, so they are counted after the last ')'. fields[1] is the parent pid, fields[11]
+ * and [12] utime and stime (14, 15), fields[13] and [14] the reaped children's (16, 17).
+ */
+function statFields(pid: number | string): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may contain spaces and parentheses: fields are counted after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state), so utime (14) is fields[11] and stime (15) is fields[12].
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU seconds of a process, all threads. */
+export function processCpuSeconds(pid: number): number {
+  const f = statFields(pid);
+  return (Number(f[11]) + Number(f[12])) / ticksPerSecond();
 }
 
 /**
  * CPU seconds of a process and its children (Kenneki's RADIUS workers): its own threads, the
- * children it has reaped (fields 16 and 17) and those still running, found by parent pid.
+ * children it has reaped and those still running, found by parent pid.
  */
 export function processTreeCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  let total = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
+  const f = statFields(pid);
+  let total = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / ticksPerSecond();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const c = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(c.slice(c.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += processCpuSeconds(Number(d));
+      if (Number(statFields(d)[1]) === pid) total += processCpuSeconds(Number(d));
     } catch {
       // ended while we looked; its time is in the parent's reaped figure once waited for
     }

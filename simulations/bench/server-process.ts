@@ -9,7 +9,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../policy/util/package-root.js';
-import { onCleanup, onExit } from './common.js';
+import { ownChild } from './common.js';
 
 export const BENCH_PASSWORD = 'bench-bootstrap-password-0123456789';
 
@@ -66,18 +66,7 @@ export async function spawnServer(configFile: string): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'dist/policy/cli.js'), 'serve', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  onExit(kill);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = onCleanup(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(kill, 10_000);
-    await exited;
-    clearTimeout(timer);
-  });
+  const { kill, exited, stop } = ownChild(child, 'SIGTERM', 10_000);
 
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));

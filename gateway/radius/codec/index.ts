@@ -14,8 +14,9 @@ export * from './values.js';
 export * from './attributes.js';
 export {
   createSaltSource, hideMppeKey, hideTunnelPassword, hideUserPassword, revealMppeKey, revealTunnelPassword, revealUserPassword,
-  saltDecrypt, saltEncrypt, MAX_USER_PASSWORD_BYTES, MAX_SALTED_DATA_BYTES, type Secret,
+  saltDecrypt, saltEncrypt, MAX_USER_PASSWORD_BYTES, MAX_SALTED_DATA_BYTES,
 } from './hiding.js';
+export { type Secret } from './secret-key.js';
 export {
   MESSAGE_AUTHENTICATOR, encodeRequest, encodeResponse, hasHashedRequestAuthenticator, hasMessageAuthenticator,
   verifyMessageAuthenticator, verifyRequestAuthenticator, verifyResponseAuthenticator,

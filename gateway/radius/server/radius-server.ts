@@ -18,6 +18,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
+import type { KennekiConfig } from '../../../policy/config/schema.js';
 import type { Admission, AdmissionSource } from '../../../policy/service/admission.js';
 import type { SessionRecorder, SessionTouch } from '../../sessions/session-table.js';
 import { attribute, getInteger, getIpv4, getText, textAttribute, type AttributeRef } from '../codec/attributes.js';
@@ -56,6 +57,21 @@ export interface RadiusServerOptions {
    * (their next round trip may reach any process). Called after the NAS client check only.
    */
   forwardEap?: (msg: Buffer, r: RemoteInfo) => void;
+}
+
+/**
+ * The settings `radius:` configures, the same in the main process and in every worker (the NAS
+ * client table is built by each process from the same config).
+ */
+export function configuredSettings(r: KennekiConfig['radius'], clients: NasClientTable): Pick<RadiusServerOptions, 'host' | 'authPort' | 'acctPort' | 'clients' | 'placement' | 'duplicateWindowMs'> {
+  return {
+    host: r.host,
+    authPort: r.auth_port,
+    acctPort: r.acct_port,
+    clients,
+    placement: { unknownMac: r.unknown_mac, roles: r.roles, quarantineSessionTimeoutSeconds: r.quarantine_session_timeout_seconds },
+    duplicateWindowMs: r.duplicate_window_seconds * 1000,
+  };
 }
 
 /** What a handler decided: an answer to send, or a drop. */
@@ -369,16 +385,16 @@ export class RadiusServer {
     const status = getIntegerSafe(p, A.acctStatusType);
     const station = getTextSafe(p, A.callingStationId);
     const mac = station !== undefined ? normalizeMac(station) : undefined;
-    const touch = {
-      tenantId: client.tenantId,
-      nas: client.name,
-      nasAddress,
-      ...(mac !== undefined ? { mac } : {}),
-      ...optionalText(p, A.acctSessionId, 'acctSessionId'),
-      ...optionalText(p, A.userName, 'userName'),
-      ...optional(portOf(p), 'nasPort'),
-      ...framedIpOf(p),
-    };
+    const touch: SessionTouch = { tenantId: client.tenantId, nas: client.name, nasAddress };
+    if (mac !== undefined) touch.mac = mac;
+    const sessionId = getTextSafe(p, A.acctSessionId);
+    if (sessionId !== undefined && sessionId !== '') touch.acctSessionId = sessionId;
+    const user = getTextSafe(p, A.userName);
+    if (user !== undefined && user !== '') touch.userName = user;
+    const port = portOf(p);
+    if (port !== undefined) touch.nasPort = port;
+    const ip = getIpv4Safe(p, A.framedIp);
+    if (ip !== undefined) touch.framedIp = ip;
     if (status === ACCT_STATUS_TYPE.Start) this.o.sessions.accounted(touch, 'start');
     else if (status === ACCT_STATUS_TYPE['Interim-Update']) this.o.sessions.accounted(touch, 'interim');
     else if (status === ACCT_STATUS_TYPE.Stop) {
@@ -417,22 +433,10 @@ const getTextSafe = lenient(getText);
 const getIntegerSafe = lenient(getInteger);
 const getIpv4Safe = lenient(getIpv4);
 
-function optionalText<K extends string>(p: RadiusPacket, ref: AttributeRef, key: K): Partial<Record<K, string>> {
-  const v = getTextSafe(p, ref);
-  return v !== undefined && v !== '' ? ({ [key]: v } as Record<K, string>) : {};
-}
-
 /** NAS-Port-Id when given (the name the switch shows, e.g. Gi1/0/3), else NAS-Port's number. */
 function portOf(p: RadiusPacket): string | undefined {
   const id = getTextSafe(p, A.nasPortId);
   if (id !== undefined && id !== '') return id;
   const n = getIntegerSafe(p, A.nasPort);
   return n !== undefined ? String(n) : undefined;
-}
-
-const optional = <K extends string>(v: string | undefined, key: K): Partial<Record<K, string>> => (v !== undefined ? ({ [key]: v } as Record<K, string>) : {});
-
-function framedIpOf(p: RadiusPacket): { framedIp?: string } {
-  const ip = getIpv4Safe(p, A.framedIp);
-  return ip !== undefined ? { framedIp: ip } : {};
 }

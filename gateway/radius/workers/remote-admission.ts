@@ -4,13 +4,8 @@
  * so a lost push costs at most one TTL of staleness; a lookup that gets no answer in time fails,
  * and the RADIUS server then places the device as unknown (fail closed).
  */
-import { ADMISSION_TTL_MS, UNKNOWN_ADMISSION_TTL_MS, type Admission, type AdmissionSource } from '../../../policy/service/admission.js';
+import { ADMISSION_TTL_MS, AdmissionCache, UNKNOWN_ADMISSION_TTL_MS, type Admission, type AdmissionSource } from '../../../policy/service/admission.js';
 import type { FromWorker } from './protocol.js';
-
-interface Entry {
-  admission: Admission;
-  expiresAt: number;
-}
 
 interface Pending {
   key: string;
@@ -20,10 +15,8 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-const MAX_ENTRIES = 200_000;
-
 export class RemoteAdmission implements AdmissionSource {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: AdmissionCache;
   private readonly pending = new Map<number, Pending>();
   /** One question in flight per MAC: a burst from one device costs one round trip. */
   private readonly inFlight = new Map<string, Pending>();
@@ -32,18 +25,13 @@ export class RemoteAdmission implements AdmissionSource {
   constructor(
     private readonly send: (m: FromWorker) => void,
     private readonly timeoutMs = 2000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.entries = new AdmissionCache(now);
+  }
 
   peek(tenantId: string, mac: string): Admission | undefined {
-    const key = keyOf(tenantId, mac);
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.admission;
+    return this.entries.get(tenantId, mac);
   }
 
   lookup(tenantId: string, mac: string): Promise<Admission> {
@@ -66,15 +54,8 @@ export class RemoteAdmission implements AdmissionSource {
 
   /** A pushed change (no request id) or the answer to a lookup. */
   learned(tenantId: string, mac: string, admission: Admission | null, requestId?: number): void {
-    const key = keyOf(tenantId, mac);
-    this.entries.delete(key);
-    if (admission) {
-      if (this.entries.size >= MAX_ENTRIES) {
-        const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) this.entries.delete(oldest);
-      }
-      this.entries.set(key, { admission, expiresAt: this.now() + (admission.endpointId !== undefined ? ADMISSION_TTL_MS : UNKNOWN_ADMISSION_TTL_MS) });
-    }
+    if (admission) this.entries.set(tenantId, mac, admission, admission.endpointId !== undefined ? ADMISSION_TTL_MS : UNKNOWN_ADMISSION_TTL_MS);
+    else this.entries.delete(tenantId, mac);
     if (requestId !== undefined) this.settle(requestId, admission ?? {});
   }
 

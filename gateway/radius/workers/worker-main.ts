@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '../../../policy/log.js';
 import { RadiusMetrics } from '../metrics.js';
 import { NasClientTable } from '../server/nas-clients.js';
-import { RadiusServer } from '../server/radius-server.js';
+import { configuredSettings, RadiusServer } from '../server/radius-server.js';
 import { ForwardedSessions } from './forwarded-sessions.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { RemoteAdmission } from './remote-admission.js';
@@ -73,14 +73,9 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
   registry = new Registry();
   admission = new RemoteAdmission(send);
   const server = new RadiusServer({
-    host: r.host,
-    authPort: r.auth_port,
-    acctPort: r.acct_port,
-    clients: NasClientTable.fromConfig(r),
+    ...configuredSettings(r, NasClientTable.fromConfig(r)),
     admission,
     sessions: new ForwardedSessions(send),
-    placement: { unknownMac: r.unknown_mac, roles: r.roles, quarantineSessionTimeoutSeconds: r.quarantine_session_timeout_seconds },
-    duplicateWindowMs: r.duplicate_window_seconds * 1000,
     metrics: new RadiusMetrics(registry),
     log,
     sockets: { auth: auth.socket, acct: acct.socket },

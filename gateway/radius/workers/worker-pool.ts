@@ -34,7 +34,10 @@ export interface RadiusWorkerPoolOptions {
 interface Worker {
   index: number;
   child: ChildProcess;
+  /** Set from its 'ready' until its exit. */
   ready: boolean;
+  /** Settles the start of this worker (spawn's promise). */
+  started?: () => void;
   metrics: Map<number, (m: MetricsJson | undefined) => void>;
 }
 
@@ -128,8 +131,7 @@ export class RadiusWorkerPool {
   }
 
   private spawn(index: number): Promise<void> {
-    const sockets = this.o.server.sockets;
-    if (!sockets) return Promise.reject(new Error('the RADIUS server is not listening'));
+    if (!this.o.server.sockets) return Promise.reject(new Error('the RADIUS server is not listening'));
     const child = fork(workerScript(), [], {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -150,13 +152,10 @@ export class RadiusWorkerPool {
         clearTimeout(timer);
         reject(new Error(`RADIUS worker ${index} exited while starting (${signal ?? `code ${code}`})`));
       });
-      child.on('message', (m: FromWorker) => {
-        if (m.kind === 'ready') {
-          clearTimeout(timer);
-          w.ready = true;
-          resolve();
-        }
-      });
+      w.started = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     child.on('message', (m: FromWorker) => {
       try {
@@ -182,22 +181,20 @@ export class RadiusWorkerPool {
         );
       }, this.o.restartDelayMs ?? 1000).unref();
     });
-    // Only once the worker listens: a socket handed over earlier would start reading before
-    // anything in the worker hears it, and the datagrams it read would be lost.
-    const hello = (m: FromWorker): void => {
-      if (m.kind !== 'hello') return;
-      child.off('message', hello);
-      this.post(w, { kind: 'init', index, logLevel: this.o.log.level, radius: this.o.radius });
-      this.post(w, { kind: 'socket', port: 'auth' }, sockets.auth);
-      this.post(w, { kind: 'socket', port: 'acct' }, sockets.acct);
-    };
-    child.on('message', hello);
     return ready;
+  }
+
+  private greet(w: Worker): void {
+    const sockets = this.o.server.sockets;
+    if (!sockets) return;
+    this.post(w, { kind: 'init', index: w.index, logLevel: this.o.log.level, radius: this.o.radius });
+    this.post(w, { kind: 'socket', port: 'auth' }, sockets.auth);
+    this.post(w, { kind: 'socket', port: 'acct' }, sockets.acct);
   }
 
   /** The main process reads the sockets exactly while no worker is ready to. */
   private updateReading(): void {
-    this.read(this.stopping || !this.workers.some((w) => w?.ready === true && w.child.exitCode === null && w.child.signalCode === null));
+    this.read(this.stopping || !this.workers.some((w) => w?.ready === true));
   }
 
   private read(on: boolean): void {
@@ -242,7 +239,13 @@ export class RadiusWorkerPool {
         w.metrics.get(m.requestId)?.(m.metrics);
         return;
       case 'hello':
+        // Only now that the worker listens: a socket handed over earlier would start reading
+        // before anything in the worker hears it, and the datagrams it read would be lost.
+        this.greet(w);
+        return;
       case 'ready':
+        w.ready = true;
+        w.started?.();
         return;
     }
   }

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { onCleanup, onExit } from '../common.js';
+import { ownChild } from '../common.js';
 import { runCommand } from '../../peers/run-command.js';
 
 export const PERF = '/usr/bin/perf';
@@ -26,20 +26,14 @@ export function perfRecord(pid: number, out: string): PerfRecording {
   const child: ChildProcess = spawn(PERF, ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(pid), '-o', out, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const owned = ownChild(child, 'SIGINT', 10_000);
+  return {
+    async stop() {
+      const recording = child.exitCode === null && child.signalCode === null;
+      await owned.stop();
+      if (recording && err.trim()) console.log(`perf record: ${err.trim().slice(-500)}`);
+    },
   };
-  onExit(kill);
-  const stop = onCleanup(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGINT');
-    const t = setTimeout(kill, 10_000);
-    await exited;
-    clearTimeout(t);
-    if (err.trim()) console.log(`perf record: ${err.trim().slice(-500)}`);
-  });
-  return { stop };
 }
 
 /** `perf report` tables, trimmed: by DSO, and by symbol (self). */

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { requireFreeradius } from '../../peers/freeradius-nas.js';
-import { onCleanup, onExit } from '../common.js';
+import { ownChild } from '../common.js';
 
 export { requireFreeradius };
 
@@ -68,21 +68,7 @@ export async function startRadiusd(o: { dir: string; port: number }): Promise<Ra
   requireFreeradius();
   // setpriv --pdeathsig: radiusd goes when we die hard; setpriv execs, so the PID is radiusd's.
   const child: ChildProcess = spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', FREERADIUS, '-f', '-d', o.dir, '-n', 'radiusd', '-l', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  onExit(kill);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
-  });
-  const stop = onCleanup(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(kill, 5_000);
-    await exited;
-    clearTimeout(timer);
-  });
+  const { exited, stop } = ownChild(child, 'SIGTERM', 5_000);
   let out = '';
   let notify: (() => void) | undefined;
   const onData = (d: Buffer) => {
