@@ -2,11 +2,15 @@
  * A TLS server over EAP: Node's TLSSocket runs on a Duplex that we feed with the TLS records a
  * peer sent (reassembled from EAP fragments) and that collects the records the server writes.
  *
- * TLS work happens on the event loop a few turns after the records are pushed, and a flight may
- * end without output (the peer's Finished of a resumed handshake). So `receive` waits until the
- * engine has been quiet for two turns after something happened (output, cleartext, the handshake
- * finishing or an error), or gives up after a bounded number of turns. Everything OpenSSL does
- * here is synchronous on this thread, so "quiet" really means done.
+ * Node's stream wrapper hands pushed records to OpenSSL synchronously, and OpenSSL writes its
+ * whole answer before `push` returns. The exception: while an earlier write is still being
+ * acknowledged (the wrapper finishes every write on a later `setImmediate`), TLS holds its
+ * output back until that acknowledgement. So `receive` and `send` note the event count before
+ * they feed the engine, then wait turn by turn until something has happened (output, cleartext,
+ * the handshake finishing or an error) followed by one quiet turn: any held-back output is
+ * flushed by an immediate queued before ours. A peer message that makes nothing happen (half a
+ * record) gives up after a bounded number of turns. Everything OpenSSL does here runs on this
+ * thread, so "quiet" really means done.
  */
 import { Duplex } from 'node:stream';
 import type { Server } from 'node:net';
@@ -29,7 +33,7 @@ export interface TlsReceipt {
   error?: Error;
 }
 
-const QUIET_TURNS = 2;
+/** Turns to wait for a first event before giving up: a message that makes nothing happen. */
 const MAX_TURNS = 500;
 
 export class TlsEngine {
@@ -85,16 +89,18 @@ export class TlsEngine {
 
   /** Feeds one reassembled TLS message from the peer. */
   async receive(records: Buffer): Promise<TlsReceipt> {
+    const before = this.events;
     if (records.length > 0) this.transport.push(records);
-    await this.settle();
+    await this.settle(before);
     return this.drain();
   }
 
   /** Encrypts application data for the peer. */
   async send(clear: Buffer): Promise<Buffer> {
     if (this.failure || this.socket.destroyed) return Buffer.alloc(0);
+    const before = this.events;
     this.socket.write(clear);
-    await this.settle();
+    await this.settle(before);
     return this.drain().out;
   }
 
@@ -110,16 +116,17 @@ export class TlsEngine {
     return r;
   }
 
-  private async settle(): Promise<void> {
-    const start = this.events;
+  /**
+   * Waits until something has happened since the event count was `before` and then a whole turn
+   * has passed quietly. (Counting from after the feed would miss everything done synchronously
+   * and wait out MAX_TURNS on every message.)
+   */
+  private async settle(before: number): Promise<void> {
     let seen = this.events;
-    let quiet = 0;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       await new Promise<void>((r) => setImmediate(r));
-      if (this.events !== seen) {
-        seen = this.events;
-        quiet = 0;
-      } else if (seen !== start && ++quiet >= QUIET_TURNS) return;
+      if (this.events !== seen) seen = this.events;
+      else if (seen !== before) return;
     }
   }
 }
