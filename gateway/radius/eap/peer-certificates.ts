@@ -5,10 +5,15 @@
  * the same certificate at every re-authentication, and under OpenSSL 3 each certificate copy Node
  * hands out runs the public-key decoders again: looking these up afresh cost ~400 µs a handshake.
  *
+ * The caller passes the leaf's DER as read from the handshake (client-certificate.ts) when it could,
+ * so that a known certificate costs one SHA-256 and no certificate copy. The first time a
+ * certificate is seen its bytes are checked against the one OpenSSL verified, and a mismatch is
+ * refused: the wire reader and OpenSSL must agree before anything is remembered.
+ *
  * Trust is not cached: OpenSSL verifies the chain in every handshake, and the caller checks that
  * result before asking here.
  */
-import type { KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 
 export interface PeerFacts {
@@ -28,10 +33,23 @@ export class PeerCertificates {
     this.caKey = kennekiCa?.publicKey;
   }
 
-  facts(socket: TLSSocket, cert: X509Certificate): PeerFacts {
-    const fingerprint = cert.fingerprint256;
+  /**
+   * `leaf`: the client certificate's DER from the handshake, or undefined to ask the socket.
+   * Returns undefined when the socket has no peer certificate, 'mismatch' when `leaf` is not it.
+   */
+  facts(socket: TLSSocket, leaf: Buffer | undefined): PeerFacts | 'mismatch' | undefined {
+    let cert: X509Certificate | undefined;
+    if (leaf === undefined) {
+      cert = socket.getPeerX509Certificate();
+      if (!cert) return undefined;
+      leaf = cert.raw;
+    }
+    const fingerprint = createHash('sha256').update(leaf).digest('base64');
     const known = this.known.get(fingerprint);
     if (known) return known;
+    cert ??= socket.getPeerX509Certificate();
+    if (!cert) return undefined;
+    if (!cert.raw.equals(leaf)) return 'mismatch';
     const ca = this.kennekiCa;
     const facts: PeerFacts = { cn: commonName(socket), kennekiIssued: ca !== undefined && this.caKey !== undefined && cert.checkIssued(ca) && cert.verify(this.caKey) };
     if (this.known.size >= this.maxEntries) {

@@ -6,6 +6,7 @@
 import type { TLSSocket } from 'node:tls';
 import { EAP_TYPE } from '../codec/eap.js';
 import type { EapMethod, EapMethodName, MethodContext, MethodStep } from './method.js';
+import { scanLeafCertificate } from './client-certificate.js';
 import type { PeerCertificates } from './peer-certificates.js';
 import type { TlsContexts } from './tls-contexts.js';
 import { TlsEngine } from './tls-engine.js';
@@ -62,6 +63,8 @@ export class TlsMethod implements EapMethod {
   private failing: string | undefined;
   private identity: string | undefined;
   private deviceId: string | undefined;
+  /** EAP-TLS: the client's certificate as read from its handshake; null when it could not be. */
+  private wireLeaf: Buffer | null | undefined;
 
   constructor(private readonly o: TlsMethodOptions) {
     const spec = SPEC[o.kind];
@@ -100,6 +103,7 @@ export class TlsMethod implements EapMethod {
     let out: Buffer = Buffer.alloc(0);
     let clear: Buffer = Buffer.alloc(0);
     if (got.length > 0) {
+      if (this.o.kind === 'tls' && !this.established) this.noteLeaf(got);
       const r = await this.engine.receive(got);
       if (r.error) {
         const reason = `TLS: ${r.error.message}`;
@@ -154,17 +158,28 @@ export class TlsMethod implements EapMethod {
     return { kind: 'success', identity, msk, ...(this.deviceId !== undefined ? { deviceId: this.deviceId } : {}), ...(held ? { held } : {}) };
   }
 
+  /** Remembers the client certificate of a handshake flight; anything unclear falls back to Node. */
+  private noteLeaf(flight: Buffer): void {
+    if (this.wireLeaf === null) return;
+    const scan = scanLeafCertificate(flight);
+    if (scan.kind === 'unreadable') this.wireLeaf = null;
+    else if (scan.kind === 'leaf') this.wireLeaf = this.wireLeaf === undefined ? scan.der : null;
+  }
+
   /** EAP-TLS: the client certificate must chain to a configured CA. Returns why not, or undefined. */
   private checkPeer(): string | undefined {
     if (this.o.kind !== 'tls') return undefined;
     const socket = this.engine.socket;
-    const cert = socket.getPeerX509Certificate();
-    if (!cert) return 'no client certificate';
+    // A resumed handshake carries no certificate: the session remembers it, so ask Node.
+    const leaf = socket.isSessionReused() ? undefined : (this.wireLeaf ?? undefined);
     const verdict = opensslVerifyError(socket);
     if (verdict === 'unknown') return 'cannot read the certificate verification result';
     if (verdict !== null) return `client certificate not trusted: ${verdict}`;
     if (!this.o.peers) return 'no client certificate registry (EAP-TLS misconfigured)';
-    const { cn, kennekiIssued } = this.o.peers.facts(socket, cert);
+    const facts = this.o.peers.facts(socket, leaf);
+    if (facts === undefined) return 'no client certificate';
+    if (facts === 'mismatch') return 'the client certificate in the handshake is not the one TLS verified';
+    const { cn, kennekiIssued } = facts;
     if (cn === undefined) return 'client certificate has no subject CN';
     this.identity = cn;
     if (kennekiIssued) this.deviceId = cn;
