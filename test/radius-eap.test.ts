@@ -11,6 +11,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEapPort, ntHashOf, type EapCredentials, type EapMethodName, type EapPortHandle } from '../gateway/radius/eap/index.js';
+import { ThreadedEapPort } from '../gateway/radius/eap/threads/threaded-port.js';
 import { RadiusMetrics } from '../gateway/radius/metrics.js';
 import { nasProfile } from '../gateway/radius/nas-profiles.js';
 import { NasClientTable } from '../gateway/radius/server/nas-clients.js';
@@ -68,20 +69,19 @@ const deviceLookups: string[] = [];
 let main: Running;
 let lab: Running;
 
-async function startServer(methods: readonly EapMethodName[], serverCert: { certPem: string; keyPem: string }, extra: { resumptionSeconds?: number; fragmentBytes?: number } = {}): Promise<Running> {
-  const eap = createEapPort({
+async function startServer(methods: readonly EapMethodName[], serverCert: { certPem: string; keyPem: string }, extra: { resumptionSeconds?: number; fragmentBytes?: number; threads?: number } = {}): Promise<Running> {
+  const settings = {
     methods,
     certPem: serverCert.certPem + kenneki.certPem,
     keyPem: serverCert.keyPem,
     clientCaPems: [kenneki.certPem],
     kennekiCaPem: kenneki.certPem,
-    credentials,
     stateTimeoutMs: 30_000,
     maxRoundTrips: 50,
     fragmentBytes: extra.fragmentBytes ?? 1000,
     resumptionSeconds: extra.resumptionSeconds ?? 3600,
-    log,
-  });
+  };
+  const eap = extra.threads ? await ThreadedEapPort.start({ threads: extra.threads, settings, credentials, log, restartDelayMs: 200 }) : createEapPort({ ...settings, credentials, log });
   const clients = new NasClientTable([
     {
       cidr: parseCidr('127.0.0.1')!,
@@ -254,6 +254,67 @@ describe('tunnels are not resumed', () => {
     expectSuccess(await eapolTest({ confPath: await conf('ttls-reauth', ttls('alice', 'alice-password')), port: main.port, secret: SECRET, reauths: 1 }), 2);
     const after = main.eap.stats();
     expect([after.fullHandshakes - before.fullHandshakes, after.resumedHandshakes - before.resumedHandshakes]).toEqual([2, 0]);
+  });
+});
+
+describe('EAP on threads (radius.eap.threads)', () => {
+  let threaded: Running;
+  const port = () => threaded.eap as ThreadedEapPort;
+  // Calling-Station-Ids that hash to thread 0 and to thread 1 of two (FNV-1a of the canonical MAC).
+  const macs = ['02:00:00:00:00:01', '02:00:00:00:00:02', '02:00:00:00:00:03', '02:00:00:00:00:04'];
+
+  beforeAll(async () => {
+    threaded = await startServer(['tls', 'ttls-pap', 'peap-mschapv2'], await issueServerCertificate(kenneki, { dnsNames: ['radius.kenneki.test'], ipAddresses: [] }), { threads: 2 });
+  });
+  afterAll(() => stopServer(threaded));
+
+  test('every method succeeds with matching keys, inner credentials are checked on the main thread, and the devices spread over both threads', async () => {
+    const runs = [
+      { conf: tls('device'), keys: 1 },
+      { conf: ttls('alice', 'alice-password'), keys: 1 },
+      { conf: peap('bob', 'bob pässword 2'), keys: 1 },
+      { conf: tls('device'), keys: 2, reauths: 1 },
+    ];
+    for (const [i, c] of runs.entries()) {
+      const r = await eapolTest({ confPath: await conf(`threaded-${i}`, c.conf), port: threaded.port, secret: SECRET, mac: macs[i], reauths: c.reauths ?? 0 });
+      expectSuccess(r, c.keys);
+    }
+    const per = port().threadStats();
+    expect(per.map((s) => s.succeeded).reduce((a, b) => a + b)).toBe(5);
+    expect(per.every((s) => s.succeeded > 0), JSON.stringify(per)).toBe(true);
+    // The device's second authentication reached the thread holding its TLS session.
+    expect(port().stats().resumedHandshakes).toBe(1);
+    expect(port().stats().conversations).toBe(0);
+  });
+
+  test('wrong credentials and an untrusted certificate still fail on a thread', async () => {
+    const before = port().stats().failed;
+    for (const [i, c] of [ttls('alice', 'wrong'), peap('bob', 'wrong'), tls('rogue-device')].entries()) {
+      expectFailure(await eapolTest({ confPath: await conf(`threaded-fail-${i}`, c), port: threaded.port, secret: SECRET, mac: macs[i] }));
+    }
+    expect(port().stats().failed - before).toBe(3);
+  });
+
+  test('a State no thread handed out is discarded without reaching a thread', async () => {
+    const client = { name: 'eapol-test', tenantId: 'default' };
+    const eap = Buffer.from([2, 1, 0, 6, 1, 0x61]);
+    expect(await port().handle({ client, eap, state: Buffer.from([2, ...Buffer.alloc(17)]) })).toEqual({ kind: 'discard', reason: 'unknown-state' });
+    expect(await port().handle({ client, eap, state: Buffer.from([255, ...Buffer.alloc(17)]) })).toEqual({ kind: 'discard', reason: 'unknown-state' });
+    // A State of a live thread that it never issued: that thread says so.
+    expect(await port().handle({ client, eap, state: Buffer.from([1, ...Buffer.alloc(17)]) })).toEqual({ kind: 'discard', reason: 'unknown-state' });
+  });
+
+  test('a thread that dies loses its conversations, never answers for them, and comes back', async () => {
+    const succeededBefore = port().stats().succeeded;
+    await port().crash(0);
+    await port().crash(1);
+    // Right after the crash nothing can answer: the supplicant gets no Accept (a timeout, not a success).
+    const during = await eapolTest({ confPath: await conf('threaded-down', tls('device')), port: threaded.port, secret: SECRET, mac: macs[0], timeoutSeconds: 1 });
+    expect(during.success).toBe(false);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const mac of macs.slice(0, 2)) expectSuccess(await eapolTest({ confPath: await conf('threaded-back', tls('device')), port: threaded.port, secret: SECRET, mac }), 1);
+    // Counters carry over the restart instead of starting again from zero.
+    expect(port().stats().succeeded - succeededBefore).toBe(2);
   });
 });
 

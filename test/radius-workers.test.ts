@@ -60,7 +60,7 @@ beforeAll(async () => {
     enforcement: true,
     yaml: radiusYaml({
       vlans: '{ production: "10", quarantine: "99" }',
-      lines: [`workers: ${WORKERS}`, 'eap: { methods: [ttls-pap] }'],
+      lines: [`workers: ${WORKERS}`, 'eap: { methods: [ttls-pap], threads: 2 }'],
       clients: [{ name: 'sw-lab', address: '127.0.0.1', secret: SECRET }],
     }),
   });
@@ -126,7 +126,7 @@ test("the workers' accounting lands in the main process's session table", async 
   expect(live.framedIp).toBe(`10.30.0.${Number(live.acctSessionId!.slice(2)) + 1}`);
 });
 
-test('EAP-TTLS/PAP works through the workers (handed to the main process), and a wrong password fails', async () => {
+test('EAP-TTLS/PAP works through the workers (handed to the main process, then to its EAP threads, which ask it for the password check), and a wrong password fails', async () => {
   const conf = (password: string): string => {
     const path = join(s.dataDir, `carol-${password}.conf`);
     writeFileSync(path, `network={\n key_mgmt=IEEE8021X\n eap=TTLS\n identity="carol"\n anonymous_identity="anonymous"\n password="${password}"\n phase2="auth=PAP"\n ca_cert="${join(s.dataDir, 'ca', 'ca.crt')}"\n}\n`);

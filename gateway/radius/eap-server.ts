@@ -10,6 +10,7 @@ import type { KennekiConfig } from '../../policy/config/schema.js';
 import { KennekiError } from '../../policy/errors.js';
 import { issueServerCertificate, type Ca } from '../../policy/tnc/ca/index.js';
 import { createEapPort, type EapCredentials, type EapPortHandle } from './eap/index.js';
+import { ThreadedEapPort } from './eap/threads/threaded-port.js';
 
 export async function startEap(cfg: KennekiConfig, ca: Ca | undefined, credentials: EapCredentials, log: Logger): Promise<EapPortHandle> {
   const e = cfg.radius.eap;
@@ -30,17 +31,20 @@ export async function startEap(cfg: KennekiConfig, ca: Ca | undefined, credentia
   }
   const clientCaPems = [...(ca ? [ca.certPem] : []), ...(await Promise.all(e.client_ca_files.map((f) => readFile(f, 'utf8'))))];
   if (e.methods.includes('tls') && clientCaPems.length === 0) log.warn({ evt: 'RADIUS_EAP_TLS_NO_CA' }, 'EAP-TLS is enabled but no CA is trusted: every EAP-TLS attempt will fail');
-  return createEapPort({
+  const settings = {
     methods: e.methods,
     certPem,
     keyPem,
     clientCaPems,
     ...(ca ? { kennekiCaPem: ca.certPem } : {}),
-    credentials,
     stateTimeoutMs: e.state_timeout_seconds * 1000,
     maxRoundTrips: e.max_round_trips,
     fragmentBytes: e.fragment_bytes,
     resumptionSeconds: e.resumption_seconds,
-    log,
-  });
+  };
+  // Built here in any case: a bad certificate or key stops the start with a clear error.
+  const local = createEapPort({ ...settings, credentials, log });
+  if (e.threads === 0) return local;
+  local.close();
+  return ThreadedEapPort.start({ threads: e.threads, settings, credentials, log: log.child({ component: 'eap' }) });
 }

@@ -37,6 +37,8 @@ export interface EapPortOptions {
   maxConversations?: number;
   /** TLS bytes a peer may send in one conversation (default 64 KiB). */
   maxTlsBytes?: number;
+  /** The first byte of every State (an EAP thread's index); random when absent. */
+  stateTag?: number;
 }
 
 export interface EapPortHandle extends EapPort {
@@ -74,6 +76,7 @@ export function createEapPort(o: EapPortOptions): EapPortHandle {
     fragmentBytes: Math.max(64, Math.min(o.fragmentBytes, MAX_FRAGMENT_BYTES)),
     maxTlsBytes: o.maxTlsBytes ?? 64 * 1024,
     maxConversations: o.maxConversations ?? 10_000,
+    ...(o.stateTag !== undefined ? { stateTag: o.stateTag } : {}),
     log,
     now,
   });

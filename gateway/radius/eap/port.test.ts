@@ -12,7 +12,6 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { EAP_CODE, EAP_TYPE, decodeEap, encodeEap } from '../codec/eap.js';
-import { RADIUS_CODE, type RadiusPacket } from '../codec/packet.js';
 import { nasProfile } from '../nas-profiles.js';
 import type { EapAnswer, EapRequest } from '../server/eap-port.js';
 import type { NasClient } from '../server/nas-clients.js';
@@ -26,8 +25,7 @@ const ports: EapPortHandle[] = [];
 const log = pino({ level: 'silent' });
 
 const nas = (name = 'sw-1'): NasClient => ({ name, tenantId: 'default', secret: Buffer.from('0123456789abcdef'), profile: nasProfile('generic')!, legacyNoMessageAuthenticator: false, coaPort: 3799, vlans: {} });
-const packet: RadiusPacket = { code: RADIUS_CODE.ACCESS_REQUEST, identifier: 0, authenticator: Buffer.alloc(16), attributes: [] };
-const req = (eap: Buffer, state?: Buffer, client = nas()): EapRequest => ({ client, packet, eap, ...(state ? { state } : {}) });
+const req = (eap: Buffer, state?: Buffer, client = nas()): EapRequest => ({ client, eap, ...(state ? { state } : {}) });
 const response = (id: number, type: number, data: Uint8Array = Buffer.alloc(0)) => encodeEap({ code: EAP_CODE.RESPONSE, identifier: id, type, data });
 const identity = (name = 'alice', id = 7) => response(id, EAP_TYPE.IDENTITY, Buffer.from(name));
 

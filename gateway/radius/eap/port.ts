@@ -51,6 +51,8 @@ export interface PortSettings {
   fragmentBytes: number;
   maxTlsBytes: number;
   maxConversations: number;
+  /** Written into the first byte of every State: which EAP thread holds the conversation. */
+  stateTag?: number;
   log: Logger;
   now: () => number;
 }
@@ -270,6 +272,8 @@ export class EapConversations implements EapPort {
     const id = (conv.lastId + 1) & 0xff;
     if (conv.key !== '') this.table.delete(conv.key);
     const state = randomBytes(STATE_BYTES);
+    // 136 random bits remain: still far beyond guessing.
+    if (this.s.stateTag !== undefined) state[0] = this.s.stateTag;
     conv.key = state.toString('hex');
     conv.lastId = id;
     conv.expiresAt = this.s.now() + this.s.stateTimeoutMs;

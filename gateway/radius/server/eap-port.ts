@@ -4,17 +4,16 @@
  * EAP-Message, Message-Authenticator, MPPE key hiding, placement); the EAP side owns the
  * conversation, keyed by the State it hands out.
  */
-import type { RadiusPacket } from '../codec/packet.js';
 import type { NasClient } from './nas-clients.js';
 
 export interface EapRequest {
-  client: NasClient;
-  packet: RadiusPacket;
+  /** The NAS asking: a State answers only the NAS it was given to, in its tenant. */
+  client: Pick<NasClient, 'name' | 'tenantId'>;
   /** The reassembled EAP packet. */
   eap: Buffer;
   /** The State attribute, when the NAS echoed one. */
   state?: Buffer;
-  /** Calling-Station-Id as a canonical MAC, when it is one. */
+  /** Calling-Station-Id as a canonical MAC, when it is one (EAP threads keep a device on one thread). */
   mac?: string;
 }
 

@@ -336,7 +336,7 @@ export class RadiusServer {
     const station = getTextSafe(p, A.callingStationId);
     const mac = station !== undefined ? normalizeMac(station) : undefined;
     const state = p.attributes.find((a) => a.type === A.state.type)?.value;
-    const answer = await this.o.eap.handle({ client, packet: p, eap, ...(state ? { state: Buffer.from(state) } : {}), ...(mac !== undefined ? { mac } : {}) });
+    const answer = await this.o.eap.handle({ client, eap, ...(state ? { state: Buffer.from(state) } : {}), ...(mac !== undefined ? { mac } : {}) });
     switch (answer.kind) {
       case 'discard':
         this.o.log.debug({ evt: 'RADIUS_EAP_DISCARDED', nas: client.name, reason: answer.reason }, 'EAP request discarded');

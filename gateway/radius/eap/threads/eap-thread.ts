@@ -1,0 +1,62 @@
+/**
+ * An EAP thread: one EAP port (its own conversations, TLS sessions and certificate facts) behind
+ * a MessagePort. The RADIUS server's thread keeps RADIUS; this thread does the TLS handshakes,
+ * which are most of an EAP authentication's CPU. Inner credentials are asked of the main thread,
+ * which holds the store and the directory connections.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../../../../policy/log.js';
+import type { EapCredentials, PasswordCheck } from '../credentials.js';
+import { createEapPort } from '../index.js';
+import { asBuffer, type CredentialOp, type EapThreadData, type FromThread, type ToThread } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('eap-thread.ts runs as a worker thread');
+const data = workerData as EapThreadData;
+const post = (m: FromThread) => port.postMessage(m);
+
+let nextCredential = 0;
+const waiting = new Map<number, { resolve: (v: ToThread & { kind: 'credential' }) => void }>();
+
+function ask(op: CredentialOp, tenantId: string, user: string, password?: string): Promise<ToThread & { kind: 'credential' }> {
+  const id = nextCredential++;
+  return new Promise((resolve) => {
+    waiting.set(id, { resolve });
+    post({ kind: 'credential', id, op, tenantId, user, ...(password !== undefined ? { password } : {}) });
+  });
+}
+
+function valueOf(a: ToThread & { kind: 'credential' }): PasswordCheck | Uint8Array | string | undefined {
+  if (a.error !== undefined) throw new Error(a.error);
+  return a.value;
+}
+
+const credentials: EapCredentials = {
+  async checkPassword(tenantId, user, password) {
+    return valueOf(await ask('checkPassword', tenantId, user, password)) as PasswordCheck;
+  },
+  async ntHash(tenantId, user) {
+    const v = valueOf(await ask('ntHash', tenantId, user));
+    return v instanceof Uint8Array ? asBuffer(v) : undefined;
+  },
+  async labPassword(tenantId, user) {
+    const v = valueOf(await ask('labPassword', tenantId, user));
+    return typeof v === 'string' ? v : undefined;
+  },
+};
+
+const log = createLogger(data.logLevel).child({ component: 'radius', eapThread: data.tag });
+const eap = createEapPort({ ...data.settings, credentials, log, stateTag: data.tag });
+
+port.on('message', (m: ToThread) => {
+  if (m.kind === 'credential') {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    w?.resolve(m);
+    return;
+  }
+  const req = { client: { name: m.nas, tenantId: m.tenantId }, eap: asBuffer(m.eap), ...(m.state ? { state: asBuffer(m.state) } : {}) };
+  void eap.handle(req).then((answer) => post({ kind: 'answer', id: m.id, answer, stats: eap.stats() }));
+});
+
+post({ kind: 'ready' });
