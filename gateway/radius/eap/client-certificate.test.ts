@@ -1,19 +1,10 @@
-import { Duplex } from 'node:stream';
 import { connect, createSecureContext } from 'node:tls';
-import { webcrypto, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { privateKeyToPem, x509 } from '../../../policy/tnc/ca/keys.js';
 import { scanLeafCertificate } from './client-certificate.js';
 import { TlsEngine } from './tls-engine.js';
-
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-
-async function selfSigned(cn: string) {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '02', name: `CN=${cn}`, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000), keys, signingAlgorithm: ALG });
-  return { pem: cert.toString('pem'), der: Buffer.from(cert.rawData), key: await privateKeyToPem(keys.privateKey) };
-}
+import { selfSignedCertificate, tlsTestWire } from './tls-test-wire.js';
 
 /** TLS records: each fragment of `body` (split at `cuts`) in a record of `type`. */
 function records(type: number, body: Buffer, cuts: number[] = []): Buffer {
@@ -48,24 +39,11 @@ function u24(n: number): Buffer {
 
 describe('scanLeafCertificate', () => {
   it('reads the leaf a real TLS 1.2 client sends, and finds none in its ClientHello', async () => {
-    const server = await selfSigned('server');
-    const client = await selfSigned('device-leaf');
+    const server = await selfSignedCertificate('server');
+    const client = await selfSignedCertificate('device-leaf');
     const engine = new TlsEngine({ secureContext: createSecureContext({ cert: server.pem, key: server.key, ca: [client.pem], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }), requestCert: true });
-    let sent: Buffer[] = [];
-    const wire = new Duplex({
-      read() {},
-      write(chunk: Buffer, _e, cb) {
-        sent.push(chunk);
-        cb();
-      },
-    });
+    const { wire, take } = tlsTestWire();
     const socket = connect({ socket: wire, rejectUnauthorized: false, cert: client.pem, key: client.key, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
-    const take = async () => {
-      for (let i = 0; i < 50 && sent.length === 0; i++) await new Promise((r) => setImmediate(r));
-      const b = Buffer.concat(sent);
-      sent = [];
-      return b;
-    };
     const hello = await take();
     expect(scanLeafCertificate(hello)).toEqual({ kind: 'none' });
     wire.push((await engine.receive(hello)).out);

@@ -6,7 +6,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duplex } from 'node:stream';
 import { connect, type TLSSocket } from 'node:tls';
 import fc from 'fast-check';
 import pino from 'pino';
@@ -18,6 +17,7 @@ import type { NasClient } from '../server/nas-clients.js';
 import { mustRun } from '../../../simulations/peers/run-command.js';
 import { createEapPort, type EapPortHandle, type EapPortOptions } from './index.js';
 import { TLS_FLAGS, encodeTlsFragment, parseTlsFragment } from './tls-framing.js';
+import { tlsTestWire } from './tls-test-wire.js';
 
 let dir: string;
 const pem: Record<string, string> = {};
@@ -172,14 +172,7 @@ describe('conversations', () => {
 
 /** Runs EAP-TLS (or PEAP/TTLS up to the tunnel) with Node's TLS client as the peer. */
 async function tlsPeer(p: EapPortHandle, o: { type: number; cert?: boolean; fragment?: number }): Promise<{ answer: EapAnswer; client: TLSSocket }> {
-  let written: Buffer[] = [];
-  const wire = new Duplex({
-    read() {},
-    write(chunk: Buffer, _e, cb) {
-      written.push(chunk);
-      cb();
-    },
-  });
+  const { wire, take } = tlsTestWire();
   const client = connect({
     socket: wire,
     ca: pem['ca'],
@@ -204,8 +197,7 @@ async function tlsPeer(p: EapPortHandle, o: { type: number; cert?: boolean; frag
     inbound = [];
     if (msg.length > 0) wire.push(msg);
     await settle();
-    const out = Buffer.concat(written);
-    written = [];
+    const out = await take(0);
     // Our own fragments, L on the first, each but the last acknowledged by the server.
     const size = o.fragment ?? 100_000;
     let answer: EapAnswer | undefined;

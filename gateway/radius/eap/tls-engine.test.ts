@@ -4,42 +4,20 @@
  * holds every EAP answer back (it once waited out MAX_TURNS on every message), so the turns are
  * counted.
  */
-import { Duplex } from 'node:stream';
 import { connect, createSecureContext, type TLSSocket } from 'node:tls';
-import { webcrypto } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { privateKeyToPem, x509 } from '../../../policy/tnc/ca/keys.js';
 import { TlsEngine } from './tls-engine.js';
+import { selfSignedCertificate, tlsTestWire, type TlsTestWire } from './tls-test-wire.js';
 
 async function serverContext() {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: 'CN=engine-test', notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000), keys, signingAlgorithm: alg });
-  return createSecureContext({ cert: cert.toString('pem'), key: await privateKeyToPem(keys.privateKey), minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+  const c = await selfSignedCertificate('engine-test');
+  return createSecureContext({ cert: c.pem, key: c.key, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
 }
 
-/** A TLS client over a Duplex: what it writes is collected, what the engine answers is pushed in. */
-function peer(): { socket: TLSSocket; wire: Duplex; take(): Promise<Buffer> } {
-  let sent: Buffer[] = [];
-  const wire = new Duplex({
-    read() {},
-    write(chunk: Buffer, _enc, cb) {
-      sent.push(chunk);
-      cb();
-    },
-  });
-  const socket = connect({ socket: wire, rejectUnauthorized: false, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
-  return {
-    socket,
-    wire,
-    // The client writes on its own schedule; a few turns are enough for it.
-    async take() {
-      for (let i = 0; i < 50 && sent.length === 0; i++) await new Promise((r) => setImmediate(r));
-      const b = Buffer.concat(sent);
-      sent = [];
-      return b;
-    },
-  };
+/** A TLS client on an in-memory wire. */
+function peer(): TlsTestWire & { socket: TLSSocket } {
+  const w = tlsTestWire();
+  return { ...w, socket: connect({ socket: w.wire, rejectUnauthorized: false, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }) };
 }
 
 /** Runs `fn` counting the immediates it schedules from this module's global (the engine's turns). */
