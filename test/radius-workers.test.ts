@@ -139,6 +139,12 @@ test('EAP-TTLS/PAP works through the workers (handed to the main process, then t
   }
   const wrong = await eapolTest({ confPath: conf('not-her-password'), port, secret: SECRET, mac: MAC.compliant, timeoutSeconds: 10 });
   expect(wrong.success).toBe(false);
+  // /metrics counts the logins, summed over the EAP threads.
+  const text = await (await fetch(`${s.url}/metrics`)).text();
+  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1]);
+  expect([value('kenneki_radius_eap_conversations_total{outcome="succeeded"}'), value('kenneki_radius_eap_conversations_total{outcome="failed"}')]).toEqual([3, 1]);
+  expect(value('kenneki_radius_eap_tls_handshakes_total{kind="full"}')).toBe(4);
+  expect(value('kenneki_radius_eap_conversations')).toBe(0);
 });
 
 test('killed workers are replaced, and the port answers meanwhile: the main process reads again while none is up', async () => {

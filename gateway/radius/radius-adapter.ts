@@ -16,8 +16,9 @@ import { SessionTable } from '../sessions/session-table.js';
 import { formatMac } from './codec/mac.js';
 import { DynamicAuthClient } from './coa/dynamic-auth-client.js';
 import type { DynamicAuthResult } from './coa/types.js';
+import { registerEapMetrics } from './eap-metrics.js';
+import type { EapPortHandle } from './eap/index.js';
 import { RadiusMetrics } from './metrics.js';
-import type { EapPort } from './server/eap-port.js';
 import { NasClientTable, type NasClient } from './server/nas-clients.js';
 import { configuredSettings, RadiusServer } from './server/radius-server.js';
 import { RadiusWorkerPool } from './workers/worker-pool.js';
@@ -30,7 +31,7 @@ export interface RadiusAdapterDeps {
   /** Where the RADIUS workers' metrics join /metrics (only used with radius.workers > 0). */
   metricSources?: { addSource(source: MetricSource): () => void };
   log: Logger;
-  eap?: EapPort;
+  eap?: EapPortHandle;
   now?: () => Date;
 }
 
@@ -51,6 +52,7 @@ export class RadiusAdapter implements EnforcementAdapter {
     const r = d.radius;
     this.clients = NasClientTable.fromConfig(r);
     this.metrics = new RadiusMetrics(d.registry);
+    if (d.eap) registerEapMetrics(d.registry, () => d.eap!.stats());
     this.sessions = new SessionTable({ store: d.store, log: d.log, ...(d.now ? { now: d.now } : {}) });
     this.server = new RadiusServer({
       ...configuredSettings(r, this.clients),

@@ -45,7 +45,7 @@ const credentials: EapCredentials = {
   },
 };
 
-const log = createLogger(data.logLevel).child({ component: 'radius', eapThread: data.tag });
+const log = createLogger(data.logLevel).child({ eapThread: data.tag });
 const eap = createEapPort({ ...data.settings, credentials, log, stateTag: data.tag });
 
 port.on('message', (m: ToThread) => {
