@@ -4,7 +4,7 @@
  * both still share the machine's cores.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -59,7 +59,8 @@ export interface ServerProcess {
 
 /**
  * Starts `node dist/policy/cli.js serve`. Extra node flags for the server come from
- * BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+ * BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it;
+ * BENCH_SERVER_LOG=file keeps a copy of its stdout.
  */
 export async function spawnServer(configFile: string): Promise<ServerProcess> {
   const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
@@ -74,7 +75,11 @@ export async function spawnServer(configFile: string): Promise<ServerProcess> {
   let resolveUrl: (url: string) => void;
   const urlSeen = new Promise<string>((r) => (resolveUrl = r));
   let ptTlsPort: number | undefined;
+  // BENCH_SERVER_LOG: a copy of the server's stdout (its log lines, and V8 traces asked for with
+  // BENCH_SERVER_NODE_ARGS such as --trace-deopt).
+  const copy = process.env['BENCH_SERVER_LOG'] ? createWriteStream(process.env['BENCH_SERVER_LOG'], { flags: 'a' }) : undefined;
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    copy?.write(`${line}\n`);
     const m = /listening on (http:\/\/\S+)/.exec(line);
     if (m && !line.startsWith('{')) resolveUrl(m[1]!);
     if (ptTlsPort === undefined && line.includes('"evt":"PT_TLS_LISTENING"')) ptTlsPort = (JSON.parse(line) as { port: number }).port;
