@@ -148,6 +148,9 @@ test('EAP-TTLS/PAP works through the workers (handed to the main process, then t
 });
 
 test('killed workers are replaced, and the port answers meanwhile: the main process reads again while none is up', async () => {
+  // Each scrape remembers what every worker counted, so that a dead worker's counts stay in the sums.
+  const scrape = async () => mabAnswered(await (await fetch(`${s.url}/metrics`)).text());
+  const counted = await scrape();
   const [victim, ...others] = workerPids();
   process.kill(victim!, 'SIGKILL');
   expect(new Set(await burst(MAC.quarantined, 100))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "99"']));
@@ -156,12 +159,15 @@ test('killed workers are replaced, and the port answers meanwhile: the main proc
   expect(now).not.toContain(victim);
   for (const o of others) expect(now).toContain(o);
   // Every worker at once (one of them perhaps still starting): only the main process is left.
+  expect(await scrape()).toBeGreaterThanOrEqual(counted + 100);
   for (const pid of now) process.kill(pid, 'SIGKILL');
   await expect.poll(() => workerPids().length, { timeout: 5000 }).toBe(0);
   expect(new Set(await burst(MAC.compliant, 100))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "10"']));
   // Replacements take over; a datagram a worker reads while it is still starting is not lost.
   await expect.poll(() => workerPids().length, { timeout: 10_000 }).toBe(WORKERS);
   for (let i = 0; i < 5; i++) expect(new Set(await burst(MAC.compliant, 100))).toEqual(new Set(['Access-Accept Tunnel-Private-Group-Id:0 = "10"']));
+  // The sums never went back: the dead workers' counts are still in them, and every answer since.
+  expect(await scrape()).toBeGreaterThanOrEqual(counted + 700);
 });
 
 test('a worker that never becomes ready is killed, and the server refuses to start rather than run with it', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
-import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { KennekiConfig } from '../../../policy/config/schema.js';
 import type { AdmissionIndex } from '../../../policy/service/admission.js';
 import { packageRoot } from '../../../policy/util/package-root.js';
@@ -39,6 +39,8 @@ interface Worker {
   /** Settles the start of this worker (spawn's promise). */
   started?: () => void;
   metrics: Map<number, (m: MetricsJson | undefined) => void>;
+  /** Its metrics as last scraped: kept when it dies, so that /metrics sums never go back. */
+  lastMetrics?: MetricsJson;
 }
 
 /**
@@ -67,6 +69,8 @@ export class RadiusWorkerPool {
   private stopping = false;
   private unwatch: (() => void) | undefined;
   private nextMetricsId = 1;
+  private retired: MetricsJson | undefined;
+  private retiring: Promise<void> = Promise.resolve();
   /** Whether the main process currently reads the sockets (only while no worker is ready). */
   private mainReads = true;
 
@@ -127,7 +131,28 @@ export class RadiusWorkerPool {
           }),
       ),
     );
-    return answers.filter((m): m is MetricsJson => m !== undefined);
+    asked.forEach((w, i) => {
+      const m = answers[i];
+      if (m !== undefined) w.lastMetrics = m;
+    });
+    await this.retiring;
+    return [...answers.filter((m): m is MetricsJson => m !== undefined), ...(this.retired ? [this.retired] : [])];
+  }
+
+  /**
+   * A dead worker's counters and histograms, added to those of the workers that died before it.
+   * Without them every sum on /metrics would drop when a worker dies, which a rate() reads as a
+   * counter reset. What it counted after the last scrape is lost; gauges go with it.
+   */
+  private retire(w: Worker): void {
+    // prom-client's typings call `type` a numeric enum; at run time it is the type's name.
+    const last = w.lastMetrics?.filter((m) => ['counter', 'histogram'].includes(m.type as unknown as string));
+    w.lastMetrics = undefined;
+    if (!last || last.length === 0) return;
+    // One at a time: two workers dying together must not both start from the same sum.
+    this.retiring = this.retiring.then(async () => {
+      this.retired = this.retired ? await AggregatorRegistry.aggregate([this.retired, last]).getMetricsAsJSON() : last;
+    });
   }
 
   private spawn(index: number): Promise<void> {
@@ -167,6 +192,7 @@ export class RadiusWorkerPool {
     child.on('exit', (code, signal) => {
       w.ready = false;
       for (const done of w.metrics.values()) done(undefined);
+      this.retire(w);
       if (this.stopping || this.workers[index] !== w) return;
       this.updateReading();
       this.o.log.warn({ evt: 'RADIUS_WORKER_EXITED', worker: index, code, signal }, `RADIUS worker ${index} exited (${signal ?? `code ${code}`}); restarting it`);
