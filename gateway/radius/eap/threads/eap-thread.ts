@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../../../policy/log.js';
 import type { EapCredentials, PasswordCheck } from '../credentials.js';
 import { createEapPort } from '../index.js';
-import { asBuffer, type CredentialOp, type EapThreadData, type FromThread, type ToThread } from './protocol.js';
+import { asBuffer, statsTuple, toWire, type CredentialAnswer, type CredentialOp, type EapThreadData, type FromThread, type StatsTuple, type ToThread } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('eap-thread.ts runs as a worker thread');
@@ -16,9 +16,9 @@ const data = workerData as EapThreadData;
 const post = (m: FromThread) => port.postMessage(m);
 
 let nextCredential = 0;
-const waiting = new Map<number, { resolve: (v: ToThread & { kind: 'credential' }) => void }>();
+const waiting = new Map<number, { resolve: (v: CredentialAnswer) => void }>();
 
-function ask(op: CredentialOp, tenantId: string, user: string, password?: string): Promise<ToThread & { kind: 'credential' }> {
+function ask(op: CredentialOp, tenantId: string, user: string, password?: string): Promise<CredentialAnswer> {
   const id = nextCredential++;
   return new Promise((resolve) => {
     waiting.set(id, { resolve });
@@ -26,7 +26,7 @@ function ask(op: CredentialOp, tenantId: string, user: string, password?: string
   });
 }
 
-function valueOf(a: ToThread & { kind: 'credential' }): PasswordCheck | Uint8Array | string | undefined {
+function valueOf(a: CredentialAnswer): PasswordCheck | Uint8Array | string | undefined {
   if (a.error !== undefined) throw new Error(a.error);
   return a.value;
 }
@@ -48,15 +48,26 @@ const credentials: EapCredentials = {
 const log = createLogger(data.logLevel).child({ eapThread: data.tag });
 const eap = createEapPort({ ...data.settings, credentials, log, stateTag: data.tag });
 
+/** The stats as last sent: most answers (mid-conversation challenges) change none of them. */
+let sentStats: StatsTuple = [];
+
+function changedStats(): StatsTuple | null {
+  const now = statsTuple(eap.stats());
+  if (now.every((v, i) => v === sentStats[i])) return null;
+  sentStats = now;
+  return now;
+}
+
 port.on('message', (m: ToThread) => {
-  if (m.kind === 'credential') {
+  if (!Array.isArray(m)) {
     const w = waiting.get(m.id);
     waiting.delete(m.id);
     w?.resolve(m);
     return;
   }
-  const req = { client: { name: m.nas, tenantId: m.tenantId }, eap: asBuffer(m.eap), ...(m.state ? { state: asBuffer(m.state) } : {}) };
-  void eap.handle(req).then((answer) => post({ kind: 'answer', id: m.id, answer, stats: eap.stats() }));
+  const [id, nas, tenantId, packet, state] = m;
+  const req = { client: { name: nas, tenantId }, eap: asBuffer(packet), ...(state ? { state: asBuffer(state) } : {}) };
+  void eap.handle(req).then((answer) => post([id, toWire(answer), changedStats()]));
 });
 
 post({ kind: 'ready' });

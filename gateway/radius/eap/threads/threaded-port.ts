@@ -22,7 +22,7 @@ import type { EapAnswer, EapRequest } from '../../server/eap-port.js';
 import type { EapCredentials } from '../credentials.js';
 import type { EapPortHandle } from '../index.js';
 import type { EapStats } from '../port.js';
-import { asBuffer, type EapThreadData, type EapThreadSettings, type FromThread, type ToThread, type WireAnswer } from './protocol.js';
+import { fromWire, statsOf, type CredentialRequest, type EapThreadData, type EapThreadSettings, type FromThread, type HandleMessage, type ToThread } from './protocol.js';
 
 export interface ThreadedEapOptions {
   threads: number;
@@ -91,7 +91,7 @@ export class ThreadedEapPort implements EapPortHandle {
     if (!t) return Promise.resolve({ kind: 'discard', reason: 'unknown-state' });
     if (!t.worker || !t.ready) return Promise.resolve({ kind: 'discard', reason: 'eap-thread-down' });
     const id = this.nextId++;
-    const m: ToThread = { kind: 'handle', id, nas: req.client.name, tenantId: req.client.tenantId, eap: req.eap, ...(req.state ? { state: req.state } : {}) };
+    const m: HandleMessage = [id, req.client.name, req.client.tenantId, req.eap, req.state ?? null];
     return new Promise((resolve) => {
       t.pending.set(id, resolve);
       t.worker!.postMessage(m);
@@ -142,18 +142,19 @@ export class ThreadedEapPort implements EapPortHandle {
         void worker.terminate();
       }, this.o.startTimeoutMs ?? 10_000);
       worker.on('message', (m: FromThread) => {
+        if (Array.isArray(m)) {
+          const [id, answer, stats] = m;
+          if (stats) t.stats = statsOf(stats);
+          const done = t.pending.get(id);
+          t.pending.delete(id);
+          done?.(fromWire(answer));
+          return;
+        }
         if (m.kind === 'ready') {
           clearTimeout(timer);
           t.ready = true;
           this.o.log.info({ evt: 'RADIUS_EAP_THREAD_READY', thread: t.tag }, `EAP thread ${t.tag} ready`);
           resolve();
-          return;
-        }
-        if (m.kind === 'answer') {
-          t.stats = m.stats;
-          const done = t.pending.get(m.id);
-          t.pending.delete(m.id);
-          done?.(answerOf(m.answer));
           return;
         }
         void this.credential(worker, m);
@@ -180,7 +181,7 @@ export class ThreadedEapPort implements EapPortHandle {
   }
 
   /** A thread asks for an inner credential: the store and directories live on this thread. */
-  private async credential(worker: Worker, m: FromThread & { kind: 'credential' }): Promise<void> {
+  private async credential(worker: Worker, m: CredentialRequest): Promise<void> {
     const c = this.o.credentials;
     let reply: ToThread;
     try {
@@ -196,21 +197,6 @@ export class ThreadedEapPort implements EapPortHandle {
   private abandon(t: EapThread, reason: string): void {
     for (const done of t.pending.values()) done({ kind: 'discard', reason });
     t.pending.clear();
-  }
-}
-
-function answerOf(a: WireAnswer): EapAnswer {
-  switch (a.kind) {
-    case 'challenge':
-      return { kind: 'challenge', eap: asBuffer(a.eap), state: asBuffer(a.state) };
-    case 'success': {
-      const { eap, msk, ...rest } = a;
-      return { ...rest, eap: asBuffer(eap), ...(msk ? { msk: asBuffer(msk) } : {}) };
-    }
-    case 'failure':
-      return { ...a, eap: asBuffer(a.eap) };
-    case 'discard':
-      return a;
   }
 }
 
