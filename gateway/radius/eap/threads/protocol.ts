@@ -26,7 +26,9 @@ export type CredentialOp = 'checkPassword' | 'ntHash' | 'labPassword';
 /** One EAP request for a thread. */
 export type HandleMessage = [id: number, nas: string, tenantId: string, eap: Uint8Array, state: Uint8Array | null];
 export type CredentialAnswer = { kind: 'credential'; id: number; value?: PasswordCheck | Uint8Array | string; error?: string };
-export type ToThread = HandleMessage | CredentialAnswer;
+/** The watchdog's question: a thread whose event loop is stuck never answers it. */
+export type Ping = { kind: 'ping' };
+export type ToThread = HandleMessage | CredentialAnswer | Ping;
 
 /** An EapAnswer as a tuple whose first element is its kind. */
 export type WireAnswer =
@@ -40,7 +42,7 @@ export type StatsTuple = number[];
 /** An answer, with the thread's stats when they changed since its last answer (null otherwise). */
 export type AnswerMessage = [id: number, answer: WireAnswer, stats: StatsTuple | null];
 export type CredentialRequest = { kind: 'credential'; id: number; op: CredentialOp; tenantId: string; user: string; password?: string };
-export type FromThread = { kind: 'ready' } | AnswerMessage | CredentialRequest;
+export type FromThread = { kind: 'ready' } | { kind: 'pong' } | AnswerMessage | CredentialRequest;
 
 const KIND = { challenge: 0, success: 1, failure: 2, discard: 3 } as const;
 export const STAT_KEYS = ['conversations', 'started', 'succeeded', 'failed', 'discarded', 'fullHandshakes', 'resumedHandshakes'] as const satisfies readonly (keyof EapStats)[];

@@ -11,7 +11,10 @@
  *
  * Failure: a thread that dies is restarted after a second; the requests it had are discarded (the
  * NAS retransmits, and the supplicant starts over once its State is unknown). Nothing is answered
- * on its behalf, so a crash can never turn into an Access-Accept.
+ * on its behalf, so a crash can never turn into an Access-Accept. A thread whose event loop is
+ * stuck (a loop that never yields) would hold its share of the logins for ever instead: a watchdog
+ * pings every thread, and one that has not answered by the next ping is terminated, and so
+ * restarted.
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +36,10 @@ export interface ThreadedEapOptions {
   startTimeoutMs?: number;
   /** Delay before a dead thread is started again (ms). */
   restartDelayMs?: number;
+  /** Interval of the watchdog's pings; a thread silent for one interval is stuck (ms, default 5000). */
+  watchdogMs?: number;
+  /** The thread's entry script (tests); default eap-thread.js next to this file. */
+  script?: string;
 }
 
 /** Sources run from dist/ even under vitest, whose own sources are TypeScript. */
@@ -46,6 +53,8 @@ const EMPTY_STATS: EapStats = { conversations: 0, started: 0, succeeded: 0, fail
 class EapThread {
   worker: Worker | undefined;
   ready = false;
+  /** The watchdog's ping this thread has not answered yet. */
+  pinged = false;
   stats: EapStats = EMPTY_STATS;
   /** Stats of the thread's earlier lives: counters must not go back when it is restarted. */
   private retired: EapStats = EMPTY_STATS;
@@ -68,9 +77,12 @@ export class ThreadedEapPort implements EapPortHandle {
   private nextId = 0;
   private turn = 0;
   private closed = false;
+  private readonly watchdog: NodeJS.Timeout;
 
   private constructor(private readonly o: ThreadedEapOptions) {
     this.threads = Array.from({ length: o.threads }, (_, i) => new EapThread(i));
+    this.watchdog = setInterval(() => this.watch(), o.watchdogMs ?? 5000);
+    this.watchdog.unref();
   }
 
   /** Starts every thread; rejects (and leaves none running) if one fails to start. */
@@ -110,6 +122,7 @@ export class ThreadedEapPort implements EapPortHandle {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.watchdog);
     for (const t of this.threads) {
       const w = t.worker;
       t.worker = undefined;
@@ -124,6 +137,21 @@ export class ThreadedEapPort implements EapPortHandle {
     await this.threads[tag]?.worker?.terminate();
   }
 
+  private watch(): void {
+    for (const t of this.threads) {
+      const w = t.worker;
+      if (!w || !t.ready) continue;
+      if (t.pinged) {
+        this.o.log.error({ evt: 'RADIUS_EAP_THREAD_STUCK', thread: t.tag, pending: t.pending.size }, `EAP thread ${t.tag} did not answer the watchdog; terminating it`);
+        t.ready = false;
+        void w.terminate();
+        continue;
+      }
+      t.pinged = true;
+      w.postMessage({ kind: 'ping' } satisfies ToThread);
+    }
+  }
+
   private route(req: EapRequest): EapThread | undefined {
     if (req.state && req.state.length > 0) return this.threads[req.state[0]!];
     if (req.mac !== undefined) return this.threads[hash(req.mac) % this.threads.length];
@@ -133,9 +161,10 @@ export class ThreadedEapPort implements EapPortHandle {
 
   private spawn(t: EapThread): Promise<void> {
     const data: EapThreadData = { settings: this.o.settings, tag: t.tag, logLevel: this.o.log.level };
-    const worker = new Worker(threadScript(), { workerData: data });
+    const worker = new Worker(this.o.script ?? threadScript(), { workerData: data });
     t.worker = worker;
     t.ready = false;
+    t.pinged = false;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`EAP thread ${t.tag} did not start within ${this.o.startTimeoutMs ?? 10_000} ms`));
@@ -148,6 +177,10 @@ export class ThreadedEapPort implements EapPortHandle {
           const done = t.pending.get(id);
           t.pending.delete(id);
           done?.(fromWire(answer));
+          return;
+        }
+        if (m.kind === 'pong') {
+          t.pinged = false;
           return;
         }
         if (m.kind === 'ready') {
