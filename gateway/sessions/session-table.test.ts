@@ -83,3 +83,29 @@ test('an authorization without Acct-Session-Id joins the session accounting alre
   table.authorized({ ...touch, nas: 'vpn1', nasAddress: '10.0.0.3', vlan: '10', placement: 'production' });
   expect(table.liveByMac('default', touch.mac).map((s) => s.key).sort()).toEqual(['sw1|C3', 'vpn1|mac:02:00:5e:00:00:01']);
 });
+
+test('a retention purge of the store takes the same sessions out of memory: a MAB port that never sends a Stop does not keep its user, MAC and address for ever', async () => {
+  const { table, clock, stored } = await setup();
+  table.accounted({ ...touch, acctSessionId: 'OLD', framedIp: '10.20.0.7', userName: 'alice' }, 'start');
+  table.authorized({ ...touch, mac: '02:00:5e:00:00:02', nas: 'sw2', vlan: '10', placement: 'production' });
+  await table.flush();
+  clock.t += 40 * 86_400_000;
+  // Heard of recently: stays.
+  table.authorized({ ...touch, mac: '02:00:5e:00:00:03', vlan: '10', placement: 'production' });
+  await table.flush();
+  const cutoff = new Date(clock.t - 30 * 86_400_000).toISOString();
+  expect(await store!.sessions.purge(cutoff)).toBe(2);
+  expect(table.liveByMac('default', touch.mac)).toEqual([]);
+  expect(table.liveByMac('default', '02:00:5e:00:00:02')).toEqual([]);
+  expect(table.liveByIp('default', '10.20.0.7')).toBeUndefined();
+  expect(table.liveByMac('default', '02:00:5e:00:00:03')).toHaveLength(1);
+  expect(table.size).toBe(1);
+  // Nothing of theirs comes back at the next flush either.
+  await table.flush();
+  expect((await stored()).map((s) => s.mac)).toEqual(['02:00:5e:00:00:03']);
+  // After stop() the table no longer listens.
+  await table.stop();
+  clock.t += 40 * 86_400_000;
+  await store!.sessions.purge(new Date(clock.t).toISOString());
+  expect(table.size).toBe(1);
+});

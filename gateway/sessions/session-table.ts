@@ -43,6 +43,7 @@ export class SessionTable implements SessionRecorder {
   /** When each session was last written (ms), for the once-a-minute refresh of unchanged ones. */
   private readonly writtenAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
   /** The last time stamp made, reused within the same millisecond (thousands of touches share one). */
@@ -62,6 +63,7 @@ export class SessionTable implements SessionRecorder {
   async start(): Promise<void> {
     const since = new Date(this.now().getTime() - (this.o.reloadWindowMs ?? 86_400_000)).toISOString();
     for (const s of await this.o.store.sessions.live(since)) this.index(s);
+    this.unsubscribe = this.o.store.sessions.onPurge((before) => this.forget(before));
     this.timer = setInterval(() => void this.flush(), this.o.flushIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -69,7 +71,24 @@ export class SessionTable implements SessionRecorder {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.unsubscribe?.();
     await this.flush();
+  }
+
+  /**
+   * The retention sweep purged the store's sessions last heard of before `before`: the same go
+   * from memory. (A MAB port without accounting never sends a Stop, so its session would otherwise
+   * stay here, with its user, MAC and address, long after the store forgot it.)
+   */
+  forget(before: string): number {
+    let n = 0;
+    for (const [id, s] of this.sessions) {
+      if (s.updatedAt >= before) continue;
+      this.dirty.delete(id);
+      this.unindex(id, s);
+      n++;
+    }
+    return n;
   }
 
   /** An Access-Accept placed the device: the session starts or its placement changes. */
@@ -235,6 +254,10 @@ export class SessionTable implements SessionRecorder {
     const current = this.sessions.get(id);
     // Restarted since the Stop was queued: keep the new one.
     if (current !== s && current?.stoppedAt === undefined) return;
+    this.unindex(id, s);
+  }
+
+  private unindex(id: string, s: NetworkSession): void {
     this.sessions.delete(id);
     this.writtenAt.delete(id);
     if (s.mac !== undefined) {

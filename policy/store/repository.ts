@@ -457,6 +457,11 @@ export interface Store {
     list(tenantId: string, q: NetworkSessionQuery): Promise<Page<NetworkSession>>;
     /** Deletes sessions last updated before `before` (retention); returns how many went. */
     purge(before: string): Promise<number>;
+    /**
+     * Calls `listener` with the cutoff after every purge, so that copies held in memory (the
+     * RADIUS session table) go too: a purge must really delete (seed 000). Returns an unsubscribe.
+     */
+    onPurge(listener: (before: string) => void): () => void;
   };
   audit: {
     append(tenantId: string, entry: AuditEntry): Promise<void>;

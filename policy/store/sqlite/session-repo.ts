@@ -43,6 +43,7 @@ const toRow = (s: NetworkSession): typeof networkSessions.$inferInsert => ({
 });
 
 export function sessionRepo(db: Db, afterPurge: () => void): Store['sessions'] {
+  const purged = new Set<(before: string) => void>();
   // Prepared once: the flush writes every changed session each second, and building the SQL per
   // row through the query builder cost more than the write itself (the RADIUS benchmark's profile).
   const p = (name: keyof typeof networkSessions.$inferInsert) => sql.placeholder(name);
@@ -90,7 +91,13 @@ export function sessionRepo(db: Db, afterPurge: () => void): Store['sessions'] {
     async purge(before) {
       const n = db.delete(networkSessions).where(lt(networkSessions.updatedAt, before)).run().changes;
       if (n > 0) afterPurge();
+      // Told even when no row went: memory may hold sessions whose write failed.
+      for (const l of [...purged]) l(before);
       return n;
+    },
+    onPurge(listener) {
+      purged.add(listener);
+      return () => purged.delete(listener);
     },
   };
 }
