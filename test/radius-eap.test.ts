@@ -281,6 +281,10 @@ describe('EAP on threads (radius.eap.threads)', () => {
     }
     const per = port().threadStats();
     expect(per.map((s) => s.succeeded).reduce((a, b) => a + b)).toBe(5);
+    // The threads' log lines reach this process's log (and so the hygiene check below), tagged.
+    const fromThreads = () => logs.map((l) => JSON.parse(l) as { evt?: string; eapThread?: number; identity?: string }).filter((l) => l.evt === 'EAP_SUCCEEDED' && l.eapThread !== undefined);
+    await expect.poll(() => new Set(fromThreads().map((l) => l.eapThread)).size).toBe(2);
+    expect(fromThreads().map((l) => l.identity)).toEqual(expect.arrayContaining([DEVICE_ID, 'alice', 'bob']));
     expect(per.every((s) => s.succeeded > 0), JSON.stringify(per)).toBe(true);
     // The device's second authentication reached the thread holding its TLS session.
     expect(port().stats().resumedHandshakes).toBe(1);

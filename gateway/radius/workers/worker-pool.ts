@@ -7,14 +7,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { KennekiConfig } from '../../../policy/config/schema.js';
 import type { AdmissionIndex } from '../../../policy/service/admission.js';
 import { packageRoot } from '../../../policy/util/package-root.js';
 import type { SessionTable } from '../../sessions/session-table.js';
+import { relayLogLines } from '../log-relay.js';
 import type { RadiusServer } from '../server/radius-server.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
@@ -292,8 +292,6 @@ export class RadiusWorkerPool {
 
   /** Worker log lines go where the main process's go; stderr (a crash's stack) is logged as a warning. */
   private relayLogs(w: Worker): void {
-    const stream = (this.o.log as unknown as Record<symbol, { write(s: string): void } | undefined>)[pino.symbols.streamSym];
-    if (w.child.stdout) createInterface({ input: w.child.stdout }).on('line', (line) => stream?.write(`${line}\n`));
-    if (w.child.stderr) createInterface({ input: w.child.stderr }).on('line', (line) => this.o.log.warn({ evt: 'RADIUS_WORKER_STDERR', worker: w.index, line }, line));
+    relayLogLines(this.o.log, w.child.stdout, w.child.stderr, (line) => this.o.log.warn({ evt: 'RADIUS_WORKER_STDERR', worker: w.index, line }, line));
   }
 }

@@ -45,7 +45,8 @@ const credentials: EapCredentials = {
   },
 };
 
-const log = createLogger(data.logLevel).child({ eapThread: data.tag });
+// process.stdout, not fd 1: in a thread it is a pipe to the main thread, which relays the lines to its log.
+const log = createLogger(data.logLevel, process.stdout).child({ eapThread: data.tag });
 const eap = createEapPort({ ...data.settings, credentials, log, stateTag: data.tag });
 
 /** The stats as last sent: most answers (mid-conversation challenges) change none of them. */

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { packageRoot } from '../../../../policy/util/package-root.js';
+import { relayLogLines } from '../../log-relay.js';
 import type { EapAnswer, EapRequest } from '../../server/eap-port.js';
 import type { EapCredentials } from '../credentials.js';
 import type { EapPortHandle } from '../index.js';
@@ -161,7 +162,9 @@ export class ThreadedEapPort implements EapPortHandle {
 
   private spawn(t: EapThread): Promise<void> {
     const data: EapThreadData = { settings: this.o.settings, tag: t.tag, logLevel: this.o.log.level };
-    const worker = new Worker(this.o.script ?? threadScript(), { workerData: data });
+    // stdout/stderr piped here rather than to the process's: the thread's log lines join ours.
+    const worker = new Worker(this.o.script ?? threadScript(), { workerData: data, stdout: true, stderr: true });
+    relayLogLines(this.o.log, worker.stdout, worker.stderr, (line) => this.o.log.warn({ evt: 'RADIUS_EAP_THREAD_STDERR', thread: t.tag, line }, line));
     t.worker = worker;
     t.ready = false;
     t.pinged = false;
