@@ -4,13 +4,15 @@
  * PEAPv0/EAP-MSCHAPv2 and (lab) EAP-MD5 must succeed with MPPE keys eapol_test agrees with, and
  * wrong passwords, an untrusted client certificate and disabled methods must fail.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createEapPort, ntHashOf, type EapCredentials, type EapMethodName, type EapPortHandle } from '../gateway/radius/eap/index.js';
+import { createEapPort, loadRevocationLists, ntHashOf, type EapCredentials, type EapMethodName, type EapPortHandle, type RevocationList } from '../gateway/radius/eap/index.js';
+import { CrlWatchedPort } from '../gateway/radius/eap-crls.js';
 import { ThreadedEapPort } from '../gateway/radius/eap/threads/threaded-port.js';
 import { RadiusMetrics } from '../gateway/radius/metrics.js';
 import { nasProfile } from '../gateway/radius/nas-profiles.js';
@@ -23,6 +25,7 @@ import { VerdictBus } from '../policy/service/verdict-bus.js';
 import { createSqliteStore } from '../policy/store/sqlite/store.js';
 import type { Store } from '../policy/store/repository.js';
 import { issueServerCertificate, loadOrCreateCa, signDeviceCsr, type Ca } from '../policy/tnc/ca/index.js';
+import { x509 } from '../policy/tnc/ca/keys.js';
 import { parseCidr } from '../policy/util/cidr.js';
 import { eapolTest, requireEapolTest, type EapolTestRun } from '../simulations/peers/eapol-test.js';
 import { mustRun } from '../simulations/peers/run-command.js';
@@ -69,12 +72,17 @@ const deviceLookups: string[] = [];
 let main: Running;
 let lab: Running;
 
-async function startServer(methods: readonly EapMethodName[], serverCert: { certPem: string; keyPem: string }, extra: { resumptionSeconds?: number; fragmentBytes?: number; threads?: number } = {}): Promise<Running> {
+async function startServer(
+  methods: readonly EapMethodName[],
+  serverCert: { certPem: string; keyPem: string },
+  extra: { resumptionSeconds?: number; fragmentBytes?: number; threads?: number; clientCas?: Ca[]; revocations?: RevocationList[] } = {},
+): Promise<Running> {
   const settings = {
     methods,
     certPem: serverCert.certPem + kenneki.certPem,
     keyPem: serverCert.keyPem,
-    clientCaPems: [kenneki.certPem],
+    clientCaPems: [kenneki.certPem, ...(extra.clientCas ?? []).map((c) => c.certPem)],
+    ...(extra.revocations ? { revocations: extra.revocations } : {}),
     kennekiCaPem: kenneki.certPem,
     stateTimeoutMs: 30_000,
     maxRoundTrips: 50,
@@ -123,7 +131,6 @@ async function deviceCertificate(ca: Ca, name: string, deviceId: string): Promis
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   await mustRun('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${name}`]);
-  const { readFile } = await import('node:fs/promises');
   await writeFile(join(dir, `${name}.pem`), await signDeviceCsr(ca, await readFile(csr, 'utf8'), { deviceId }));
 }
 
@@ -308,6 +315,17 @@ describe('EAP on threads (radius.eap.threads)', () => {
     expect(await port().handle({ client, eap, state: Buffer.from([1, ...Buffer.alloc(17)]) })).toEqual({ kind: 'discard', reason: 'unknown-state' });
   });
 
+  test('CRL updates reach every thread', async () => {
+    const file = join(dir, 'kenneki-threads.crl');
+    const serial = new X509Certificate(await readFile(join(dir, 'device.pem'))).serialNumber;
+    const crl = await x509.X509CrlGenerator.create({ issuer: kenneki.issuerCertificate.subject, thisUpdate: new Date(Date.now() - 60_000), nextUpdate: new Date(Date.now() + 86_400_000), entries: [{ serialNumber: serial, revocationDate: new Date() }], signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, signingKey: kenneki.signingKey });
+    await writeFile(file, crl.toString('pem'));
+    port().updateRevocations(await loadRevocationLists([file], [kenneki.certPem]));
+    for (const [i, mac] of macs.slice(0, 2).entries()) expectFailure(await eapolTest({ confPath: await conf(`threaded-revoked-${i}`, tls('device')), port: threaded.port, secret: SECRET, mac }));
+    port().updateRevocations([]);
+    for (const [i, mac] of macs.slice(0, 2).entries()) expectSuccess(await eapolTest({ confPath: await conf(`threaded-unrevoked-${i}`, tls('device')), port: threaded.port, secret: SECRET, mac }), 1);
+  });
+
   test('a thread that dies loses its conversations, never answers for them, and comes back', async () => {
     const succeededBefore = port().stats().succeeded;
     await port().crash(0);
@@ -319,6 +337,75 @@ describe('EAP on threads (radius.eap.threads)', () => {
     for (const mac of macs.slice(0, 2)) expectSuccess(await eapolTest({ confPath: await conf('threaded-back', tls('device')), port: threaded.port, secret: SECRET, mac }), 1);
     // Counters carry over the restart instead of starting again from zero.
     expect(port().stats().succeeded - succeededBefore).toBe(2);
+  });
+});
+
+describe('EAP-TLS with a CRL (radius.eap.crl_files)', () => {
+  let corp: Ca;
+  let server: Running;
+  let watched: CrlWatchedPort;
+  const crlFile = () => join(dir, 'corp.crl');
+  const serialOf = async (name: string) => new X509Certificate(await readFile(join(dir, `${name}.pem`))).serialNumber;
+  /** A CRL of the corporate CA revoking `serials`, valid until `nextUpdate`. */
+  async function writeCrl(serials: string[], nextUpdate: Date): Promise<void> {
+    const crl = await x509.X509CrlGenerator.create({
+      issuer: corp.issuerCertificate.subject,
+      thisUpdate: new Date(Date.now() - 60_000),
+      nextUpdate,
+      entries: serials.map((serialNumber) => ({ serialNumber, revocationDate: new Date() })),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      signingKey: corp.signingKey,
+    });
+    await writeFile(crlFile(), crl.toString('pem'));
+  }
+  const run = async (cert: string) => eapolTest({ confPath: await conf(`crl-${cert}`, tls(cert)), port: server.port, secret: SECRET });
+  const lastFailure = (before: number) => logs.slice(before).map((l) => JSON.parse(l) as { evt?: string; reason?: string }).filter((l) => l.evt === 'EAP_FAILED').map((l) => l.reason);
+
+  beforeAll(async () => {
+    corp = await loadOrCreateCa(join(dir, 'corp'), { commonName: 'Corp Issuing CA' });
+    await deviceCertificate(corp, 'corp-laptop', 'corp-0001');
+    await deviceCertificate(corp, 'corp-stolen', 'corp-0002');
+    await writeCrl([await serialOf('corp-stolen')], new Date(Date.now() + 86_400_000));
+    const lists = await loadRevocationLists([crlFile()], [kenneki.certPem, corp.certPem]);
+    server = await startServer(['tls'], await issueServerCertificate(kenneki, { dnsNames: ['radius.kenneki.test'], ipAddresses: [] }), { clientCas: [corp], revocations: lists });
+    watched = await CrlWatchedPort.watch(server.eap, lists, { files: [crlFile()], caPems: [kenneki.certPem, corp.certPem], log, intervalMs: 3_600_000 });
+  });
+  afterAll(async () => {
+    watched?.close();
+    await stopServer(server);
+  });
+
+  test('a revoked certificate is refused; the same CA\'s other certificates, and Kenneki\'s own (no CRL), still get on', async () => {
+    const before = logs.length;
+    expectFailure(await run('corp-stolen'));
+    expect(lastFailure(before)).toEqual([`client certificate revoked (serial ${(await serialOf('corp-stolen')).toLowerCase().replace(/^0+/, '')}, ${crlFile()})`]);
+    expectSuccess(await run('corp-laptop'), 1);
+    expectSuccess(await run('device'), 1);
+  });
+
+  test('a CRL past its nextUpdate refuses its CA\'s certificates until the file is refreshed; the new file is picked up without a restart', async () => {
+    await writeCrl([await serialOf('corp-stolen')], new Date(Date.now() - 1000));
+    await watched.tick();
+    let before = logs.length;
+    expectFailure(await run('corp-laptop'));
+    expect(lastFailure(before)).toEqual([expect.stringMatching(/^the CRL of its CA expired at .* \(refresh .*corp\.crl\)$/)]);
+    expect(logs.some((l) => l.includes('RADIUS_EAP_CRL_EXPIRED'))).toBe(true);
+    expectSuccess(await run('device'), 1);
+    // Refreshed: the laptop gets on again, the stolen one still does not.
+    await writeCrl([await serialOf('corp-stolen')], new Date(Date.now() + 86_400_000));
+    await watched.tick();
+    expectSuccess(await run('corp-laptop'), 1);
+    before = logs.length;
+    expectFailure(await run('corp-stolen'));
+    expect(lastFailure(before)).toEqual([expect.stringMatching(/^client certificate revoked/)]);
+  });
+
+  test('a reload that fails keeps the lists in force', async () => {
+    await writeFile(crlFile(), 'garbage');
+    await watched.tick();
+    expect(logs.some((l) => l.includes('RADIUS_EAP_CRL_RELOAD_FAILED'))).toBe(true);
+    expectFailure(await run('corp-stolen'));
+    expectSuccess(await run('corp-laptop'), 1);
   });
 });
 

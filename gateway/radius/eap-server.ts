@@ -11,6 +11,7 @@ import { KennekiError } from '../../policy/errors.js';
 import { issueServerCertificate, type Ca } from '../../policy/tnc/ca/index.js';
 import { createEapPort, type EapCredentials, type EapPortHandle } from './eap/index.js';
 import { ThreadedEapPort } from './eap/threads/threaded-port.js';
+import { CrlWatchedPort, loadCrls } from './eap-crls.js';
 
 export async function startEap(cfg: KennekiConfig, ca: Ca | undefined, credentials: EapCredentials, log: Logger): Promise<EapPortHandle> {
   const e = cfg.radius.eap;
@@ -41,10 +42,15 @@ export async function startEap(cfg: KennekiConfig, ca: Ca | undefined, credentia
     maxRoundTrips: e.max_round_trips,
     fragmentBytes: e.fragment_bytes,
     resumptionSeconds: e.resumption_seconds,
+    ...(e.crl_files.length > 0 ? { revocations: await loadCrls(e.crl_files, clientCaPems) } : {}),
   };
   // Built here in any case: a bad certificate or key stops the start with a clear error.
   const local = createEapPort({ ...settings, credentials, log });
-  if (e.threads === 0) return local;
-  local.close();
-  return ThreadedEapPort.start({ threads: e.threads, settings, credentials, log: log.child({ component: 'eap' }) });
+  let port: EapPortHandle = local;
+  if (e.threads > 0) {
+    local.close();
+    port = await ThreadedEapPort.start({ threads: e.threads, settings, credentials, log: log.child({ component: 'eap' }) });
+  }
+  if (!settings.revocations) return port;
+  return CrlWatchedPort.watch(port, settings.revocations, { files: e.crl_files, caPems: clientCaPems, log });
 }

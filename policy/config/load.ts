@@ -152,6 +152,7 @@ function resolvePaths(cfg: KennekiConfig, cwd: string): KennekiConfig {
         ...(cfg.radius.eap.cert_file !== undefined ? { cert_file: resolve(cwd, cfg.radius.eap.cert_file) } : {}),
         ...(cfg.radius.eap.key_file !== undefined ? { key_file: resolve(cwd, cfg.radius.eap.key_file) } : {}),
         client_ca_files: cfg.radius.eap.client_ca_files.map((f) => resolve(cwd, f)),
+        crl_files: cfg.radius.eap.crl_files.map((f) => resolve(cwd, f)),
       },
     },
   };

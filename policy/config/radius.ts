@@ -117,6 +117,8 @@ export function buildRadiusSchema<S extends TSchema>(secret: S) {
           fragment_bytes: Type.Integer({ minimum: 256, maximum: 4000, default: 1000 }),
           /** TLS session resumption lifetime; 0 turns resumption off. */
           resumption_seconds: Type.Integer({ minimum: 0, maximum: 86400, default: 3600 }),
+          /** CRLs (PEM or DER) of the client CAs; a CA with one configured has its certificates checked against it. */
+          crl_files: Type.Array(Type.String({ minLength: 1 }), { maxItems: 16, default: [] }),
           /** Threads doing EAP's TLS besides the RADIUS thread; 0: EAP runs on the main thread. */
           threads: Type.Integer({ minimum: 0, maximum: 32, default: 0 }),
         },

@@ -9,11 +9,13 @@ import type { EapPort } from '../server/eap-port.js';
 import type { EapCredentials } from './credentials.js';
 import type { EapMethodName } from './method.js';
 import { EapConversations, type EapStats } from './port.js';
+import type { RevocationList } from './revocation.js';
 import { buildTlsContexts } from './tls-contexts.js';
 
 export type { EapCredentials } from './credentials.js';
 export type { EapMethodName } from './method.js';
 export type { EapStats } from './port.js';
+export { loadRevocationLists, type RevocationList } from './revocation.js';
 export { ntHashOf } from './mschapv2.js';
 
 export interface EapPortOptions {
@@ -39,10 +41,14 @@ export interface EapPortOptions {
   maxTlsBytes?: number;
   /** The first byte of every State (an EAP thread's index); random when absent. */
   stateTag?: number;
+  /** CRLs for EAP-TLS, from loadRevocationLists (radius.eap.crl_files). */
+  revocations?: readonly RevocationList[];
 }
 
 export interface EapPortHandle extends EapPort {
   stats(): EapStats;
+  /** The CRL files changed: later EAP-TLS handshakes are judged by these lists. */
+  updateRevocations(lists: readonly RevocationList[]): void;
   /** Forgets every conversation and stops the timer; idempotent. */
   close(): void;
 }
@@ -77,6 +83,7 @@ export function createEapPort(o: EapPortOptions): EapPortHandle {
     maxTlsBytes: o.maxTlsBytes ?? 64 * 1024,
     maxConversations: o.maxConversations ?? 10_000,
     ...(o.stateTag !== undefined ? { stateTag: o.stateTag } : {}),
+    ...(o.revocations ? { revocations: o.revocations } : {}),
     log,
     now,
   });

@@ -15,11 +15,15 @@
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { normalizeSerial } from './revocation.js';
 
 export interface PeerFacts {
   /** Undefined when the subject has no single, sane CN. */
   cn: string | undefined;
   kennekiIssued: boolean;
+  /** The issuer's name as Node spells it, and the serial number: what a CRL names. */
+  issuer: string;
+  serial: string;
 }
 
 export class PeerCertificates {
@@ -51,7 +55,12 @@ export class PeerCertificates {
     if (!cert) return undefined;
     if (!cert.raw.equals(leaf)) return 'mismatch';
     const ca = this.kennekiCa;
-    const facts: PeerFacts = { cn: commonName(socket), kennekiIssued: ca !== undefined && this.caKey !== undefined && cert.checkIssued(ca) && cert.verify(this.caKey) };
+    const facts: PeerFacts = {
+      cn: commonName(socket),
+      kennekiIssued: ca !== undefined && this.caKey !== undefined && cert.checkIssued(ca) && cert.verify(this.caKey),
+      issuer: cert.issuer,
+      serial: normalizeSerial(cert.serialNumber),
+    };
     if (this.known.size >= this.maxEntries) {
       const oldest = this.known.keys().next().value;
       if (oldest !== undefined) this.known.delete(oldest);

@@ -22,6 +22,7 @@ import { Md5Method } from './md5.js';
 import type { EapMethod, EapMethodName, MethodContext, MethodStep } from './method.js';
 import { PeapMschapv2Tunnel } from './peap.js';
 import { PeerCertificates } from './peer-certificates.js';
+import { Revocations, type RevocationList } from './revocation.js';
 import type { TlsContexts } from './tls-contexts.js';
 import { TlsMethod } from './tls-method.js';
 import { TtlsPapTunnel, decodeUtf8 } from './ttls.js';
@@ -53,6 +54,8 @@ export interface PortSettings {
   maxConversations: number;
   /** Written into the first byte of every State: which EAP thread holds the conversation. */
   stateTag?: number;
+  /** CRLs for EAP-TLS (radius.eap.crl_files), already checked against the client CAs. */
+  revocations?: readonly RevocationList[];
   log: Logger;
   now: () => number;
 }
@@ -79,10 +82,12 @@ export class EapConversations implements EapPort {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private readonly peers: PeerCertificates;
+  private readonly revocations: Revocations;
   private readonly counts: Omit<EapStats, 'conversations'> = { started: 0, succeeded: 0, failed: 0, discarded: 0, fullHandshakes: 0, resumedHandshakes: 0 };
 
   constructor(private readonly s: PortSettings) {
     this.peers = new PeerCertificates(s.kennekiCa);
+    this.revocations = new Revocations(s.revocations ?? []);
     this.timer = setInterval(() => this.sweep(), Math.max(1000, Math.min(s.stateTimeoutMs, 10_000)));
     this.timer.unref();
   }
@@ -101,6 +106,11 @@ export class EapConversations implements EapPort {
 
   stats(): EapStats {
     return { conversations: this.table.size, ...this.counts };
+  }
+
+  /** The CRL files changed: later handshakes are judged by these lists. */
+  updateRevocations(lists: readonly RevocationList[]): void {
+    this.revocations.replace(lists);
   }
 
   /** Forgets every conversation and stops the sweeper; idempotent. */
@@ -222,7 +232,7 @@ export class EapConversations implements EapPort {
     const tls = { contexts: this.s.contexts, fragmentBytes: this.s.fragmentBytes, maxTlsBytes: this.s.maxTlsBytes, ctx, observer: this };
     switch (name) {
       case 'tls':
-        return new TlsMethod({ kind: 'tls', ...tls, peers: this.peers });
+        return new TlsMethod({ kind: 'tls', ...tls, peers: this.peers, revocations: this.revocations, now: this.s.now });
       case 'ttls-pap':
         return new TlsMethod({ kind: 'ttls', ...tls, tunnel: new TtlsPapTunnel(ctx) });
       case 'peap-mschapv2':

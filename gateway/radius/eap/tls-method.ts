@@ -8,6 +8,7 @@ import { EAP_TYPE } from '../codec/eap.js';
 import type { EapMethod, EapMethodName, MethodContext, MethodStep } from './method.js';
 import { scanLeafCertificate } from './client-certificate.js';
 import type { PeerCertificates } from './peer-certificates.js';
+import type { Revocations } from './revocation.js';
 import type { TlsContexts } from './tls-contexts.js';
 import { TlsEngine } from './tls-engine.js';
 import { InboundMessage, OutboundMessage, TLS_FLAGS, encodeTlsFragment, parseTlsFragment } from './tls-framing.js';
@@ -35,6 +36,9 @@ export interface TlsMethodOptions {
   ctx: MethodContext;
   /** EAP-TLS: the client certificates' CN and issuer, shared by every conversation of the port. */
   peers?: PeerCertificates;
+  /** EAP-TLS: the CRLs in force (radius.eap.crl_files), and the clock they are judged by. */
+  revocations?: Revocations;
+  now?: () => number;
   /** TTLS and PEAP: the inner conversation, built once the method is chosen. */
   tunnel?: Tunnel;
   observer: TlsObserver;
@@ -180,6 +184,8 @@ export class TlsMethod implements EapMethod {
     if (facts === undefined) return 'no client certificate';
     if (facts === 'mismatch') return 'the client certificate in the handshake is not the one TLS verified';
     const { cn, kennekiIssued } = facts;
+    const revoked = this.o.revocations?.check(facts.issuer, facts.serial, (this.o.now ?? Date.now)());
+    if (revoked !== undefined) return revoked;
     if (cn === undefined) return 'client certificate has no subject CN';
     this.identity = cn;
     if (kennekiIssued) this.deviceId = cn;

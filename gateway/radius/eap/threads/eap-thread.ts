@@ -62,6 +62,7 @@ function changedStats(): StatsTuple | null {
 port.on('message', (m: ToThread) => {
   if (!Array.isArray(m)) {
     if (m.kind === 'ping') return post({ kind: 'pong' });
+    if (m.kind === 'revocations') return eap.updateRevocations(m.lists);
     const w = waiting.get(m.id);
     waiting.delete(m.id);
     w?.resolve(m);

@@ -9,6 +9,7 @@
 import type { EapAnswer } from '../../server/eap-port.js';
 import type { PasswordCheck } from '../credentials.js';
 import type { EapPortOptions } from '../index.js';
+import type { RevocationList } from '../revocation.js';
 import type { EapStats } from '../port.js';
 
 /** What a thread needs to build its EAP port: the options that are data. */
@@ -28,7 +29,9 @@ export type HandleMessage = [id: number, nas: string, tenantId: string, eap: Uin
 export type CredentialAnswer = { kind: 'credential'; id: number; value?: PasswordCheck | Uint8Array | string; error?: string };
 /** The watchdog's question: a thread whose event loop is stuck never answers it. */
 export type Ping = { kind: 'ping' };
-export type ToThread = HandleMessage | CredentialAnswer | Ping;
+/** The CRL files changed. */
+export type RevocationUpdate = { kind: 'revocations'; lists: RevocationList[] };
+export type ToThread = HandleMessage | CredentialAnswer | Ping | RevocationUpdate;
 
 /** An EapAnswer as a tuple whose first element is its kind. */
 export type WireAnswer =

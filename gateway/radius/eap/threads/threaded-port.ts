@@ -26,6 +26,7 @@ import type { EapAnswer, EapRequest } from '../../server/eap-port.js';
 import type { EapCredentials } from '../credentials.js';
 import type { EapPortHandle } from '../index.js';
 import type { EapStats } from '../port.js';
+import type { RevocationList } from '../revocation.js';
 import { fromWire, statsOf, type CredentialRequest, type EapThreadData, type EapThreadSettings, type FromThread, type HandleMessage, type ToThread } from './protocol.js';
 
 export interface ThreadedEapOptions {
@@ -79,8 +80,11 @@ export class ThreadedEapPort implements EapPortHandle {
   private turn = 0;
   private closed = false;
   private readonly watchdog: NodeJS.Timeout;
+  /** What a (re)started thread is built from: the options, with the CRLs in force now. */
+  private settings: EapThreadSettings;
 
   private constructor(private readonly o: ThreadedEapOptions) {
+    this.settings = o.settings;
     this.threads = Array.from({ length: o.threads }, (_, i) => new EapThread(i));
     this.watchdog = setInterval(() => this.watch(), o.watchdogMs ?? 5000);
     this.watchdog.unref();
@@ -113,6 +117,11 @@ export class ThreadedEapPort implements EapPortHandle {
 
   stats(): EapStats {
     return sum(this.threads.map((t) => t.total()));
+  }
+
+  updateRevocations(lists: readonly RevocationList[]): void {
+    this.settings = { ...this.settings, revocations: [...lists] };
+    for (const t of this.threads) t.worker?.postMessage({ kind: 'revocations', lists: [...lists] } satisfies ToThread);
   }
 
   /** Per thread, for tests and troubleshooting: how the load spreads. */
@@ -161,7 +170,7 @@ export class ThreadedEapPort implements EapPortHandle {
   }
 
   private spawn(t: EapThread): Promise<void> {
-    const data: EapThreadData = { settings: this.o.settings, tag: t.tag, logLevel: this.o.log.level };
+    const data: EapThreadData = { settings: this.settings, tag: t.tag, logLevel: this.o.log.level };
     // stdout/stderr piped here rather than to the process's: the thread's log lines join ours.
     const worker = new Worker(this.o.script ?? threadScript(), { workerData: data, stdout: true, stderr: true });
     relayLogLines(this.o.log, worker.stdout, worker.stderr, (line) => this.o.log.warn({ evt: 'RADIUS_EAP_THREAD_STDERR', thread: t.tag, line }, line));
