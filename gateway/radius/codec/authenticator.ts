@@ -131,7 +131,8 @@ export interface SignOptions {
 /** Encodes with a zeroed Message-Authenticator first (when wanted) and returns its value offset. */
 function layout(p: UnsignedPacket, authenticator: Uint8Array, withMa: boolean): { pkt: Buffer; maAt: number | undefined } {
   const rest = withoutType(p.attributes, MESSAGE_AUTHENTICATOR);
-  const attributes = withMa ? [{ type: MESSAGE_AUTHENTICATOR, value: Buffer.alloc(MA_BYTES) }, ...rest] : rest;
+  // The zeroed placeholder is only copied into the packet, where the HMAC then replaces it.
+  const attributes = withMa ? [{ type: MESSAGE_AUTHENTICATOR, value: ZERO_MA }, ...rest] : rest;
   const pkt = encodePacket({ code: p.code, identifier: p.identifier, authenticator, attributes });
   return { pkt, maAt: withMa ? AUTHENTICATOR_OFFSET + RADIUS_AUTHENTICATOR_BYTES + 2 : undefined };
 }

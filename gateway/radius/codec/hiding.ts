@@ -31,7 +31,8 @@ function checkAuthenticator(a: Uint8Array): void {
  * NASes do not pad), as FreeRADIUS allows it.
  */
 function chain(data: Uint8Array, secret: Buffer, first: Uint8Array, encrypting: boolean): Buffer {
-  const out = Buffer.alloc(data.length);
+  // Every byte is written below.
+  const out = Buffer.allocUnsafe(data.length);
   let prev: Uint8Array = first;
   for (let at = 0; at < data.length; at += BLOCK) {
     const b = md5(secret, prev);

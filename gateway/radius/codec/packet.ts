@@ -76,7 +76,9 @@ export function encodePacket(p: RadiusPacket): Buffer {
     length += 2 + a.value.length;
   }
   if (length > RADIUS_MAX_PACKET_BYTES) throw new RangeError(`RADIUS packet would be ${length} bytes; the limit is ${RADIUS_MAX_PACKET_BYTES}`);
-  const out = Buffer.alloc(length);
+  // Every byte is written below (length is exactly header + attributes), so the buffer can come
+  // from Node's pool unzeroed: one less allocation of its own on every answer.
+  const out = Buffer.allocUnsafe(length);
   out[0] = p.code;
   out[1] = p.identifier;
   out.writeUInt16BE(length, LENGTH_OFFSET);

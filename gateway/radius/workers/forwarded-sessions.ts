@@ -13,7 +13,7 @@ const MAX_REMEMBERED = 200_000;
 export class ForwardedSessions implements SessionRecorder {
   private batch: ForwardedTouch[] = [];
   private scheduled = false;
-  private readonly sent = new Map<string, { signature: string; at: number }>();
+  private readonly sent = new Map<string, { touch: SessionTouch; at: number }>();
 
   constructor(
     private readonly send: (m: FromWorker) => void,
@@ -22,12 +22,11 @@ export class ForwardedSessions implements SessionRecorder {
 
   authorized(touch: SessionTouch): void {
     const key = keyOf(touch, touch.acctSessionId);
-    const signature = `${touch.nasAddress}\u0000${touch.userName ?? ''}\u0000${touch.nasPort ?? ''}\u0000${touch.vlan ?? ''}\u0000${touch.placement ?? ''}`;
     const at = this.now();
     const last = this.sent.get(key);
-    if (last && last.signature === signature && at - last.at < REPEAT_MS) return;
+    if (last && at - last.at < REPEAT_MS && same(last.touch, touch)) return;
     if (this.sent.size >= MAX_REMEMBERED) this.sent.clear();
-    this.sent.set(key, { signature, at });
+    this.sent.set(key, { touch, at });
     this.push({ op: 'authorized', touch });
   }
 
@@ -52,5 +51,9 @@ export class ForwardedSessions implements SessionRecorder {
     });
   }
 }
+
+/** What else a re-authorization could change (the key holds tenant, NAS, session id and MAC). */
+const same = (a: SessionTouch, b: SessionTouch): boolean =>
+  a.nasAddress === b.nasAddress && a.userName === b.userName && a.nasPort === b.nasPort && a.vlan === b.vlan && a.placement === b.placement;
 
 const keyOf = (t: SessionTouch, acctSessionId: string | undefined): string => `${t.tenantId}\u0000${t.nas}\u0000${acctSessionId ?? ''}\u0000${t.mac ?? ''}`;
