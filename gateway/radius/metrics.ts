@@ -36,7 +36,8 @@ export class RadiusMetrics {
     for (const r of RADIUS_DROP_REASONS) this.dropped.labels(r).inc(0);
   }
 
-  private readonly requestChildren = new Map<string, { inc(): void }>();
+  /** kind → result → placement → child: constant strings as keys, so no key is built per packet. */
+  private readonly requestChildren = new Map<string, Map<string, Map<string, { inc(): void }>>>();
   private readonly durationChildren = new Map<RadiusRequestKind, { observe(v: number): void }>();
 
   drop(reason: RadiusDropReason): void {
@@ -45,9 +46,12 @@ export class RadiusMetrics {
 
   /** One answered request; label children are looked up once per label set, not per packet. */
   answered(kind: RadiusRequestKind, result: RadiusResult, placement: string): void {
-    const key = `${kind}|${result}|${placement}`;
-    let child = this.requestChildren.get(key);
-    if (!child) this.requestChildren.set(key, (child = this.requests.labels(kind, result, placement)));
+    let byResult = this.requestChildren.get(kind);
+    if (!byResult) this.requestChildren.set(kind, (byResult = new Map()));
+    let byPlacement = byResult.get(result);
+    if (!byPlacement) byResult.set(result, (byPlacement = new Map()));
+    let child = byPlacement.get(placement);
+    if (!child) byPlacement.set(placement, (child = this.requests.labels(kind, result, placement)));
     child.inc();
   }
 

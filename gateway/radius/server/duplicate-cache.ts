@@ -18,9 +18,35 @@ interface Seen {
 
 export type DuplicateCheck = { kind: 'new' } | { kind: 'in-progress' } | { kind: 'answered'; response: Buffer };
 
+/**
+ * One generation: by NAS address, then by slot (source port and Identifier). Nested maps rather
+ * than a "address|port|id" string: building and hashing that string per packet showed in the MAB
+ * profile, and the slot is a small integer.
+ */
+class Generation {
+  readonly byAddress = new Map<string, Map<number, Seen>>();
+  size = 0;
+
+  get(address: string, slot: number): Seen | undefined {
+    return this.byAddress.get(address)?.get(slot);
+  }
+
+  set(address: string, slot: number, seen: Seen): void {
+    let slots = this.byAddress.get(address);
+    if (!slots) this.byAddress.set(address, (slots = new Map()));
+    if (!slots.has(slot)) this.size++;
+    slots.set(slot, seen);
+  }
+
+  delete(address: string, slot: number): void {
+    const slots = this.byAddress.get(address);
+    if (slots?.delete(slot)) this.size--;
+  }
+}
+
 export class DuplicateCache {
-  private current = new Map<string, Seen>();
-  private previous = new Map<string, Seen>();
+  private current = new Generation();
+  private previous = new Generation();
   private swappedAt: number;
 
   constructor(
@@ -33,28 +59,28 @@ export class DuplicateCache {
   }
 
   /** Looks the request up and, when it is new, marks it in progress. */
-  check(key: string, authenticator: Buffer): DuplicateCheck {
+  check(address: string, slot: number, authenticator: Buffer): DuplicateCheck {
     this.age();
-    const seen = this.current.get(key) ?? this.previous.get(key);
-    // Same key, different authenticator: a new request that reuses the Identifier.
+    const seen = this.current.get(address, slot) ?? this.previous.get(address, slot);
+    // Same slot, different authenticator: a new request that reuses the Identifier.
     if (seen && timingSafeEqual(seen.authenticator, authenticator)) {
       return seen.response ? { kind: 'answered', response: seen.response } : { kind: 'in-progress' };
     }
     if (this.current.size >= this.maxEntries) this.swap();
-    this.current.set(key, { authenticator: Buffer.from(authenticator) });
+    this.current.set(address, slot, { authenticator: Buffer.from(authenticator) });
     return { kind: 'new' };
   }
 
-  answered(key: string, authenticator: Buffer, response: Buffer): void {
-    const seen = this.current.get(key) ?? this.previous.get(key);
+  answered(address: string, slot: number, authenticator: Buffer, response: Buffer): void {
+    const seen = this.current.get(address, slot) ?? this.previous.get(address, slot);
     if (seen && seen.authenticator.equals(authenticator)) seen.response = response;
   }
 
   /** The request was dropped unanswered: a retransmission may try again. */
-  abandon(key: string, authenticator: Buffer): void {
-    for (const m of [this.current, this.previous]) {
-      const seen = m.get(key);
-      if (seen && !seen.response && seen.authenticator.equals(authenticator)) m.delete(key);
+  abandon(address: string, slot: number, authenticator: Buffer): void {
+    for (const g of [this.current, this.previous]) {
+      const seen = g.get(address, slot);
+      if (seen && !seen.response && seen.authenticator.equals(authenticator)) g.delete(address, slot);
     }
   }
 
@@ -68,9 +94,10 @@ export class DuplicateCache {
 
   private swap(): void {
     this.previous = this.current;
-    this.current = new Map();
+    this.current = new Generation();
     this.swappedAt = this.now();
   }
 }
 
-export const requestKey = (address: string, port: number, identifier: number): string => `${address}|${port}|${identifier}`;
+/** A request's place in the cache besides its NAS address: its source port and Identifier. */
+export const requestSlot = (port: number, identifier: number): number => port * 256 + identifier;

@@ -7,7 +7,7 @@ import { attr } from '../codec/dictionary.js';
 import { hideUserPassword } from '../codec/hiding.js';
 import { RADIUS_CODE, type RadiusPacket } from '../codec/packet.js';
 import { NAS_PROFILES } from '../nas-profiles.js';
-import { DuplicateCache } from './duplicate-cache.js';
+import { DuplicateCache, requestSlot } from './duplicate-cache.js';
 import { checkMab } from './mab.js';
 import { NasClientTable, type NasClient } from './nas-clients.js';
 import { place } from './placement.js';
@@ -61,20 +61,25 @@ describe('duplicate cache (RFC 5080)', () => {
     let now = 0;
     const c = new DuplicateCache(1000, () => now);
     const a = Buffer.alloc(16, 1);
-    expect(c.check('k', a)).toEqual({ kind: 'new' });
-    expect(c.check('k', a)).toEqual({ kind: 'in-progress' });
-    c.answered('k', a, Buffer.from('answer'));
-    expect(c.check('k', a)).toMatchObject({ kind: 'answered' });
-    expect(c.check('k', Buffer.alloc(16, 2))).toEqual({ kind: 'new' });
+    const slot = requestSlot(40000, 7);
+    expect(c.check('10.0.0.2', slot, a)).toEqual({ kind: 'new' });
+    expect(c.check('10.0.0.2', slot, a)).toEqual({ kind: 'in-progress' });
+    // Another NAS, or another port or Identifier of the same NAS, is another request.
+    expect(c.check('10.0.0.3', slot, a)).toEqual({ kind: 'new' });
+    expect(c.check('10.0.0.2', requestSlot(40000, 8), a)).toEqual({ kind: 'new' });
+    expect(c.check('10.0.0.2', requestSlot(40001, 7), a)).toEqual({ kind: 'new' });
+    c.answered('10.0.0.2', slot, a, Buffer.from('answer'));
+    expect(c.check('10.0.0.2', slot, a)).toMatchObject({ kind: 'answered' });
+    expect(c.check('10.0.0.2', slot, Buffer.alloc(16, 2))).toEqual({ kind: 'new' });
     now = 2500;
-    expect(c.check('k', a)).toEqual({ kind: 'new' });
-    c.abandon('k', a);
-    expect(c.check('k', a)).toEqual({ kind: 'new' });
+    expect(c.check('10.0.0.2', slot, a)).toEqual({ kind: 'new' });
+    c.abandon('10.0.0.2', slot, a);
+    expect(c.check('10.0.0.2', slot, a)).toEqual({ kind: 'new' });
   });
 
   test('bounded under a flood of distinct requests', () => {
     const c = new DuplicateCache(60_000, () => 0, 100);
-    for (let i = 0; i < 1000; i++) c.check(`k${i}`, Buffer.alloc(16));
+    for (let i = 0; i < 1000; i++) c.check(`10.0.${i >> 8}.${i & 0xff}`, requestSlot(1812, i & 0xff), Buffer.alloc(16));
     expect(c.size).toBeLessThanOrEqual(200);
   });
 });
