@@ -14,6 +14,7 @@
  * - entries expire (`ttlMs`) and the map is bounded (`maxEntries`, oldest dropped first).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { BoundedCache } from '../util/bounded-cache.js';
 
 export interface PasswordCheckCacheOptions {
   ttlMs: number;
@@ -21,19 +22,14 @@ export interface PasswordCheckCacheOptions {
   now?: () => number;
 }
 
-interface Entry {
-  /** HMAC of the account's stored password hash at the time of the check. */
-  pinned: Buffer;
-  expiresAt: number;
-}
 
 export class PasswordCheckCache {
   private readonly key = randomBytes(32);
-  private readonly entries = new Map<string, Entry>();
-  private readonly now: () => number;
+  /** Each entry: the HMAC of the account's stored password hash at the time of the check. */
+  private readonly entries: BoundedCache<string, Buffer>;
 
   constructor(private readonly opts: PasswordCheckCacheOptions) {
-    this.now = opts.now ?? Date.now;
+    this.entries = new BoundedCache(opts.maxEntries, opts.now ?? Date.now);
   }
 
   private mac(...parts: string[]): Buffer {
@@ -45,26 +41,13 @@ export class PasswordCheckCache {
 
   /** True when these exact credentials were verified against this exact stored hash recently. */
   has(tenantId: string, username: string, password: string, storedHash: string): boolean {
-    const id = this.mac(tenantId, username, password).toString('base64');
-    const e = this.entries.get(id);
-    if (e === undefined) return false;
-    if (e.expiresAt <= this.now()) {
-      this.entries.delete(id);
-      return false;
-    }
-    return timingSafeEqual(e.pinned, this.mac(storedHash));
+    const pinned = this.entries.get(this.mac(tenantId, username, password).toString('base64'));
+    return pinned !== undefined && timingSafeEqual(pinned, this.mac(storedHash));
   }
 
   /** Records a successful check. */
   add(tenantId: string, username: string, password: string, storedHash: string): void {
-    const id = this.mac(tenantId, username, password).toString('base64');
-    this.entries.delete(id); // re-inserted last: Map order is the eviction order
-    this.entries.set(id, { pinned: this.mac(storedHash), expiresAt: this.now() + this.opts.ttlMs });
-    while (this.entries.size > this.opts.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    this.entries.set(this.mac(tenantId, username, password).toString('base64'), this.mac(storedHash), this.opts.ttlMs);
   }
 
   get size(): number {

@@ -13,6 +13,7 @@ import type { Verdict } from '../decide/policy.js';
 import type { Store } from '../store/repository.js';
 import type { Clock } from './clock.js';
 import type { VerdictBus, VerdictChange } from './verdict-bus.js';
+import { BoundedCache } from '../util/bounded-cache.js';
 
 export interface Admission {
   /** Absent: no endpoint of the tenant carries this MAC. */
@@ -35,47 +36,27 @@ export interface AdmissionSource {
   lookup(tenantId: string, mac: string): Promise<Admission>;
 }
 
-interface Entry {
-  admission: Admission;
-  expiresAt: number;
-}
-
 /**
- * Admissions by tenant and MAC, each with its own expiry. Bounded: insertion order is age order,
- * so at the cap the oldest entry leaves, and a flood of random MACs costs memory up to the cap
- * and no further. Shared by the index here and the RADIUS workers' copies of it.
+ * Admissions by tenant and MAC, each with its own expiry, bounded (a flood of random MACs costs
+ * memory up to the cap and no further). Shared by the index here and the RADIUS workers' copies.
  */
 export class AdmissionCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: BoundedCache<string, Admission>;
 
-  constructor(
-    private readonly now: () => number,
-    private readonly maxEntries = 200_000,
-  ) {}
+  constructor(now: () => number, maxEntries = 200_000) {
+    this.entries = new BoundedCache(maxEntries, now);
+  }
 
   get(tenantId: string, mac: string): Admission | undefined {
-    const key = keyOf(tenantId, mac);
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.admission;
+    return this.entries.get(admissionKey(tenantId, mac));
   }
 
   set(tenantId: string, mac: string, admission: Admission, ttlMs: number): void {
-    const key = keyOf(tenantId, mac);
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, { admission, expiresAt: this.now() + ttlMs });
+    this.entries.set(admissionKey(tenantId, mac), admission, ttlMs);
   }
 
   delete(tenantId: string, mac: string): void {
-    this.entries.delete(keyOf(tenantId, mac));
+    this.entries.delete(admissionKey(tenantId, mac));
   }
 
   clear(): void {
@@ -157,4 +138,5 @@ export class AdmissionIndex implements AdmissionSource {
   }
 }
 
-const keyOf = (tenantId: string, mac: string): string => `${tenantId}\u0000${mac}`;
+/** One key per tenant and MAC, for maps of admissions (here and in the RADIUS workers). */
+export const admissionKey = (tenantId: string, mac: string): string => `${tenantId}\u0000${mac}`;

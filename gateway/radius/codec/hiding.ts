@@ -14,7 +14,6 @@ import { md5 } from './md5.js';
 import { RADIUS_AUTHENTICATOR_BYTES } from './packet.js';
 import { secretBytes, type Secret } from './secret-key.js';
 
-
 const BLOCK = 16;
 /** RFC 2865 §5.2: "the password ... up to 128 characters". */
 export const MAX_USER_PASSWORD_BYTES = 128;

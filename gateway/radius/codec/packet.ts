@@ -110,10 +110,7 @@ export function packetBytes(datagram: Uint8Array): Buffer {
   return buf.subarray(0, length);
 }
 
-/**
- * Walks the attribute list of an already length-checked packet. Shared by the decoder and by
- * Message-Authenticator verification, which needs the offsets rather than the values.
- */
+/** One attribute's place in a packet: its type, the offset of its header, its Length. */
 export interface AttributeSpan {
   type: number;
   offset: number;

@@ -15,6 +15,7 @@
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { BoundedCache } from '../../../policy/util/bounded-cache.js';
 import { normalizeSerial } from './revocation.js';
 
 export interface PeerFacts {
@@ -27,13 +28,14 @@ export interface PeerFacts {
 }
 
 export class PeerCertificates {
-  private readonly known = new Map<string, PeerFacts>();
+  private readonly known: BoundedCache<string, PeerFacts>;
   private readonly caKey: KeyObject | undefined;
 
   constructor(
     private readonly kennekiCa: X509Certificate | undefined,
-    private readonly maxEntries = 10_000,
+    maxEntries = 10_000,
   ) {
+    this.known = new BoundedCache(maxEntries);
     this.caKey = kennekiCa?.publicKey;
   }
 
@@ -61,10 +63,6 @@ export class PeerCertificates {
       issuer: cert.issuer,
       serial: normalizeSerial(cert.serialNumber),
     };
-    if (this.known.size >= this.maxEntries) {
-      const oldest = this.known.keys().next().value;
-      if (oldest !== undefined) this.known.delete(oldest);
-    }
     this.known.set(fingerprint, facts);
     return facts;
   }

@@ -12,6 +12,7 @@
 import { constants, randomBytes } from 'node:crypto';
 import { Server } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { BoundedCache } from '../../../policy/util/bounded-cache.js';
 
 export interface TlsContexts {
   tls: SecureContext;
@@ -58,39 +59,26 @@ export function buildTlsContexts(o: TlsContextOptions): TlsContexts {
 
 /** Serialized TLS sessions by id, expiring, bounded (oldest out first). */
 export class SessionCache {
-  private readonly entries = new Map<string, { data: Buffer; expiresAt: number }>();
+  private readonly entries: BoundedCache<string, Buffer>;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly max: number,
-    private readonly now: () => number,
-  ) {}
+    max: number,
+    now: () => number,
+  ) {
+    this.entries = new BoundedCache(max, now);
+  }
 
   set(id: Buffer, data: Buffer): void {
-    const key = id.toString('hex');
-    this.entries.delete(key);
-    while (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
-    this.entries.set(key, { data, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(id.toString('hex'), data, this.ttlMs);
   }
 
   get(id: Buffer): Buffer | undefined {
-    const key = id.toString('hex');
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.data;
+    return this.entries.get(id.toString('hex'));
   }
 
   sweep(): void {
-    const t = this.now();
-    for (const [k, e] of this.entries) if (e.expiresAt <= t) this.entries.delete(k);
+    this.entries.sweep();
   }
 
   get size(): number {

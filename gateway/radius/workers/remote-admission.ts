@@ -4,7 +4,7 @@
  * so a lost push costs at most one TTL of staleness; a lookup that gets no answer in time fails,
  * and the RADIUS server then places the device as unknown (fail closed).
  */
-import { ADMISSION_TTL_MS, AdmissionCache, UNKNOWN_ADMISSION_TTL_MS, type Admission, type AdmissionSource } from '../../../policy/service/admission.js';
+import { ADMISSION_TTL_MS, AdmissionCache, admissionKey, UNKNOWN_ADMISSION_TTL_MS, type Admission, type AdmissionSource } from '../../../policy/service/admission.js';
 import type { FromWorker } from './protocol.js';
 
 interface Pending {
@@ -37,7 +37,7 @@ export class RemoteAdmission implements AdmissionSource {
   lookup(tenantId: string, mac: string): Promise<Admission> {
     const cached = this.peek(tenantId, mac);
     if (cached) return Promise.resolve(cached);
-    const key = keyOf(tenantId, mac);
+    const key = admissionKey(tenantId, mac);
     const flying = this.inFlight.get(key);
     if (flying) return flying.promise;
     const requestId = this.nextId++;
@@ -73,5 +73,3 @@ export class RemoteAdmission implements AdmissionSource {
     else p.resolve(outcome);
   }
 }
-
-const keyOf = (tenantId: string, mac: string): string => `${tenantId}\u0000${mac}`;

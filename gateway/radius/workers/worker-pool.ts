@@ -6,13 +6,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { KennekiConfig } from '../../../policy/config/schema.js';
 import type { AdmissionIndex } from '../../../policy/service/admission.js';
-import { packageRoot } from '../../../policy/util/package-root.js';
+import { compiledSibling } from '../../../policy/util/package-root.js';
 import type { SessionTable } from '../../sessions/session-table.js';
 import { relayLogLines } from '../log-relay.js';
 import type { RadiusServer } from '../server/radius-server.js';
@@ -56,12 +54,6 @@ function setReading(socket: Socket, on: boolean): boolean {
   const handle = state ? (socket as unknown as Record<symbol, { handle?: { recvStart?: () => number; recvStop?: () => number } } | undefined>)[state]?.handle : undefined;
   const toggle = on ? handle?.recvStart : handle?.recvStop;
   return typeof toggle === 'function' && toggle.call(handle) === 0;
-}
-
-/** Sources run from dist/ even under vitest, whose own sources are TypeScript. */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? join(packageRoot(), 'dist/gateway/radius/workers/worker-main.js') : join(here, '../worker-main.js');
 }
 
 export class RadiusWorkerPool {
@@ -157,7 +149,7 @@ export class RadiusWorkerPool {
 
   private spawn(index: number): Promise<void> {
     if (!this.o.server.sockets) return Promise.reject(new Error('the RADIUS server is not listening'));
-    const child = fork(workerScript(), [], {
+    const child = fork(compiledSibling(import.meta.url, 'worker-main.js'), [], {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: (process.env['KENNEKI_RADIUS_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),

@@ -17,10 +17,8 @@
  * restarted.
  */
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { packageRoot } from '../../../../policy/util/package-root.js';
+import { compiledSibling } from '../../../../policy/util/package-root.js';
 import { relayLogLines } from '../../log-relay.js';
 import type { EapAnswer, EapRequest } from '../../server/eap-port.js';
 import type { EapCredentials } from '../credentials.js';
@@ -42,12 +40,6 @@ export interface ThreadedEapOptions {
   watchdogMs?: number;
   /** The thread's entry script (tests); default eap-thread.js next to this file. */
   script?: string;
-}
-
-/** Sources run from dist/ even under vitest, whose own sources are TypeScript. */
-function threadScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? join(packageRoot(), 'dist/gateway/radius/eap/threads/eap-thread.js') : join(here, '../eap-thread.js');
 }
 
 const EMPTY_STATS: EapStats = { conversations: 0, started: 0, succeeded: 0, failed: 0, discarded: 0, fullHandshakes: 0, resumedHandshakes: 0 };
@@ -172,7 +164,7 @@ export class ThreadedEapPort implements EapPortHandle {
   private spawn(t: EapThread): Promise<void> {
     const data: EapThreadData = { settings: this.settings, tag: t.tag, logLevel: this.o.log.level };
     // stdout/stderr piped here rather than to the process's: the thread's log lines join ours.
-    const worker = new Worker(this.o.script ?? threadScript(), { workerData: data, stdout: true, stderr: true });
+    const worker = new Worker(this.o.script ?? compiledSibling(import.meta.url, 'eap-thread.js'), { workerData: data, stdout: true, stderr: true });
     relayLogLines(this.o.log, worker.stdout, worker.stderr, (line) => this.o.log.warn({ evt: 'RADIUS_EAP_THREAD_STDERR', thread: t.tag, line }, line));
     t.worker = worker;
     t.ready = false;
