@@ -17,8 +17,9 @@
  * (BlastRADIUS, CVE-2024-3596: an attacker's chosen-prefix collision needs attributes before it).
  * Verifiers return booleans and compare bytes in constant time, never through strings.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { withoutType } from './attributes.js';
+import { equalBytes } from './equal-bytes.js';
 import { md5 } from './md5.js';
 import { secretKey, type Secret, type SecretKey } from './secret-key.js';
 import {
@@ -40,8 +41,6 @@ export function hasHashedRequestAuthenticator(code: number): boolean {
 }
 
 const hmac = (secret: SecretKey, data: Uint8Array): Buffer => secret.hmac.mac(data);
-
-const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
 /** Offset of the one Message-Authenticator value; undefined when absent, duplicated or not 16 bytes. */
 function messageAuthenticatorOffset(pkt: Buffer): number | undefined {
@@ -78,7 +77,7 @@ export function verifyMessageAuthenticator(datagram: Uint8Array, secret: Secret,
     const claimed = pkt.subarray(at, at + MA_BYTES);
     if (isRequestCode(code) && !HASHED_REQUESTS.has(code)) {
       // Access-Request, Status-Server: the packet as sent with the attribute zeroed, no copy.
-      return equal(secretKey(secret).hmac.mac(pkt.subarray(0, at), ZERO_MA, pkt.subarray(at + MA_BYTES)), claimed);
+      return equalBytes(secretKey(secret).hmac.mac(pkt.subarray(0, at), ZERO_MA, pkt.subarray(at + MA_BYTES)), claimed);
     }
     const copy = Buffer.from(pkt);
     copy.fill(0, at, at + MA_BYTES);
@@ -88,7 +87,7 @@ export function verifyMessageAuthenticator(datagram: Uint8Array, secret: Secret,
     } else if (HASHED_REQUESTS.has(code)) {
       copy.fill(0, AUTHENTICATOR_OFFSET, AUTHENTICATOR_OFFSET + RADIUS_AUTHENTICATOR_BYTES);
     }
-    return equal(hmac(secretKey(secret), copy), claimed);
+    return equalBytes(hmac(secretKey(secret), copy), claimed);
   });
 }
 
@@ -98,22 +97,20 @@ export function hasMessageAuthenticator(attributes: readonly RadiusAttribute[]):
 
 /** MD5(Code+Identifier+Length+`auth`+Attributes+Secret) for a packet, with `auth` in the field. */
 function md5Authenticator(pkt: Uint8Array, auth: Uint8Array, secret: Buffer): Buffer {
-  const copy = Buffer.from(pkt);
-  copy.set(auth, AUTHENTICATOR_OFFSET);
-  return md5(copy, secret);
+  return md5(pkt.subarray(0, AUTHENTICATOR_OFFSET), auth, pkt.subarray(AUTHENTICATOR_OFFSET + RADIUS_AUTHENTICATOR_BYTES), secret);
 }
 
 const authField = (pkt: Buffer): Buffer => pkt.subarray(AUTHENTICATOR_OFFSET, AUTHENTICATOR_OFFSET + RADIUS_AUTHENTICATOR_BYTES);
 
 /** Accounting-, CoA- and Disconnect-Request: the authenticator is MD5 over the zeroed packet. */
 export function verifyRequestAuthenticator(datagram: Uint8Array, secret: Secret): boolean {
-  return guarded(datagram, (pkt) => HASHED_REQUESTS.has(pkt[0]!) && equal(md5Authenticator(pkt, ZERO_AUTH, secretKey(secret).bytes), authField(pkt)));
+  return guarded(datagram, (pkt) => HASHED_REQUESTS.has(pkt[0]!) && equalBytes(md5Authenticator(pkt, ZERO_AUTH, secretKey(secret).bytes), authField(pkt)));
 }
 
 /** A response to our request, whose authenticator we kept (RFC 2865 §3 Response Authenticator). */
 export function verifyResponseAuthenticator(datagram: Uint8Array, requestAuthenticator: Uint8Array, secret: Secret): boolean {
   if (requestAuthenticator.length !== RADIUS_AUTHENTICATOR_BYTES) return false;
-  return guarded(datagram, (pkt) => isRadiusCode(pkt[0]!) && !isRequestCode(pkt[0]! as RadiusCode) && equal(md5Authenticator(pkt, requestAuthenticator, secretKey(secret).bytes), authField(pkt)));
+  return guarded(datagram, (pkt) => isRadiusCode(pkt[0]!) && !isRequestCode(pkt[0]! as RadiusCode) && equalBytes(md5Authenticator(pkt, requestAuthenticator, secretKey(secret).bytes), authField(pkt)));
 }
 
 export interface UnsignedPacket {

@@ -8,7 +8,7 @@
  * Two generations of maps swapped every window: O(1) per request, no timers per entry, and an
  * entry lives between one and two windows.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { equalBytes } from '../codec/equal-bytes.js';
 
 interface Seen {
   authenticator: Buffer;
@@ -63,7 +63,7 @@ export class DuplicateCache {
     this.age();
     const seen = this.current.get(address, slot) ?? this.previous.get(address, slot);
     // Same slot, different authenticator: a new request that reuses the Identifier.
-    if (seen && timingSafeEqual(seen.authenticator, authenticator)) {
+    if (seen && equalBytes(seen.authenticator, authenticator)) {
       return seen.response ? { kind: 'answered', response: seen.response } : { kind: 'in-progress' };
     }
     if (this.current.size >= this.maxEntries) this.swap();
@@ -73,14 +73,14 @@ export class DuplicateCache {
 
   answered(address: string, slot: number, authenticator: Buffer, response: Buffer): void {
     const seen = this.current.get(address, slot) ?? this.previous.get(address, slot);
-    if (seen && seen.authenticator.equals(authenticator)) seen.response = response;
+    if (seen && equalBytes(seen.authenticator, authenticator)) seen.response = response;
   }
 
   /** The request was dropped unanswered: a retransmission may try again. */
   abandon(address: string, slot: number, authenticator: Buffer): void {
     for (const g of [this.current, this.previous]) {
       const seen = g.get(address, slot);
-      if (seen && !seen.response && seen.authenticator.equals(authenticator)) g.delete(address, slot);
+      if (seen && !seen.response && equalBytes(seen.authenticator, authenticator)) g.delete(address, slot);
     }
   }
 
