@@ -25,7 +25,7 @@ import type { EapCredentials } from '../credentials.js';
 import type { EapPortHandle } from '../index.js';
 import type { EapStats } from '../port.js';
 import type { RevocationList } from '../revocation.js';
-import { fromWire, statsOf, type CredentialRequest, type EapThreadData, type EapThreadSettings, type FromThread, type HandleMessage, type ToThread } from './protocol.js';
+import { bytes, fromWire, statsOf, type CredentialRequest, type EapThreadData, type EapThreadSettings, type FromThread, type HandleMessage, type ToThread } from './protocol.js';
 
 export interface ThreadedEapOptions {
   threads: number;
@@ -100,7 +100,7 @@ export class ThreadedEapPort implements EapPortHandle {
     if (!t) return Promise.resolve({ kind: 'discard', reason: 'unknown-state' });
     if (!t.worker || !t.ready) return Promise.resolve({ kind: 'discard', reason: 'eap-thread-down' });
     const id = this.nextId++;
-    const m: HandleMessage = [id, req.client.name, req.client.tenantId, req.eap, req.state ?? null];
+    const m: HandleMessage = [id, req.client.name, req.client.tenantId, bytes(req.eap), req.state ? bytes(req.state) : null];
     return new Promise((resolve) => {
       t.pending.set(id, resolve);
       t.worker!.postMessage(m);
@@ -224,7 +224,7 @@ export class ThreadedEapPort implements EapPortHandle {
     try {
       const value =
         m.op === 'checkPassword' ? await c.checkPassword(m.tenantId, m.user, m.password ?? '') : m.op === 'ntHash' ? await c.ntHash(m.tenantId, m.user) : await c.labPassword(m.tenantId, m.user);
-      reply = { kind: 'credential', id: m.id, ...(value !== undefined ? { value } : {}) };
+      reply = { kind: 'credential', id: m.id, ...(value !== undefined ? { value: value instanceof Uint8Array ? bytes(value) : value } : {}) };
     } catch (err) {
       reply = { kind: 'credential', id: m.id, error: err instanceof Error ? err.message : String(err) };
     }
