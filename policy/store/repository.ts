@@ -116,6 +116,35 @@ export interface NetworkSession {
   stopCause?: string;
 }
 
+/** Which pool of a DHCP scope an address comes from: the verdict's placement. */
+export type DhcpPool = 'production' | 'quarantine' | 'registration';
+
+/**
+ * A DHCP lease as stored (gateway/dhcp): an address bound to a MAC until `expiresAt`, or a
+ * declined address (`state: 'declined'`, `mac: ''`) held back until then.
+ */
+export interface DhcpLease {
+  tenantId: string;
+  scope: string;
+  ip: string;
+  mac: string;
+  clientId?: string;
+  pool: DhcpPool;
+  state: 'bound' | 'declined';
+  hostname?: string;
+  boundAt: string;
+  expiresAt: string;
+  updatedAt: string;
+}
+
+export interface DhcpLeaseQuery {
+  mac?: string;
+  ip?: string;
+  scope?: string;
+  limit: number;
+  offset: number;
+}
+
 export interface NetworkSessionQuery {
   mac?: string;
   ip?: string;
@@ -447,6 +476,24 @@ export interface Store {
     list(tenantId: string): Promise<NetworkUser[]>;
     secrets(tenantId: string, name: string): Promise<NetworkUserSecrets | undefined>;
     delete(tenantId: string, name: string, audit: AuditEntry): Promise<boolean>;
+  };
+  /** DHCP leases (gateway/dhcp). At most one holder per (tenant, scope, address), enforced here. */
+  dhcpLeases: {
+    /**
+     * Writes a lease, unless the address is held unexpired (at `now`) by another MAC or is
+     * declined: then nothing changes and the answer is false. The MAC's other leases in the scope
+     * go in the same transaction (a client holds one address per scope). Called before the ACK.
+     */
+    bind(lease: DhcpLease, now: string): Promise<boolean>;
+    /** Marks an address declined until `until`, whoever held it. */
+    decline(tenantId: string, scope: string, ip: string, until: string, now: string): Promise<void>;
+    /** Removes the MAC's lease on the address (RELEASE); false when it held none there. */
+    release(tenantId: string, scope: string, ip: string, mac: string): Promise<boolean>;
+    /** Leases of every tenant expiring after `after`: the DHCP server's index is rebuilt from these at start. */
+    live(after: string): Promise<DhcpLease[]>;
+    list(tenantId: string, q: DhcpLeaseQuery): Promise<Page<DhcpLease>>;
+    /** Deletes leases that expired before `before` (reclaim); returns how many went. */
+    reclaim(before: string): Promise<number>;
   };
   /** Network sessions from RADIUS authorizations and accounting (and later DHCP and VPN). */
   sessions: {

@@ -420,6 +420,40 @@ export const networkSessions = sqliteTable(
 );
 
 /**
+ * DHCP leases Kenneki's DHCP server has bound (gateway/dhcp). The key is the address within its
+ * scope, so the store itself can never hold two clients on one address: a bind for an address
+ * another MAC holds unexpired changes no row and is refused (lease-repo.ts). An OFFER is not
+ * stored (RFC 2131 §4.3.1: the address is only reserved); the lease is written before the ACK.
+ * A declined address (DECLINE: someone else answers ARP for it) is a row with state `declined`
+ * and no MAC, held back until it expires.
+ */
+export const dhcpLeases = sqliteTable(
+  'dhcp_leases',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    /** The scope's name in the config (`dhcp.scopes[].name`). */
+    scope: text('scope').notNull(),
+    ip: text('ip').notNull(),
+    /** Canonical MAC; '' for a declined address. */
+    mac: text('mac').notNull(),
+    /** Option 61 as hex, when the client sent one. */
+    clientId: text('client_id'),
+    /** Which pool the address came from: production, quarantine or registration. */
+    pool: text('pool').notNull(),
+    state: text('state').notNull(),
+    hostname: text('hostname'),
+    boundAt: text('bound_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.scope, t.ip] }),
+    index('dhcp_leases_mac').on(t.tenantId, t.mac),
+    index('dhcp_leases_expires').on(t.expiresAt),
+  ],
+);
+
+/**
  * Local network users: who may log in over 802.1X / VPN without a directory account (guests,
  * labs, small sites). The password is kept as an scrypt hash for TTLS/PAP; the NT hash only for
  * users allowed PEAP-MSCHAPv2 (it is password-equivalent for MS-CHAPv2); a cleartext lab password

@@ -6,6 +6,7 @@ import { assessmentRepo, verdictRepo } from './assessment-repo.js';
 import { auditRepo } from './audit-repo.js';
 import { endpointRepo } from './endpoint-repo.js';
 import { sessionRepo } from './session-repo.js';
+import { dhcpLeaseRepo } from './dhcp-lease-repo.js';
 import { networkUserRepo } from './network-user-repo.js';
 import { enrollmentTokenRepo } from './enrollment-token-repo.js';
 import { openSqlite, type Db } from './open.js';
@@ -45,6 +46,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     exceptions: exceptionRepo(db, now),
     definitions: definitionsRepo(db, now),
     sessions: sessionRepo(db, checkpoint),
+    dhcpLeases: dhcpLeaseRepo(db),
     networkUsers: networkUserRepo(db, now),
     audit: auditRepo(db, now),
     async optimize() {
