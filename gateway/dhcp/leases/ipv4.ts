@@ -1,0 +1,31 @@
+/**
+ * IPv4 addresses as unsigned 32-bit integers: pools are ranges of them, and an address's offset
+ * in its range indexes the pool's bitmap. Strings only at the edges (config, store, logs).
+ */
+
+/** `a.b.c.d` → integer, or undefined for anything that is not a dotted quad of 0–255. */
+export function ipv4ToInt(ip: string): number | undefined {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    // No leading zeros, signs or spaces: "010" is octal to some tools and decimal to others.
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+export const intToIpv4 = (n: number): string => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+
+/** `first-last` (inclusive) as integers; undefined when malformed or reversed. */
+export function parseIpv4Range(text: string): { first: number; last: number } | undefined {
+  const [a, b, ...rest] = text.split('-');
+  if (a === undefined || b === undefined || rest.length > 0) return undefined;
+  const first = ipv4ToInt(a.trim());
+  const last = ipv4ToInt(b.trim());
+  if (first === undefined || last === undefined || last < first) return undefined;
+  return { first, last };
+}
