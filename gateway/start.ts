@@ -9,6 +9,7 @@ import type { EnforcementAdapter } from './adapter.js';
 import { EapCredentialSource } from './radius/eap-credentials.js';
 import { startEap } from './radius/eap-server.js';
 import { RadiusAdapter } from './radius/radius-adapter.js';
+import { DhcpAdapter } from './dhcp/dhcp-adapter.js';
 
 export async function startEnforcement(host: EnforcementHost): Promise<RunningEnforcement> {
   const { cfg, ctx, log } = host;
@@ -20,6 +21,9 @@ export async function startEnforcement(host: EnforcementHost): Promise<RunningEn
     const eap = cfg.radius.eap.methods.length > 0 ? await startEap(cfg, host.ca, new EapCredentialSource({ store: ctx.store, identity: ctx.identity, log: radiusLog }), radiusLog) : undefined;
     if (eap) closers.push(() => eap.close());
     adapters.push(new RadiusAdapter({ radius: cfg.radius, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, metricSources: ctx.metrics, log: radiusLog, ...(eap ? { eap } : {}) }));
+  }
+  if (cfg.dhcp.enabled) {
+    adapters.push(new DhcpAdapter({ dhcp: cfg.dhcp, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, log: log.child({ component: 'dhcp' }) }));
   }
   const ports: Record<string, number> = {};
   const started: EnforcementAdapter[] = [];

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { HostProfile } from '../posture-agent/collect/fixture-host.js';
 import { readProfile } from './helpers/agent.js';
+import { nsApi } from './helpers/ns-api.js';
 import { AGENT_BIN, KENNEKI_BIN, ROOT, spawnBin, type Spawned } from './helpers/process.js';
 import { policyBody } from './helpers/scenario.js';
 import { createLan, probeReachability, requireBinaries, type Lan, type LanHost, type Reachability } from './helpers/topology.js';
@@ -89,24 +90,8 @@ function runIn(host: LanHost, argv: readonly string[], timeoutMs = 60_000): Prom
 const agent = (args: string[]): Promise<Run> =>
   runIn(h.endpoint, [process.execPath, AGENT_BIN, '--state-dir', join(dir, 'agent-state'), '--host-fixture', profileFile(), ...args]);
 
-const FETCH = `
-(async () => {
-  const [url, method, auth, body] = process.argv.slice(1);
-  const headers = {};
-  if (auth) headers.authorization = 'Bearer ' + auth;
-  if (body) headers['content-type'] = 'application/json';
-  const r = await fetch(url, { method, headers, body: body || undefined });
-  process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() }));
-})().catch((e) => { console.error(String(e)); process.exit(1); });`;
-
 /** The admin API, called from inside the server's namespace (the root namespace has no route there). */
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const url = `http://${h.kenneki.v4}:${HTTP_PORT}${path}`;
-  const r = await runIn(h.kenneki, [process.execPath, '-e', FETCH, url, method, adminToken ?? '', body === undefined ? '' : JSON.stringify(body)]);
-  if (r.code !== 0) throw new Error(`${method} ${path} failed (${r.code}): ${r.stderr}`);
-  const { status, text } = JSON.parse(r.stdout) as { status: number; text: string };
-  return { status, json: text ? JSON.parse(text) : undefined };
-}
+const api = (method: string, path: string, body?: unknown) => nsApi((argv) => lan.wrap(h.kenneki, argv), `http://${h.kenneki.v4}:${HTTP_PORT}`, () => adminToken)(method, path, body);
 
 /**
  * The recorded Debian laptop, its clock moved to now (with its file times moved alike) so the

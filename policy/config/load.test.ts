@@ -71,6 +71,7 @@ describe('defaults', () => {
         eap: { methods: ['tls', 'ttls-pap', 'peap-mschapv2'], client_ca_files: [], state_timeout_seconds: 30, max_round_trips: 50, fragment_bytes: 1000, resumption_seconds: 3600, crl_files: [], threads: 0 },
         clients: [],
       },
+      dhcp: { enabled: false, host: '0.0.0.0', port: 67, unknown_mac: 'quarantine', offer_hold_seconds: 30, decline_hold_seconds: 600, scopes: [] },
     });
   });
 
@@ -335,5 +336,38 @@ describe('radius', () => {
     expect(cfg.radius.clients[0]!.secret).toBe('from-the-environment-123');
     expect(cfg.radius.clients[0]!.tenant).toBe('default');
     expect(JSON.stringify(redactedConfig(cfg))).not.toContain('from-the-environment-123');
+  });
+});
+
+describe('dhcp', () => {
+  const pools = (prod = '10.20.1.10-10.20.1.250', quar = '10.20.9.10-10.20.9.250') =>
+    `    pools:\n      production: { subnet: 10.20.1.0/24, range: ${prod}, routers: [10.20.1.1], dns: [10.20.1.53], domain: corp.example }\n      quarantine: { subnet: 10.20.9.0/24, range: ${quar}, routers: [10.20.9.1], dns: [10.20.9.2] }\n`;
+  const scope = (name: string, extra = '', p = pools()) => `  - name: ${name}\n${extra}${p}`;
+  const on = 'dhcp:\n  enabled: true\n  server_id: 10.20.0.5\n  scopes:\n';
+
+  test('a scope with both pools loads, with the documented defaults and the first tenant', () => {
+    const cfg = loadConfig({ file: file(on + scope('hq')), env: {} });
+    expect(cfg.dhcp.scopes[0]).toMatchObject({
+      name: 'hq', tenant: 'default', direct: false,
+      pools: { production: { lease_seconds: 3600, routers: ['10.20.1.1'], domain: 'corp.example' }, quarantine: { lease_seconds: 60, dns: ['10.20.9.2'] } },
+    });
+  });
+
+  test.each([
+    ['an enabled server without scopes', 'dhcp: { enabled: true, server_id: 10.0.0.1 }', 'dhcp.scopes'],
+    ['an enabled server without server_id', 'dhcp:\n  enabled: true\n  scopes:\n' + scope('hq'), 'dhcp.server_id'],
+    ['a range outside its subnet', on + scope('hq', '', pools('10.20.2.10-10.20.2.20')), 'dhcp.scopes[0].pools.production.range'],
+    ['a range holding the broadcast address', on + scope('hq', '', pools('10.20.1.10-10.20.1.255')), 'dhcp.scopes[0].pools.production.range'],
+    ['a reversed range', on + scope('hq', '', pools('10.20.1.20-10.20.1.10')), 'dhcp.scopes[0].pools.production.range'],
+    ['overlapping pools in two scopes', on + scope('hq') + scope('branch'), 'dhcp.scopes[1].pools.production.range'],
+    ['two direct scopes', on + scope('hq', '    direct: true\n') + scope('b', '    direct: true\n', pools('10.20.1.10-10.20.1.10', '10.20.9.10-10.20.9.10').replace(/10\.20\./g, '10.30.')), 'dhcp.scopes[1].direct'],
+    ['duplicate scope names', on + scope('hq') + scope('hq', '', pools().replace(/10\.20\./g, '10.30.')), 'dhcp.scopes[1].name'],
+    ['a tenant that does not exist', on + scope('hq', '    tenant: nowhere\n'), 'dhcp.scopes[0].tenant'],
+    ['a quarantine pool missing', on + '  - name: hq\n    pools:\n      production: { subnet: 10.20.1.0/24, range: 10.20.1.10-10.20.1.20 }\n', 'dhcp.scopes[0].pools'],
+    ['a router outside the pool subnet', on + scope('hq', '', pools().replace('routers: [10.20.1.1]', 'routers: [10.99.0.1]')), 'dhcp.scopes[0].pools.production.routers'],
+    ['an http captive portal', on + scope('hq', '', pools().replace('dns: [10.20.9.2]', 'dns: [10.20.9.2], captive_portal: "http://portal"')), 'dhcp.scopes[0].pools.quarantine.captive_portal'],
+  ])('%s is refused, naming %s', (_what, yaml, path) => {
+    const err = loadError({ file: file(yaml) });
+    expect((err.details?.['problems'] as string[]).join('\n')).toContain(path);
   });
 });

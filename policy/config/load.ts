@@ -19,6 +19,7 @@ import { redactSecrets, resolveSecrets } from './secrets.js';
 import { ConfigSchema, type KennekiConfig, type RawConfig } from './schema.js';
 import { directoryProblems } from '../identity/config-rules.js';
 import { radiusProblems } from './radius-rules.js';
+import { dhcpProblems } from './dhcp-rules.js';
 
 export interface LoadConfigOptions {
   /** The YAML file. Absent: the built-in defaults. Relative paths are resolved against `cwd`. */
@@ -122,6 +123,7 @@ function semanticProblems(data: unknown): Problem[] {
   const tenantIds = Array.isArray(data.tenants) ? data.tenants.flatMap((t: unknown) => (isRecord(t) && typeof t.id === 'string' ? [t.id] : [])) : ['default'];
   problems.push(...directoryProblems(data, tenantIds));
   problems.push(...radiusProblems(data, tenantIds));
+  problems.push(...dhcpProblems(data, tenantIds));
   return problems;
 }
 
@@ -155,6 +157,8 @@ function resolvePaths(cfg: KennekiConfig, cwd: string): KennekiConfig {
         crl_files: cfg.radius.eap.crl_files.map((f) => resolve(cwd, f)),
       },
     },
+    // DHCP scopes belong to the first tenant unless one is named.
+    dhcp: { ...cfg.dhcp, scopes: cfg.dhcp.scopes.map((s) => ({ ...s, tenant: s.tenant ?? cfg.tenants[0]?.id ?? 'default' })) },
   };
 }
 

@@ -14,6 +14,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { buildRadiusSchema, RADIUS_SECRET_MIN_LENGTH } from './radius.js';
+import { buildDhcpSchema } from './dhcp.js';
 import { Enum } from '../util/schema.js';
 import { KENNEKI_VENDOR_ID } from '../tnc/pa/constants.js';
 import { buildIdentitySchema, DIRECTORY_BIND_PASSWORD_MIN_LENGTH } from '../identity/config.js';
@@ -163,6 +164,8 @@ function buildConfigSchema<S extends TSchema>(secret: (minLength: number) => S) 
       identity: buildIdentitySchema(secret(DIRECTORY_BIND_PASSWORD_MIN_LENGTH)),
       /** The RADIUS server: 802.1X, MAB and VPN concentrators ask it for access (gateway/radius/). */
       radius: buildRadiusSchema(secret(RADIUS_SECRET_MIN_LENGTH)),
+      /** The DHCP server: leases from the production or the quarantine pool, by verdict (gateway/dhcp/). */
+      dhcp: buildDhcpSchema(),
     },
     { additionalProperties: false },
   );

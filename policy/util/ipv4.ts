@@ -29,3 +29,17 @@ export function parseIpv4Range(text: string): { first: number; last: number } | 
   if (first === undefined || last === undefined || last < first) return undefined;
   return { first, last };
 }
+
+/** `a.b.c.d/n` → network and prefix; undefined when malformed or the host bits are set. */
+export function parseIpv4Cidr(text: string): { network: number; prefix: number } | undefined {
+  const [addr, bits, ...rest] = text.split('/');
+  if (addr === undefined || bits === undefined || rest.length > 0 || !/^(0|[1-9][0-9]?)$/.test(bits)) return undefined;
+  const prefix = Number(bits);
+  const network = ipv4ToInt(addr);
+  if (network === undefined || prefix > 32) return undefined;
+  if ((network & ~maskOf(prefix)) >>> 0 !== 0) return undefined;
+  return { network, prefix };
+}
+
+/** The netmask of a prefix length as an unsigned integer (0 for /0). */
+export const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xffff_ffff << (32 - prefix)) >>> 0);

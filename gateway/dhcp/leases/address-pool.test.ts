@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AddressPool } from './address-pool.js';
-import { intToIpv4, ipv4ToInt, parseIpv4Range } from './ipv4.js';
+import { intToIpv4, ipv4ToInt, parseIpv4Range } from '../../../policy/util/ipv4.js';
 
 describe('IPv4 helpers', () => {
   it('round-trips every address', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../policy/store/repository.js';
 import { createSqliteStore } from '../../../policy/store/sqlite/store.js';
-import { ipv4ToInt } from './ipv4.js';
+import { ipv4ToInt } from '../../../policy/util/ipv4.js';
 import { LeaseTable, type ScopeSpec } from './lease-table.js';
 
 const A = 'aa:aa:aa:aa:aa:01';

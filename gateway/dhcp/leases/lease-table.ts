@@ -10,7 +10,7 @@
  */
 import type { DhcpLease, DhcpPool, Store } from '../../../policy/store/repository.js';
 import { AddressPool } from './address-pool.js';
-import { intToIpv4, ipv4ToInt } from './ipv4.js';
+import { intToIpv4, ipv4ToInt } from '../../../policy/util/ipv4.js';
 
 export interface PoolSpec {
   name: DhcpPool;
