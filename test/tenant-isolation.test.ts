@@ -102,6 +102,8 @@ async function seed(s: TestServer, tenant: TenantKey): Promise<Fixture> {
   // A RADIUS session as the enforcement point records it (no RADIUS server runs in this test).
   const at = new Date().toISOString();
   await s.server.ctx.store.sessions.saveMany([{ tenantId: tenant, key: `${p}-nas|${p}-sess`, nas: `${p}-nas`, nasAddress: '192.0.2.1', acctSessionId: `${p}-sess`, userName: `${p}-session-user`, startedAt: at, updatedAt: at }]);
+  // A DHCP lease as the DHCP server binds it (no DHCP server runs in this test).
+  await s.server.ctx.store.dhcpLeases.bind({ tenantId: tenant, scope: `${p}-scope`, ip: tenant === 'a' ? '10.77.0.10' : '10.77.0.11', mac: tenant === 'a' ? '02:00:00:00:77:0a' : '02:00:00:00:77:0b', pool: 'quarantine', state: 'bound', hostname: `${p}-dhcp-host`, boundAt: at, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), updatedAt: at }, at);
   // PT-TLS enrolls into the first tenant only, so the API refuses B's tokens (they could never be
   // used); B's is put in the store directly, to prove A cannot reach it anyway.
   const enrollmentTokenId =
@@ -247,6 +249,7 @@ const GET_ROUTES: Record<string, GetCase> = {
   '/api/v1/roles/:id': { kind: 'detail', params: (f) => ({ id: f.roleId }) },
   '/api/v1/definitions': { kind: 'list', requests: [{ path: () => '/api/v1/definitions', mustContain: () => [`${PREFIX.a}-feed`] }] },
   '/api/v1/sessions': { kind: 'list', requests: [{ path: () => '/api/v1/sessions', mustContain: () => [`${PREFIX.a}-session-user`, `${PREFIX.a}-nas`] }] },
+  '/api/v1/dhcp/leases': { kind: 'list', requests: [{ path: () => '/api/v1/dhcp/leases', mustContain: () => [`${PREFIX.a}-scope`, `${PREFIX.a}-dhcp-host`] }] },
   '/api/v1/network-users': { kind: 'list', requests: [{ path: () => '/api/v1/network-users', mustContain: () => [`${PREFIX.a}-netuser`] }] },
   '/api/v1/identities/:kind/:name': {
     kind: 'named',
@@ -394,6 +397,7 @@ async function snapshotB(): Promise<unknown> {
     networkUsers: await get('/api/v1/network-users'),
     networkUserSecrets: await s.server.ctx.store.networkUsers.secrets('b', `${PREFIX.b}-netuser`),
     sessions: await get('/api/v1/sessions'),
+    dhcpLeases: await get('/api/v1/dhcp/leases'),
     audit: await get('/api/v1/audit?limit=1000'),
   };
 }

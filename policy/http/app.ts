@@ -20,6 +20,7 @@ import { postureRoutes } from './routes/posture.js';
 import { roleRoutes } from './routes/roles.js';
 import { directoryRoutes } from './routes/directories.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { dhcpLeaseRoutes } from './routes/dhcp-leases.js';
 import { networkUserRoutes } from './routes/network-users.js';
 
 export interface HttpOptions {
@@ -84,6 +85,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
   await roleRoutes(app, ctx);
   await directoryRoutes(app, ctx);
   await sessionRoutes(app, ctx);
+  await dhcpLeaseRoutes(app, ctx);
   await networkUserRoutes(app, ctx);
   await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });
   await postureRoutes(app, ctx);

@@ -15,7 +15,8 @@ const FETCH = `
   process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() }));
 })().catch((e) => { console.error(String(e)); process.exit(1); });`;
 
-export type NsApi = (method: string, path: string, body?: unknown, token?: string) => Promise<{ status: number; json: any }>;
+/** `json` is the parsed body when it is JSON; `text` is the body as it came (e.g. /metrics). */
+export type NsApi = (method: string, path: string, body?: unknown, token?: string) => Promise<{ status: number; json: any; text: string }>;
 
 /** `wrap(argv)` runs argv inside the namespace; `base` is the server's URL as seen from there. */
 export function nsApi(wrap: (argv: string[]) => string[], base: string, defaultToken: () => string | undefined): NsApi {
@@ -24,8 +25,18 @@ export function nsApi(wrap: (argv: string[]) => string[], base: string, defaultT
     return new Promise((resolve, reject) => {
       execFile(file, args, { timeout: 30_000 }, (err, stdout, stderr) => {
         if (err) return reject(new Error(`${method} ${path} failed: ${stderr || String(err)}`));
-        const { status, text } = JSON.parse(stdout) as { status: number; text: string };
-        resolve({ status, json: text ? JSON.parse(text) : undefined });
+        try {
+          const { status, text } = JSON.parse(stdout) as { status: number; text: string };
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status, json, text });
+        } catch (e) {
+          reject(new Error(`${method} ${path}: unreadable answer from the fetch script: ${String(e)}`));
+        }
       });
     });
   };
