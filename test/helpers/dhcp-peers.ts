@@ -39,6 +39,7 @@ export const DHCP_PEER_PACKAGES = {
   dhcrelay: 'isc-dhcp-relay',
   perfdhcp: 'kea-admin',
   'kea-dhcp4': 'kea-dhcp4-server',
+  tcpdump: 'tcpdump',
 } as const;
 export type DhcpPeerBinary = keyof typeof DHCP_PEER_PACKAGES;
 
