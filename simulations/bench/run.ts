@@ -5,6 +5,7 @@
  */
 import { agentBench } from './agent.js';
 import { fmt, machine, printFigures, runCleanups, type Bench, type BenchResult } from './common.js';
+import { dhcpBench } from './dhcp.js';
 import { engineBench } from './engine.js';
 import { identityBench } from './identity.js';
 import { ingestBench } from './ingest.js';
@@ -17,7 +18,7 @@ import { radiusMabBench } from './radius-mab.js';
 import { ptTlsBench } from './pt-tls.js';
 import { rssBench } from './rss.js';
 
-const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench, identityBench, radiusMabBench, radiusEapTlsBench, radiusCoaBench, radiusIdentityBench];
+const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench, identityBench, radiusMabBench, radiusEapTlsBench, radiusCoaBench, radiusIdentityBench, dhcpBench];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
