@@ -4,18 +4,17 @@
  * real API and posture reports. The client's next renewal in the wrong pool must be NAKed, and
  * the address it gets next must come from the pool its verdict picks, with that pool's options.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDhcpTopology, startUdhcpc, type DhcpClientEvent, type DhcpTopology, type UdhcpcClient } from './helpers/dhcp-peers.js';
+import { startKennekiDhcp, type KennekiDhcp } from './helpers/dhcp-server.js';
 import { healthyReport } from './helpers/kenneki-server.js';
-import { nsApi, type NsApi } from './helpers/ns-api.js';
-import { KENNEKI_BIN, spawnBin, type Spawned } from './helpers/process.js';
+import { type NsApi } from './helpers/ns-api.js';
 import { facts } from './helpers/scenario.js';
 
 const MAC = '02:00:5e:10:00:01';
-const HTTP = 'http://127.0.0.1:18080';
 const PASSWORD = 'dhcp-test-bootstrap-password-0123';
 const inRange = (ip: string | undefined, lo: number, hi: number) => {
   const last = Number(ip?.split('.')[3]);
@@ -24,30 +23,22 @@ const inRange = (ip: string | undefined, lo: number, hi: number) => {
 
 let dir: string;
 let topo: DhcpTopology;
-let server: Spawned;
+let server: KennekiDhcp;
 let api: NsApi;
 let token: string | undefined;
 let client: UdhcpcClient;
 
-function config(): string {
-  return [
-    `data_dir: ${join(dir, 'data')}`,
-    'log: { level: debug }',
-    'http: { host: 127.0.0.1, port: 18080 }',
-    'pt_tls: { port: 0 }',
-    `admin: { bootstrap_password: "${PASSWORD}" }`,
-    'dhcp:',
-    '  enabled: true',
-    '  server_id: 10.215.1.1',
-    '  scopes:',
-    '    - name: lan',
-    '      direct: true',
-    '      pools:',
-    '        production: { subnet: 10.215.1.0/24, range: 10.215.1.100-10.215.1.149, routers: [10.215.1.1], dns: [10.215.1.53], domain: corp.test, lease_seconds: 600 }',
-    '        quarantine: { subnet: 10.215.1.0/24, range: 10.215.1.200-10.215.1.239, routers: [10.215.1.254], dns: [10.215.1.253], domain: quarantine.test, lease_seconds: 30 }',
-    '',
-  ].join('\n');
-}
+/** The `dhcp` section. */
+const DHCP = [
+  '  enabled: true',
+  '  server_id: 10.215.1.1',
+  '  scopes:',
+  '    - name: lan',
+  '      direct: true',
+  '      pools:',
+  '        production: { subnet: 10.215.1.0/24, range: 10.215.1.100-10.215.1.149, routers: [10.215.1.1], dns: [10.215.1.53], domain: corp.test, lease_seconds: 600 }',
+  '        quarantine: { subnet: 10.215.1.0/24, range: 10.215.1.200-10.215.1.239, routers: [10.215.1.254], dns: [10.215.1.253], domain: quarantine.test, lease_seconds: 30 }',
+];
 
 const isQuarantine = (e: DhcpClientEvent) => inRange(e.ip, 200, 239) && e.router === '10.215.1.254' && e.dns.includes('10.215.1.253') && e.domain === 'quarantine.test' && e.leaseTime === 30;
 const isProduction = (e: DhcpClientEvent) => inRange(e.ip, 100, 149) && e.router === '10.215.1.1' && e.dns.includes('10.215.1.53') && e.domain === 'corp.test' && e.leaseTime === 600;
@@ -59,12 +50,8 @@ describe('DHCP lease steering with a real client (udhcpc) on a veth segment', ()
     dir = mkdtempSync(join(tmpdir(), 'kk-dhcp-e2e-'));
     topo = createDhcpTopology({ relay: false, clientMac: MAC, tag: 's' });
     topo.exec('server', ['ip', 'link', 'set', 'lo', 'up']);
-    const file = join(dir, 'kenneki.yaml');
-    writeFileSync(file, config());
-    server = spawnBin(KENNEKI_BIN, ['serve', '--config', file], { wrap: topo.wrap('server', []) });
-    await server.waitFor(/"evt":"DHCP_LISTENING"/, 30_000);
-    await server.waitFor(/"evt":"SERVER_LISTENING"/, 30_000);
-    api = nsApi((argv) => topo.wrap('server', argv), HTTP, () => token);
+    server = await startKennekiDhcp(topo, { dir, logLevel: 'debug', httpPort: 18080, password: PASSWORD, dhcp: DHCP });
+    api = server.api(() => token);
     const login = await api('POST', '/api/v1/auth/login', { tenant: 'default', username: 'admin', password: PASSWORD });
     expect(login.status, JSON.stringify(login.json)).toBe(200);
     token = login.json.token;
@@ -75,11 +62,7 @@ describe('DHCP lease steering with a real client (udhcpc) on a veth segment', ()
 
   afterAll(async () => {
     await client?.stop();
-    if (server !== undefined && server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      const stopped = await Promise.race([server.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
-      if (!stopped) server.child.kill('SIGKILL');
-    }
+    await server?.stop();
     topo?.remove();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });

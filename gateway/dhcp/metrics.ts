@@ -5,7 +5,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export const DHCP_DROP_REASONS = [
-  'malformed', 'not-a-request', 'not-ethernet', 'no-scope', 'unknown-mac-ignored', 'denied', 'pool-exhausted', 'other-server', 'unexpected-type', 'no-lease', 'internal-error',
+  'malformed', 'malformed-option', 'not-a-request', 'not-ethernet', 'no-scope', 'unknown-mac-ignored', 'denied', 'pool-exhausted', 'other-server', 'unexpected-type', 'no-lease', 'reply-too-large', 'internal-error',
 ] as const;
 export type DhcpDropReason = (typeof DHCP_DROP_REASONS)[number];
 

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Admission, AdmissionSource } from '../../../policy/service/admission.js';
 import { ipv4ToInt, maskOf } from '../../../policy/util/ipv4.js';
 import {
-  DHCP_MESSAGE_TYPE, DHCP_OP, ZERO_ADDRESS, clientMac, decodeDhcp, encodeDhcp, getClientIdentifier, getHostName, getMessageType, getRequestedIp,
+  DEFAULT_MAX_MESSAGE_SIZE, DHCP_MESSAGE_TYPE, DHCP_OP, ZERO_ADDRESS, clientMac, decodeDhcp, encodeDhcp, getClientIdentifier, isDhcpDecodeError, getHostName, getMessageType, getRequestedIp,
   getServerIdentifier, messageTypeName, scopeSelector, type DhcpMessage, type DhcpMessageType,
 } from '../codec/index.js';
 import type { LeaseTable } from '../leases/lease-table.js';
@@ -87,17 +87,19 @@ export class DhcpServer {
     }
     if (req.op !== DHCP_OP.BOOTREQUEST || type === undefined) return this.o.metrics.drop('not-a-request');
     this.o.metrics.received.labels(messageTypeName(type)).inc();
-    this.handle(req, type).then(
-      (outcome) => {
+    this.handle(req, type)
+      .then((outcome) => {
         if (!outcome) return;
         if ('drop' in outcome) return this.o.metrics.drop(outcome.drop);
         this.send(req, outcome.reply, outcome.pool);
-      },
-      (err: unknown) => {
+      })
+      .catch((err: unknown) => {
+        // An option read only when needed (option 82's sub-options, say) can still be malformed:
+        // the sender's fault, counted apart from undecodable datagrams, never an error line each.
+        if (isDhcpDecodeError(err)) return this.o.metrics.drop('malformed-option');
         this.o.log.error({ evt: 'DHCP_HANDLER_FAILED', from: r.address, err }, 'DHCP request failed inside the server; dropped');
         this.o.metrics.drop('internal-error');
-      },
-    );
+      });
   }
 
   /** What to do with one request; undefined for messages that never get a reply (RELEASE, DECLINE). */
@@ -204,12 +206,31 @@ export class DhcpServer {
 
   private send(req: DhcpMessage, reply: DhcpMessage, pool: string): void {
     const to = destination(req, reply, this.directBroadcast);
-    const max = maxReplySize(req);
-    const bytes = encodeDhcp(reply, max !== undefined ? { maxMessageSize: max } : {});
+    let bytes: Buffer;
+    try {
+      bytes = encodeDhcp(reply, { maxMessageSize: replySizeLimit(req) });
+    } catch (err) {
+      // A legal request can still ask for more than fits: a long option 82 echoed to a client
+      // that accepts 576 bytes. Dropped and counted; the process must not go down for it.
+      if (err instanceof RangeError) return this.o.metrics.drop('reply-too-large');
+      throw err;
+    }
     this.socket?.send(bytes, to.port, to.address);
     this.o.metrics.replies.labels(messageTypeName(reply.options.get(53)![0]! as DhcpMessageType), pool).inc();
   }
 }
+
+/**
+ * How big a reply may be. A client's own limit (option 57, 576 by default) holds for what reaches
+ * it; a relay strips option 82 before forwarding, so a reply to a relay may carry the echo on top,
+ * up to what one Ethernet frame holds.
+ */
+function replySizeLimit(req: DhcpMessage): number {
+  const client = maxReplySize(req) ?? DEFAULT_MAX_MESSAGE_SIZE;
+  return req.giaddr !== ZERO_ADDRESS ? Math.max(client, ETHERNET_MTU) : client;
+}
+
+const ETHERNET_MTU = 1500;
 
 function requestedIp(req: DhcpMessage): string | undefined {
   try {
