@@ -89,7 +89,7 @@ describe('DHCP through a real relay (dhcrelay with option 82)', () => {
       expect(capture.output()).toMatch(new RegExp(`${topo.serverAddress.replace(/\./g, '\\.')}\\.67 > ${topo.relayAddresses!.down.replace(/\./g, '\\.')}\\.67`));
       // A unicast renewal (straight to the server, no relay) is placed by its address and ACKed.
       const renewed = await c.renew();
-      expect(renewed).toMatchObject({ event: 'renew', ip: bound.ip });
+      expect(renewed, JSON.stringify(renewed)).toMatchObject({ event: 'renew', ip: bound.ip });
       const leases = await api('GET', `/api/v1/dhcp/leases?mac=${topo.clientMac}`);
       expect(leases.json.items).toMatchObject([{ scope: 'branch', ip: bound.ip, pool: 'quarantine', hostname: 'branch-laptop' }]);
     } finally {

@@ -485,6 +485,8 @@ export interface Store {
      * go in the same transaction (a client holds one address per scope). Called before the ACK.
      */
     bind(lease: DhcpLease, now: string): Promise<boolean>;
+    /** `bind` for several leases in one transaction; one answer per lease, in order. */
+    bindMany(leases: readonly DhcpLease[], now: string): Promise<boolean[]>;
     /** Marks an address declined until `until`, whoever held it. */
     decline(tenantId: string, scope: string, ip: string, until: string, now: string): Promise<void>;
     /** Removes the MAC's lease on the address (RELEASE); false when it held none there. */

@@ -68,6 +68,14 @@ describe('LeaseTable', () => {
     expect([x, y].filter((r) => 'lease' in r)).toHaveLength(1);
   });
 
+  it('the same client\'s REQUEST twice at once (heard directly and through a relay) gets one lease, twice', async () => {
+    const t = await table(stores[0]!);
+    await t.bind('a', 'lan', A, 'production', '10.0.1.10');
+    const [x, y] = await Promise.all([t.bind('a', 'lan', A, 'production', '10.0.1.10'), t.bind('a', 'lan', A, 'production', '10.0.1.10')]);
+    expect(x).toMatchObject({ lease: { ip: '10.0.1.10', mac: A } });
+    expect(y).toEqual(x);
+  });
+
   it('moving pools: the production offer is separate, and binding it drops the quarantine lease', async () => {
     const t = await table(stores[0]!);
     await t.bind('a', 'lan', A, 'quarantine', '10.0.9.10');

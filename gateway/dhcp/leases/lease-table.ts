@@ -34,6 +34,8 @@ interface Entry {
   pool: DhcpPool;
   state: State;
   expiresAt: number;
+  /** While `binding`: the store write in flight, which a second copy of the same REQUEST joins. */
+  inflight?: Promise<BindResult>;
 }
 
 interface Scope {
@@ -62,6 +64,7 @@ export class LeaseTable {
   private readonly now: () => number;
   private readonly offerHoldMs: number;
   private readonly declineHoldMs: number;
+  private queued: { lease: DhcpLease; resolve: (stored: boolean) => void; reject: (err: unknown) => void }[] = [];
 
   private constructor(private readonly o: LeaseTableOptions) {
     this.now = o.now ?? Date.now;
@@ -138,37 +141,69 @@ export class LeaseTable {
     const ip = ipv4ToInt(ipText);
     if (!s || !p || ip === undefined || !p.addresses.contains(ip)) return { refused: 'not-in-pool' };
     const holder = this.live(s, s.byIp.get(ip));
+    // The same client's REQUEST twice at once (a renewal heard both directly and through a relay
+    // that also listens on the client's segment): both get the one answer, not a NAK for the second.
+    if (holder?.inflight && holder.mac === mac) return holder.inflight;
     if (holder && (holder.mac !== mac || holder.state === 'declined' || holder.state === 'binding')) return { refused: 'taken' };
     const entry: Entry = holder ?? { ip, mac, pool, state: 'binding', expiresAt: 0 };
     if (!holder && !p.addresses.claim(ip)) return { refused: 'taken' };
-    const previous = entry.state;
-    entry.state = 'binding';
-    s.byIp.set(ip, entry);
-    const now = this.now();
-    const expiresAt = now + p.spec.leaseSeconds * 1000;
-    const lease: DhcpLease = {
-      tenantId, scope, ip: ipText, mac, pool, state: 'bound', boundAt: iso(now), expiresAt: iso(expiresAt), updatedAt: iso(now),
-      ...(extra.clientId !== undefined ? { clientId: extra.clientId } : {}), ...(extra.hostname !== undefined ? { hostname: extra.hostname } : {}),
-    };
-    let stored: boolean;
+    const write = (async (): Promise<BindResult> => {
+      const previous = entry.state;
+      entry.state = 'binding';
+      s.byIp.set(ip, entry);
+      const now = this.now();
+      const expiresAt = now + p.spec.leaseSeconds * 1000;
+      const lease: DhcpLease = {
+        tenantId, scope, ip: ipText, mac, pool, state: 'bound', boundAt: iso(now), expiresAt: iso(expiresAt), updatedAt: iso(now),
+        ...(extra.clientId !== undefined ? { clientId: extra.clientId } : {}), ...(extra.hostname !== undefined ? { hostname: extra.hostname } : {}),
+      };
+      let stored: boolean;
+      try {
+        stored = await this.store(lease);
+      } catch (err) {
+        this.undo(s, p.addresses, entry, previous);
+        throw err;
+      }
+      if (!stored) {
+        this.undo(s, p.addresses, entry, previous);
+        return { refused: 'store-refused' };
+      }
+      entry.state = 'bound';
+      entry.pool = pool;
+      entry.expiresAt = expiresAt;
+      // The store dropped the client's other address in the scope; memory follows.
+      for (const other of [s.byMac.get(mac), s.offers.get(mac)]) if (other && other !== entry) this.forget(s, other);
+      s.offers.delete(mac);
+      s.byMac.set(mac, entry);
+      return { lease };
+    })();
+    entry.inflight = write;
     try {
-      stored = await this.o.store.bind(lease, iso(now));
-    } catch (err) {
-      this.undo(s, p.addresses, entry, previous);
-      throw err;
+      return await write;
+    } finally {
+      delete entry.inflight;
     }
-    if (!stored) {
-      this.undo(s, p.addresses, entry, previous);
-      return { refused: 'store-refused' };
-    }
-    entry.state = 'bound';
-    entry.pool = pool;
-    entry.expiresAt = expiresAt;
-    // The store dropped the client's other address in the scope; memory follows.
-    for (const other of [s.byMac.get(mac), s.offers.get(mac)]) if (other && other !== entry) this.forget(s, other);
-    s.offers.delete(mac);
-    s.byMac.set(mac, entry);
-    return { lease };
+  }
+
+  /**
+   * Writes `lease`, batched with every other bind of this event-loop turn into one transaction
+   * (flushed in the check phase, after the datagrams of this poll are read): a burst of REQUESTs
+   * costs one commit. Each caller still gets its own answer.
+   */
+  private store(lease: DhcpLease): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ lease, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queued;
+    this.queued = [];
+    this.o.store.bindMany(batch.map((b) => b.lease), iso(this.now())).then(
+      (results) => batch.forEach((b, i) => b.resolve(results[i] === true)),
+      (err: unknown) => batch.forEach((b) => b.reject(err)),
+    );
   }
 
   /** RELEASE: the client gives its address back. */

@@ -18,34 +18,51 @@ function base(req: DhcpMessage, type: DhcpMessageType, serverId: string, options
   return {
     ...emptyMessage(DHCP_OP.BOOTREPLY),
     htype: req.htype, hlen: req.hlen, xid: req.xid, flags: req.flags, giaddr: req.giaddr, chaddr: req.chaddr,
-    options: new Map([messageTypeOption(type), serverIdentifierOption(serverId), ...options, ...echoRelayAgentInfo(req)]),
+    options: new Map([messageTypeOption(type), serverIdOf(serverId), ...options, ...echoRelayAgentInfo(req)]),
   };
 }
 
-/** The pool's network options: what a client needs to use its address (and, in quarantine, to find the portal). */
-function poolOptions(p: ServedPool): DhcpOptionEntry[] {
-  const out: DhcpOptionEntry[] = [subnetMaskOption(p.mask)];
-  if (p.routers.length > 0) out.push(routersOption(p.routers));
-  if (p.dns.length > 0) out.push(domainNameServersOption(p.dns));
-  if (p.domain !== undefined) out.push(domainNameOption(p.domain));
-  if (p.captivePortal !== undefined) out.push(captivePortalOption(p.captivePortal));
-  return out;
+/**
+ * A pool's options, encoded once: they never change while the server runs, and parsing the same
+ * address strings for every reply showed in the DHCP server's profile.
+ */
+const encoded = new WeakMap<ServedPool, { network: DhcpOptionEntry[]; lease: DhcpOptionEntry[] }>();
+
+function optionsOf(p: ServedPool): { network: DhcpOptionEntry[]; lease: DhcpOptionEntry[] } {
+  let e = encoded.get(p);
+  if (!e) {
+    // What a client needs to use its address (and, in quarantine, to find the portal).
+    const network: DhcpOptionEntry[] = [subnetMaskOption(p.mask)];
+    if (p.routers.length > 0) network.push(routersOption(p.routers));
+    if (p.dns.length > 0) network.push(domainNameServersOption(p.dns));
+    if (p.domain !== undefined) network.push(domainNameOption(p.domain));
+    if (p.captivePortal !== undefined) network.push(captivePortalOption(p.captivePortal));
+    // The lease times: T1 at half the lease, T2 at seven eighths (RFC 2131 §4.4.5).
+    const s = p.leaseSeconds;
+    const lease = [leaseTimeOption(s), renewalTimeOption(Math.floor(s / 2)), rebindingTimeOption(Math.floor((s * 7) / 8)), ...network];
+    encoded.set(p, (e = { network, lease }));
+  }
+  return e;
 }
 
-/** The lease times: T1 at half the lease, T2 at seven eighths (RFC 2131 §4.4.5). */
-const leaseTimes = (seconds: number): DhcpOptionEntry[] => [leaseTimeOption(seconds), renewalTimeOption(Math.floor(seconds / 2)), rebindingTimeOption(Math.floor((seconds * 7) / 8))];
+const serverIds = new Map<string, DhcpOptionEntry>();
+const serverIdOf = (ip: string): DhcpOptionEntry => {
+  let o = serverIds.get(ip);
+  if (!o) serverIds.set(ip, (o = serverIdentifierOption(ip)));
+  return o;
+};
 
 export function offer(req: DhcpMessage, serverId: string, ip: string, p: ServedPool): DhcpMessage {
-  return { ...base(req, DHCP_MESSAGE_TYPE.OFFER, serverId, [...leaseTimes(p.leaseSeconds), ...poolOptions(p)]), yiaddr: ip };
+  return { ...base(req, DHCP_MESSAGE_TYPE.OFFER, serverId, optionsOf(p).lease), yiaddr: ip };
 }
 
 export function ack(req: DhcpMessage, serverId: string, ip: string, p: ServedPool): DhcpMessage {
-  return { ...base(req, DHCP_MESSAGE_TYPE.ACK, serverId, [...leaseTimes(p.leaseSeconds), ...poolOptions(p)]), ciaddr: req.ciaddr, yiaddr: ip };
+  return { ...base(req, DHCP_MESSAGE_TYPE.ACK, serverId, optionsOf(p).lease), ciaddr: req.ciaddr, yiaddr: ip };
 }
 
 /** INFORM: the configuration only; no lease time, no yiaddr (RFC 2131 §4.3.5). */
 export function informAck(req: DhcpMessage, serverId: string, p: ServedPool): DhcpMessage {
-  return { ...base(req, DHCP_MESSAGE_TYPE.ACK, serverId, poolOptions(p)), ciaddr: req.ciaddr };
+  return { ...base(req, DHCP_MESSAGE_TYPE.ACK, serverId, optionsOf(p).network), ciaddr: req.ciaddr };
 }
 
 /** NAK: nothing but the reason (§4.3.2); with a relay, the broadcast bit tells it to broadcast on the client's segment. */

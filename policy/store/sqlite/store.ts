@@ -46,7 +46,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     exceptions: exceptionRepo(db, now),
     definitions: definitionsRepo(db, now),
     sessions: sessionRepo(db, checkpoint),
-    dhcpLeases: dhcpLeaseRepo(db),
+    dhcpLeases: dhcpLeaseRepo(db, raw),
     networkUsers: networkUserRepo(db, now),
     audit: auditRepo(db, now),
     async optimize() {
