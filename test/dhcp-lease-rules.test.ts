@@ -6,7 +6,7 @@
  * Config: only registered MACs are served (`unknown_mac: ignore`), and a quarantine pool of two
  * addresses, so exhaustion is reachable.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -17,8 +17,8 @@ import {
 import { createDhcpTopology, startUdhcpc, type DhcpTopology } from './helpers/dhcp-peers.js';
 import { probe, type ProbeReply } from './helpers/dhcp-probe.js';
 import { healthyReport } from './helpers/kenneki-server.js';
-import { nsApi, type NsApi } from './helpers/ns-api.js';
-import { KENNEKI_BIN, spawnBin, type Spawned } from './helpers/process.js';
+import { startKennekiDhcp, type KennekiDhcp } from './helpers/dhcp-server.js';
+import type { NsApi } from './helpers/ns-api.js';
 
 const PASSWORD = 'dhcp-rules-bootstrap-password-0123';
 const SERVER = '10.215.1.1';
@@ -31,7 +31,7 @@ const UNKNOWN = mac(9);
 
 let dir: string;
 let topo: DhcpTopology;
-let server: Spawned;
+let server: KennekiDhcp;
 let api: NsApi;
 let token: string | undefined;
 let xid = 0x5000;
@@ -48,7 +48,7 @@ function message(type: number, m: string, extra: Partial<DhcpMessage> = {}, opti
 const send = (sends: Parameters<typeof probe>[1], opts?: Parameters<typeof probe>[2]) => probe((argv) => topo.wrap('client', argv), sends, opts);
 const ofType = (replies: ProbeReply[], t: number) => replies.filter((r) => getMessageType(r.message) === t);
 const metric = async (name: string, labels: string): Promise<number> => {
-  const body = (await api('GET', '/metrics')).text;
+  const body = await server.metricsText();
   const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line ? Number(line.split(' ').at(-1)) : 0;
 };
@@ -71,29 +71,21 @@ describe('DHCP lease rules with the real server', () => {
     // broadcast replies), one inside the production range (for INFORM).
     topo.exec('client', ['ip', 'addr', 'add', '10.215.1.50/24', 'dev', topo.interfaces.client]);
     topo.exec('client', ['ip', 'addr', 'add', '10.215.1.120/24', 'dev', topo.interfaces.client]);
-    const file = join(dir, 'kenneki.yaml');
-    writeFileSync(file, [
-      `data_dir: ${join(dir, 'data')}`,
-      'log: { level: info }',
-      'http: { host: 127.0.0.1, port: 18081 }',
-      'pt_tls: { port: 0 }',
-      `admin: { bootstrap_password: "${PASSWORD}" }`,
-      'dhcp:',
-      '  enabled: true',
-      `  server_id: ${SERVER}`,
-      '  unknown_mac: ignore',
-      '  scopes:',
-      '    - name: lan',
-      '      direct: true',
-      '      pools:',
-      '        production: { subnet: 10.215.1.0/24, range: 10.215.1.100-10.215.1.149, routers: [10.215.1.1], dns: [10.215.1.53], lease_seconds: 600 }',
-      '        quarantine: { subnet: 10.215.1.0/24, range: 10.215.1.200-10.215.1.201, routers: [10.215.1.254], dns: [10.215.1.253], lease_seconds: 300 }',
-      '',
-    ].join('\n'));
-    server = spawnBin(KENNEKI_BIN, ['serve', '--config', file], { wrap: topo.wrap('server', []) });
-    await server.waitFor(/"evt":"DHCP_LISTENING"/, 30_000);
-    await server.waitFor(/"evt":"SERVER_LISTENING"/, 30_000);
-    api = nsApi((argv) => topo.wrap('server', argv), 'http://127.0.0.1:18081', () => token);
+    server = await startKennekiDhcp(topo, {
+      dir, httpPort: 18081, password: PASSWORD,
+      dhcp: [
+        '  enabled: true',
+        `  server_id: ${SERVER}`,
+        '  unknown_mac: ignore',
+        '  scopes:',
+        '    - name: lan',
+        '      direct: true',
+        '      pools:',
+        '        production: { subnet: 10.215.1.0/24, range: 10.215.1.100-10.215.1.149, routers: [10.215.1.1], dns: [10.215.1.53], lease_seconds: 600 }',
+        '        quarantine: { subnet: 10.215.1.0/24, range: 10.215.1.200-10.215.1.201, routers: [10.215.1.254], dns: [10.215.1.253], lease_seconds: 300 }',
+      ],
+    });
+    api = server.api(() => token);
     const login = await api('POST', '/api/v1/auth/login', { tenant: 'default', username: 'admin', password: PASSWORD });
     expect(login.status, JSON.stringify(login.json)).toBe(200);
     token = login.json.token;
@@ -105,11 +97,7 @@ describe('DHCP lease rules with the real server', () => {
   }, 90_000);
 
   afterAll(async () => {
-    if (server !== undefined && server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      const stopped = await Promise.race([server.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
-      if (!stopped) server.child.kill('SIGKILL');
-    }
+    await server?.stop();
     topo?.remove();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });

@@ -5,19 +5,19 @@
  * relay's uplink reads it), a real dhclient and udhcpc get leases from the relayed scope, and
  * unicast renewals (no relay, no option 82) are placed by their address.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDhcpTopology, requireDhcpPeer, startDhclient, startDhcrelay, startUdhcpc, type DhcpTopology, type Dhcrelay, type PeerProcess } from './helpers/dhcp-peers.js';
-import { nsApi, type NsApi } from './helpers/ns-api.js';
-import { KENNEKI_BIN, spawnBin, type Spawned } from './helpers/process.js';
+import { startKennekiDhcp, type KennekiDhcp } from './helpers/dhcp-server.js';
+import type { NsApi } from './helpers/ns-api.js';
 
 const PASSWORD = 'dhcp-relay-bootstrap-password-0123';
 
 let dir: string;
 let topo: DhcpTopology;
-let server: Spawned;
+let server: KennekiDhcp;
 let relay: Dhcrelay;
 let capture: PeerProcess;
 let api: NsApi;
@@ -28,33 +28,25 @@ describe('DHCP through a real relay (dhcrelay with option 82)', () => {
     const tcpdump = requireDhcpPeer('tcpdump');
     dir = mkdtempSync(join(tmpdir(), 'kk-dhcp-relay-'));
     topo = createDhcpTopology({ relay: true, clientMac: '02:00:5e:30:00:01', tag: 'y' });
-    const file = join(dir, 'kenneki.yaml');
-    writeFileSync(file, [
-      `data_dir: ${join(dir, 'data')}`,
-      'log: { level: debug }',
-      'http: { host: 127.0.0.1, port: 18082 }',
-      'pt_tls: { port: 0 }',
-      `admin: { bootstrap_password: "${PASSWORD}" }`,
-      'dhcp:',
-      '  enabled: true',
-      `  server_id: ${topo.serverAddress}`,
-      '  scopes:',
-      // A direct scope the relayed clients must never be served from.
-      '    - name: server-segment',
-      '      direct: true',
-      '      pools:',
-      '        production: { subnet: 10.215.3.0/24, range: 10.215.3.100-10.215.3.149, routers: [10.215.3.1] }',
-      '        quarantine: { subnet: 10.215.3.0/24, range: 10.215.3.200-10.215.3.239, routers: [10.215.3.1] }',
-      '    - name: branch',
-      '      pools:',
-      '        production: { subnet: 10.215.2.0/24, range: 10.215.2.100-10.215.2.149, routers: [10.215.2.1], dns: [10.215.2.53] }',
-      '        quarantine: { subnet: 10.215.2.0/24, range: 10.215.2.200-10.215.2.239, routers: [10.215.2.1], dns: [10.215.2.254], domain: quarantine.test, lease_seconds: 45 }',
-      '',
-    ].join('\n'));
-    server = spawnBin(KENNEKI_BIN, ['serve', '--config', file], { wrap: topo.wrap('server', []) });
-    await server.waitFor(/"evt":"DHCP_LISTENING"/, 30_000);
-    await server.waitFor(/"evt":"SERVER_LISTENING"/, 30_000);
-    api = nsApi((argv) => topo.wrap('server', argv), 'http://127.0.0.1:18082', () => token);
+    server = await startKennekiDhcp(topo, {
+      dir, logLevel: 'debug', httpPort: 18082, password: PASSWORD,
+      dhcp: [
+        '  enabled: true',
+        `  server_id: ${topo.serverAddress}`,
+        '  scopes:',
+        // A direct scope the relayed clients must never be served from.
+        '    - name: server-segment',
+        '      direct: true',
+        '      pools:',
+        '        production: { subnet: 10.215.3.0/24, range: 10.215.3.100-10.215.3.149, routers: [10.215.3.1] }',
+        '        quarantine: { subnet: 10.215.3.0/24, range: 10.215.3.200-10.215.3.239, routers: [10.215.3.1] }',
+        '    - name: branch',
+        '      pools:',
+        '        production: { subnet: 10.215.2.0/24, range: 10.215.2.100-10.215.2.149, routers: [10.215.2.1], dns: [10.215.2.53] }',
+        '        quarantine: { subnet: 10.215.2.0/24, range: 10.215.2.200-10.215.2.239, routers: [10.215.2.1], dns: [10.215.2.254], domain: quarantine.test, lease_seconds: 45 }',
+      ],
+    });
+    api = server.api(() => token);
     const login = await api('POST', '/api/v1/auth/login', { tenant: 'default', username: 'admin', password: PASSWORD });
     expect(login.status, JSON.stringify(login.json)).toBe(200);
     token = login.json.token;
@@ -67,11 +59,7 @@ describe('DHCP through a real relay (dhcrelay with option 82)', () => {
   afterAll(async () => {
     await relay?.stop();
     await capture?.stop('SIGTERM');
-    if (server !== undefined && server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      const stopped = await Promise.race([server.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
-      if (!stopped) server.child.kill('SIGKILL');
-    }
+    await server?.stop();
     topo?.remove();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });

@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parsePerfdhcpOutput, type PerfdhcpExchange } from '../../simulations/bench/dhcp/perfdhcp.js';
 
 // ---------------------------------------------------------------------------------------------
 // Binaries
@@ -703,16 +704,8 @@ export interface PerfdhcpOptions {
   timeoutMs?: number;
 }
 
-export interface PerfdhcpExchange {
-  sent: number;
-  received: number;
-  drops: number;
-  dropsPercent: number;
-  orphans: number;
-  rejectedLeases: number;
-  nonUniqueAddresses: number;
-  avgDelayMs: number | undefined;
-}
+/** perfdhcp's figures per exchange, parsed by the benchmark's parser (one reading of its output). */
+export type { PerfdhcpExchange };
 
 export interface PerfdhcpResult {
   exitCode: number | null;
@@ -730,29 +723,7 @@ export interface PerfdhcpResult {
   dropsPercent: number;
 }
 
-/** Parses perfdhcp's "Statistics for: X" blocks and its Rate line. */
-export function parsePerfdhcpOutput(output: string): { reportedRate: number; exchanges: Record<string, PerfdhcpExchange> } {
-  const rate = /^Rate:\s*([\d.]+)/m.exec(output);
-  const exchanges: Record<string, PerfdhcpExchange> = {};
-  for (const block of output.split(/\*\*\*Statistics for: /).slice(1)) {
-    const name = block.slice(0, block.indexOf('***'));
-    const field = (label: string): number | undefined => {
-      const m = new RegExp(`^${label}:\\s*([\\d.]+)`, 'm').exec(block);
-      return m ? Number(m[1]) : undefined;
-    };
-    exchanges[name] = {
-      sent: field('sent packets') ?? NaN,
-      received: field('received packets') ?? NaN,
-      drops: field('drops') ?? NaN,
-      dropsPercent: field('drops ratio') ?? NaN,
-      orphans: field('orphans') ?? NaN,
-      rejectedLeases: field('rejected leases') ?? NaN,
-      nonUniqueAddresses: field('non unique addresses') ?? NaN,
-      avgDelayMs: field('avg delay'),
-    };
-  }
-  return { reportedRate: rate ? Number(rate[1]) : NaN, exchanges };
-}
+export { parsePerfdhcpOutput };
 
 /** Runs perfdhcp to completion and returns its figures (throws if it printed none). */
 export async function runPerfdhcp(topo: DhcpTopology, opts: PerfdhcpOptions): Promise<PerfdhcpResult> {
