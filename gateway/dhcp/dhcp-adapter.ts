@@ -37,6 +37,7 @@ export class DhcpAdapter implements EnforcementAdapter {
   readonly capabilities = ['lease-steer'] as const;
   private server: DhcpServer | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly d: DhcpAdapterDeps) {}
 
@@ -62,10 +63,12 @@ export class DhcpAdapter implements EnforcementAdapter {
   }
 
   health(): AdapterHealth {
+    if (this.stopped) return { ok: false, detail: 'stopped' };
     return this.server ? { ok: true, detail: 'serving DHCP' } : { ok: false, detail: 'not started' };
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     const s = this.server;

@@ -45,6 +45,7 @@ export class RadiusAdapter implements EnforcementAdapter {
   private readonly coa: DynamicAuthClient;
   private lastFailure: string | undefined;
   private stopped = false;
+  private started = false;
   private workers: RadiusWorkerPool | undefined;
   private dropMetricSource: (() => void) | undefined;
 
@@ -97,6 +98,7 @@ export class RadiusAdapter implements EnforcementAdapter {
       { evt: 'RADIUS_LISTENING', host: this.d.radius.host, ...ports, clients: this.clients.size, workers: this.d.radius.workers },
       `RADIUS listening on ${this.d.radius.host}:${ports.authPort} (accounting ${ports.acctPort})${this.d.radius.workers > 0 ? ` with ${this.d.radius.workers} worker processes` : ''}`,
     );
+    this.started = true;
     return { radiusAuth: ports.authPort, radiusAcct: ports.acctPort };
   }
 
@@ -115,6 +117,7 @@ export class RadiusAdapter implements EnforcementAdapter {
 
   health(): AdapterHealth {
     if (this.stopped) return { ok: false, detail: 'stopped' };
+    if (!this.started) return { ok: false, detail: 'not started' };
     return this.lastFailure ? { ok: true, detail: `listening; last CoA failure: ${this.lastFailure}` } : { ok: true, detail: 'listening' };
   }
 

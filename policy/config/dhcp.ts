@@ -59,7 +59,8 @@ export function buildDhcpSchema() {
       enabled: Type.Boolean({ default: false }),
       /** Address to listen on; 0.0.0.0 to hear broadcasts from a directly attached segment. */
       host: Type.String({ minLength: 1, maxLength: 15, default: '0.0.0.0' }),
-      port: Type.Integer({ minimum: 1, maximum: 65535, default: 67 }),
+      /** 0 picks a free port (tests); clients and relays always send to 67. */
+      port: Type.Integer({ minimum: 0, maximum: 65535, default: 67 }),
       /** The Server Identifier (option 54): this server's address as clients and relays reach it. Required when enabled. */
       server_id: Type.Optional(Ipv4),
       unknown_mac: Enum(DHCP_UNKNOWN_MAC_ACTIONS, { default: 'quarantine' }),
