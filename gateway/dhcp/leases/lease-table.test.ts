@@ -98,6 +98,16 @@ describe('LeaseTable', () => {
     expect(t.offer('a', 'lan', A, 'registration')).toEqual({ noPool: true });
   });
 
+  it('a flood of DISCOVERs against a really full pool gets exhaustion every time, and an offer that expires is handed out again', async () => {
+    const t = await table(stores[0]!);
+    t.offer('a', 'lan', A, 'production');
+    t.offer('a', 'lan', B, 'production');
+    for (let i = 0; i < 1000; i++) expect(t.offer('a', 'lan', `aa:aa:aa:aa:ab:${(i % 256).toString(16).padStart(2, '0')}`, 'production')).toEqual({ exhausted: true });
+    // The offers expire; the next DISCOVER after the hold finds one of them free again.
+    clock += 31_000;
+    expect(t.offer('a', 'lan', C, 'production')).toMatchObject({ ip: expect.stringMatching(/^10\.0\.1\.1[01]$/) });
+  });
+
   it('a declined address is held back from everyone, survives a restart, and only its holder may decline it', async () => {
     const t = await table(stores[0]!);
     await t.bind('a', 'lan', A, 'production', '10.0.1.10');

@@ -46,7 +46,11 @@ interface Scope {
   byMac: Map<string, Entry>;
   /** An outstanding offer from another pool than the client's lease (a move between pools). */
   offers: Map<string, Entry>;
+  /** When a full pool last made this scope sweep (sweepWhenFull). */
+  sweptAt: number;
 }
+
+const FULL_SWEEP_INTERVAL_MS = 1000;
 
 export type OfferResult = { ip: string } | { exhausted: true } | { noPool: true };
 export type BindResult = { lease: DhcpLease } | { refused: 'not-in-pool' | 'taken' | 'store-refused' };
@@ -72,7 +76,7 @@ export class LeaseTable {
     this.declineHoldMs = (o.declineHoldSeconds ?? 600) * 1000;
     for (const spec of o.scopes) {
       const pools = new Map(spec.pools.map((p) => [p.name, { spec: p, addresses: new AddressPool(p.first, p.last) }] as const));
-      this.scopes.set(key(spec.tenantId, spec.name), { spec, pools, byIp: new Map(), byMac: new Map(), offers: new Map() });
+      this.scopes.set(key(spec.tenantId, spec.name), { spec, pools, byIp: new Map(), byMac: new Map(), offers: new Map(), sweptAt: -Infinity });
     }
   }
 
@@ -121,7 +125,7 @@ export class LeaseTable {
       this.live(s, s.byIp.get(wanted));
       if (p.addresses.claim(wanted)) ip = wanted;
     }
-    ip ??= p.addresses.take() ?? (this.sweepScope(s) > 0 ? p.addresses.take() : undefined);
+    ip ??= p.addresses.take() ?? (this.sweepWhenFull(s) > 0 ? p.addresses.take() : undefined);
     if (ip === undefined) return { exhausted: true };
     // The client's offer or lease elsewhere in the scope stays until a bind moves it.
     const e: Entry = { ip, mac, pool, state: 'offered', expiresAt: this.now() + this.offerHoldMs };
@@ -248,6 +252,18 @@ export class LeaseTable {
   usage(tenantId: string, scope: string, pool: DhcpPool): { used: number; size: number } | undefined {
     const p = this.scopes.get(key(tenantId, scope))?.pools.get(pool);
     return p ? { used: p.addresses.used, size: p.addresses.size } : undefined;
+  }
+
+  /**
+   * A full pool may only look full (expired entries not yet swept), so it is swept before a
+   * DISCOVER goes unanswered, but at most once a second per scope: a sweep walks every entry, and
+   * a flood of DISCOVERs against a really exhausted pool must not cost a walk each.
+   */
+  private sweepWhenFull(s: Scope): number {
+    const now = this.now();
+    if (now - s.sweptAt < FULL_SWEEP_INTERVAL_MS) return 0;
+    s.sweptAt = now;
+    return this.sweepScope(s);
   }
 
   private sweepScope(s: Scope): number {
