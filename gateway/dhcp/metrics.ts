@@ -3,6 +3,7 @@
  * are closed sets, and scope names come from the config, never from the wire.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { messageTypeName, type DhcpMessageType } from './codec/index.js';
 
 export const DHCP_DROP_REASONS = [
   'malformed', 'malformed-option', 'not-a-request', 'not-ethernet', 'no-scope', 'unknown-mac-ignored', 'denied', 'pool-exhausted', 'other-server', 'unexpected-type', 'no-lease', 'reply-too-large', 'internal-error',
@@ -31,7 +32,31 @@ export class DhcpMetrics {
     for (const r of DHCP_DROP_REASONS) this.dropped.labels(r).inc(0);
   }
 
+  /**
+   * Label children found once per label set, as for RADIUS (radius/metrics.ts): a labels() lookup
+   * hashes the label object every time, and these counters move on every datagram.
+   */
+  private readonly dropChildren = new Map<DhcpDropReason, { inc(): void }>();
+  private readonly receivedChildren = new Map<DhcpMessageType, { inc(): void }>();
+  private readonly replyChildren = new Map<string, Map<DhcpMessageType, { inc(): void }>>();
+
   drop(reason: DhcpDropReason): void {
-    this.dropped.labels(reason).inc();
+    let c = this.dropChildren.get(reason);
+    if (!c) this.dropChildren.set(reason, (c = this.dropped.labels(reason)));
+    c.inc();
+  }
+
+  receivedOne(type: DhcpMessageType): void {
+    let c = this.receivedChildren.get(type);
+    if (!c) this.receivedChildren.set(type, (c = this.received.labels(messageTypeName(type))));
+    c.inc();
+  }
+
+  replied(type: DhcpMessageType, pool: string): void {
+    let byType = this.replyChildren.get(pool);
+    if (!byType) this.replyChildren.set(pool, (byType = new Map()));
+    let c = byType.get(type);
+    if (!c) byType.set(type, (c = this.replies.labels(messageTypeName(type), pool)));
+    c.inc();
   }
 }

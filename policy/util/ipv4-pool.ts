@@ -4,7 +4,7 @@
  * config checks (policy/config/dhcp-rules.ts) and the DHCP server (gateway/dhcp), so both read a
  * pool the same way.
  */
-import { intToIpv4, ipv4ToInt, maskOf, parseIpv4Cidr, parseIpv4Range } from './ipv4.js';
+import { broadcastOf, inSubnet, intToIpv4, ipv4ToInt, parseIpv4Cidr, parseIpv4Range } from './ipv4.js';
 
 export interface ParsedPool {
   network: number;
@@ -24,7 +24,7 @@ export function parseDhcpPool(p: Record<string, unknown>): ParsedPool | PoolProb
   if (subnet.prefix > 30) return { field: 'subnet', problem: 'must be /30 or larger: a smaller one has no room for clients' };
   const range = typeof p.range === 'string' ? parseIpv4Range(p.range) : undefined;
   if (!range) return { field: 'range', problem: 'must be two IPv4 addresses, first-last, in order (e.g. 10.20.1.10-10.20.1.250)' };
-  const broadcast = (subnet.network | ~maskOf(subnet.prefix)) >>> 0;
+  const broadcast = broadcastOf(subnet.network, subnet.prefix);
   if (range.first <= subnet.network || range.last >= broadcast) {
     return { field: 'range', problem: `must lie inside ${intToIpv4(subnet.network)}/${subnet.prefix} without its network and broadcast addresses` };
   }
@@ -43,7 +43,7 @@ export function parseDhcpPool(p: Record<string, unknown>): ParsedPool | PoolProb
   const dns = addresses('dns');
   if (!Array.isArray(dns)) return dns;
   // A router clients cannot reach on their own subnet is a silent black hole.
-  const outside = routers.find((r) => ((r & maskOf(subnet.prefix)) >>> 0) !== subnet.network);
+  const outside = routers.find((r) => !inSubnet(r, subnet.network, subnet.prefix));
   if (outside !== undefined) return { field: 'routers', problem: `${intToIpv4(outside)} is not inside the pool's subnet` };
   return { ...subnet, ...range, routers, dns };
 }

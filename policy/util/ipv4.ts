@@ -2,6 +2,7 @@
  * IPv4 addresses as unsigned 32-bit integers: pools are ranges of them, and an address's offset
  * in its range indexes the pool's bitmap. Strings only at the edges (config, store, logs).
  */
+import { parseCidr } from './cidr.js';
 
 /** `a.b.c.d` → integer, or undefined for anything that is not a dotted quad of 0–255. */
 export function ipv4ToInt(ip: string): number | undefined {
@@ -30,16 +31,18 @@ export function parseIpv4Range(text: string): { first: number; last: number } | 
   return { first, last };
 }
 
-/** `a.b.c.d/n` → network and prefix; undefined when malformed or the host bits are set. */
+/** `a.b.c.d/n` → network and prefix; undefined when malformed, IPv6, or the host bits are set. */
 export function parseIpv4Cidr(text: string): { network: number; prefix: number } | undefined {
-  const [addr, bits, ...rest] = text.split('/');
-  if (addr === undefined || bits === undefined || rest.length > 0 || !/^(0|[1-9][0-9]?)$/.test(bits)) return undefined;
-  const prefix = Number(bits);
-  const network = ipv4ToInt(addr);
-  if (network === undefined || prefix > 32) return undefined;
-  if ((network & ~maskOf(prefix)) >>> 0 !== 0) return undefined;
-  return { network, prefix };
+  // parseCidr also takes a bare address as a /32; a pool's subnet must say its prefix.
+  const c = text.includes('/') ? parseCidr(text) : undefined;
+  return c?.family === 4 ? { network: c.bytes.readUInt32BE(0), prefix: c.prefix } : undefined;
 }
 
 /** The netmask of a prefix length as an unsigned integer (0 for /0). */
 export const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xffff_ffff << (32 - prefix)) >>> 0);
+
+/** True when `ip` lies in `network`/`prefix`. */
+export const inSubnet = (ip: number, network: number, prefix: number): boolean => ((ip & maskOf(prefix)) >>> 0) === network;
+
+/** The subnet's broadcast address. */
+export const broadcastOf = (network: number, prefix: number): number => (network | ~maskOf(prefix)) >>> 0;

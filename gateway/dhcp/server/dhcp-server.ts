@@ -14,10 +14,10 @@
 import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Admission, AdmissionSource } from '../../../policy/service/admission.js';
-import { ipv4ToInt, maskOf } from '../../../policy/util/ipv4.js';
+import { inSubnet, ipv4ToInt } from '../../../policy/util/ipv4.js';
 import {
   DEFAULT_MAX_MESSAGE_SIZE, DHCP_MESSAGE_TYPE, DHCP_OP, ZERO_ADDRESS, clientMac, decodeDhcp, encodeDhcp, getClientIdentifier, isDhcpDecodeError, getHostName, getMessageType, getRequestedIp,
-  getServerIdentifier, messageTypeName, scopeSelector, type DhcpMessage, type DhcpMessageType,
+  getServerIdentifier, scopeSelector, type DhcpMessage, type DhcpMessageType,
 } from '../codec/index.js';
 import type { LeaseTable } from '../leases/lease-table.js';
 import type { DhcpDropReason, DhcpMetrics } from '../metrics.js';
@@ -93,7 +93,7 @@ export class DhcpServer {
       return this.o.metrics.drop('malformed');
     }
     if (req.op !== DHCP_OP.BOOTREQUEST || type === undefined) return this.o.metrics.drop('not-a-request');
-    this.o.metrics.received.labels(messageTypeName(type)).inc();
+    this.o.metrics.receivedOne(type);
     this.handle(req, type)
       .then((outcome) => {
         if (!outcome) return;
@@ -113,9 +113,10 @@ export class DhcpServer {
   private async handle(req: DhcpMessage, type: DhcpMessageType): Promise<Outcome | undefined> {
     const mac = clientMac(req);
     if (mac === undefined) return { drop: 'not-ethernet' };
-    // A renewal comes unicast from the client, without a relay: its own address places it.
-    const selector = scopeSelector(req) ?? (req.ciaddr !== ZERO_ADDRESS ? req.ciaddr : undefined);
-    const scope = this.index.select(selector) ?? (selector === req.ciaddr ? this.index.select(undefined) : undefined);
+    // A relayed request is placed by its relay; a renewal comes unicast from the client, without
+    // a relay, and its own address places it; anything else is from the direct segment.
+    const relay = scopeSelector(req);
+    const scope = relay !== undefined ? this.index.byAddress(relay) : ((req.ciaddr !== ZERO_ADDRESS ? this.index.byAddress(req.ciaddr) : undefined) ?? this.index.direct);
     if (!scope) return { drop: 'no-scope' };
     switch (type) {
       case DHCP_MESSAGE_TYPE.DISCOVER:
@@ -125,7 +126,7 @@ export class DhcpServer {
       case DHCP_MESSAGE_TYPE.DECLINE:
         return this.decline(req, scope, mac);
       case DHCP_MESSAGE_TYPE.RELEASE:
-        if (getServerIdentifier(req) !== undefined && getServerIdentifier(req) !== this.o.serverId) return { drop: 'other-server' };
+        if (this.forAnotherServer(req)) return { drop: 'other-server' };
         await this.o.leases.release(scope.tenantId, scope.name, mac, req.ciaddr);
         return undefined;
       case DHCP_MESSAGE_TYPE.INFORM:
@@ -171,7 +172,7 @@ export class DhcpServer {
   }
 
   private async decline(req: DhcpMessage, scope: ServedScope, mac: string): Promise<undefined | Outcome> {
-    if (getServerIdentifier(req) !== undefined && getServerIdentifier(req) !== this.o.serverId) return { drop: 'other-server' };
+    if (this.forAnotherServer(req)) return { drop: 'other-server' };
     const ip = requestedIp(req);
     if (ip === undefined) return { drop: 'no-lease' };
     if (await this.o.leases.decline(scope.tenantId, scope.name, mac, ip)) {
@@ -187,6 +188,12 @@ export class DhcpServer {
     // Configuration for the pool the address is in, and only when the verdict puts the client there.
     if ('refuse' in s || !pool || pool.name !== s.pool) return { drop: 'no-lease' };
     return { reply: informAck(req, this.o.serverId, pool), pool: pool.name };
+  }
+
+  /** A RELEASE or DECLINE that names another server's identifier is not ours to act on. */
+  private forAnotherServer(req: DhcpMessage): boolean {
+    const id = getServerIdentifier(req);
+    return id !== undefined && id !== this.o.serverId;
   }
 
   private async admission(scope: ServedScope, mac: string): Promise<Admission> {
@@ -223,7 +230,7 @@ export class DhcpServer {
       throw err;
     }
     this.socket?.send(bytes, to.port, to.address);
-    this.o.metrics.replies.labels(messageTypeName(reply.options.get(53)![0]! as DhcpMessageType), pool).inc();
+    this.o.metrics.replied(reply.options.get(53)![0]! as DhcpMessageType, pool);
   }
 }
 
@@ -270,6 +277,6 @@ function directBroadcastOf(scopes: readonly ServedScope[], serverId: string): st
   const direct = scopes.find((s) => s.direct);
   const id = ipv4ToInt(serverId);
   if (!direct || id === undefined) return '255.255.255.255';
-  for (const p of direct.pools.values()) if (((id & maskOf(p.prefix)) >>> 0) === p.network) return p.broadcast;
+  for (const p of direct.pools.values()) if (inSubnet(id, p.network, p.prefix)) return p.broadcast;
   return '255.255.255.255';
 }

@@ -5,7 +5,7 @@
  */
 import type { KennekiConfig } from '../../../policy/config/schema.js';
 import type { DhcpPool } from '../../../policy/store/repository.js';
-import { intToIpv4, ipv4ToInt, maskOf } from '../../../policy/util/ipv4.js';
+import { broadcastOf, inSubnet, intToIpv4, ipv4ToInt, maskOf } from '../../../policy/util/ipv4.js';
 import { parseDhcpPool } from '../../../policy/util/ipv4-pool.js';
 import type { ScopeSpec } from '../leases/lease-table.js';
 
@@ -43,7 +43,7 @@ export function servedScopes(cfg: DhcpConfig): ServedScope[] {
       if ('problem' in parsed) throw new Error(`dhcp.scopes.${s.name}.pools.${name}.${parsed.field}: ${parsed.problem}`);
       pools.set(name, {
         name, network: parsed.network, prefix: parsed.prefix, first: parsed.first, last: parsed.last,
-        mask: intToIpv4(maskOf(parsed.prefix)), broadcast: intToIpv4((parsed.network | ~maskOf(parsed.prefix)) >>> 0),
+        mask: intToIpv4(maskOf(parsed.prefix)), broadcast: intToIpv4(broadcastOf(parsed.network, parsed.prefix)),
         routers: p.routers, dns: p.dns, leaseSeconds: p.lease_seconds,
         ...(p.domain !== undefined ? { domain: p.domain } : {}), ...(p.captive_portal !== undefined ? { captivePortal: p.captive_portal } : {}),
       });
@@ -56,20 +56,23 @@ export function servedScopes(cfg: DhcpConfig): ServedScope[] {
 export const leaseSpecs = (scopes: readonly ServedScope[]): ScopeSpec[] =>
   scopes.map((s) => ({ tenantId: s.tenantId, name: s.name, pools: [...s.pools.values()].map((p) => ({ name: p.name, first: p.first, last: p.last, leaseSeconds: p.leaseSeconds })) }));
 
-/** Finds the scope for a request: by the relay's address (in any pool subnet), or the direct scope. */
+/** Finds the scope for a request: by an address in one of its pool subnets, or the direct scope. */
 export class ScopeIndex {
-  private readonly direct: ServedScope | undefined;
+  readonly direct: ServedScope | undefined;
+  /** Every pool subnet with its scope, flattened once: the lookup runs on every request. */
+  private readonly subnets: { network: number; prefix: number; scope: ServedScope }[];
 
-  constructor(private readonly scopes: readonly ServedScope[]) {
+  constructor(scopes: readonly ServedScope[]) {
     this.direct = scopes.find((s) => s.direct);
+    this.subnets = scopes.flatMap((scope) => [...scope.pools.values()].map((p) => ({ network: p.network, prefix: p.prefix, scope })));
   }
 
-  /** `relay`: the link-selection address or giaddr; undefined for a request that came unrelayed. */
-  select(relay: string | undefined): ServedScope | undefined {
-    if (relay === undefined) return this.direct;
-    const ip = ipv4ToInt(relay);
+  /** The scope one of whose pool subnets holds `address` (a relay's link-selection or giaddr, a client's ciaddr). */
+  byAddress(address: string): ServedScope | undefined {
+    const ip = ipv4ToInt(address);
     if (ip === undefined) return undefined;
-    return this.scopes.find((s) => [...s.pools.values()].some((p) => ((ip & maskOf(p.prefix)) >>> 0) === p.network));
+    for (const n of this.subnets) if (inSubnet(ip, n.network, n.prefix)) return n.scope;
+    return undefined;
   }
 
   /** The pool of `scope` holding `ip`, if any. */
