@@ -36,6 +36,8 @@ import { KennekiError } from './errors.js';
 import { resolveDirectories } from './identity/config-rules.js';
 import { IdentityService } from './identity/identity-service.js';
 import { AdmissionIndex } from './service/admission.js';
+import { AddressView } from './addresses/address-view.js';
+import { gatewayFeed } from './addresses/gateway-feed.js';
 import type { EnforcementStarter, RunningEnforcement } from './service/enforcement-host.js';
 
 export interface RunningServer {
@@ -173,6 +175,8 @@ async function startPtTls(cfg: KennekiConfig, ctx: AppContext, ca: Ca, opts: Sta
             facts,
           );
           if (assessed.endpointId !== undefined && forget === undefined) forget = ctx.openSessions.register(tenantId, assessed.endpointId, session);
+          // The address this agent connected from is its endpoint's, for gateway allow-lists.
+          if (assessed.endpointId !== undefined) await ctx.addresses?.noteAgent(tenantId, peer.remoteAddress, assessed.endpointId);
           return assessed.decision;
         },
         limits: {
@@ -262,7 +266,22 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
   const directoryAdmins = new DirectoryAdmins({ store, identity, inputs, accounts, log: log.child({ component: 'directory-admins' }) });
   accounts.directoryRole = (tenantId, ldapUser, tokenRole) => directoryAdmins.effectiveRole(tenantId, ldapUser, tokenRole);
   const admission = new AdmissionIndex({ store, bus, clock });
-  const ctx: AppContext = { store, pdp, inputs, changes, accounts, identity, directoryAdmins, clock, metrics, log, admission, openSessions: new OpenSessions(), ...(enrollment ? { enrollment } : {}) };
+  // Which address is whose, for gateway allow-lists; only kept when some gateway needs it.
+  const addresses = cfg.allowlist.enabled
+    ? new AddressView({ store, clock, log: log.child({ component: 'addresses' }), agentAddressTtlSeconds: cfg.allowlist.agent_address_ttl_seconds, refreshSeconds: cfg.allowlist.refresh_seconds })
+    : undefined;
+  const unsubscribeAddresses = addresses && bus.subscribe((change) => addresses.onVerdict(change));
+  const ctx: AppContext = {
+    store, pdp, inputs, changes, accounts, identity, directoryAdmins, clock, metrics, log, admission, openSessions: new OpenSessions(),
+    ...(enrollment ? { enrollment } : {}),
+    ...(addresses ? { addresses, gatewayFeed: gatewayFeed(cfg.allowlist, addresses) } : {}),
+  };
+  try {
+    await addresses?.start();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 
   const boot = await bootstrap(cfg, { store, accounts, changes });
   const { app, routes } = await buildApp(ctx, {
@@ -317,6 +336,8 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
         sweeper.stop();
         // Enforcement first: it may still be sending CoA for the last verdict changes.
         await enforcement?.stop();
+        unsubscribeAddresses?.();
+        addresses?.stop();
         admission.stop();
         await identity.stop();
         await pt?.listener.stop();

@@ -17,6 +17,7 @@ import type { VerdictChange } from '../../policy/service/verdict-bus.js';
 import type { Store } from '../../policy/store/repository.js';
 import type { AdapterHealth, ApplyResult, EnforcementAdapter } from '../adapter.js';
 import { LeaseTable } from './leases/lease-table.js';
+import type { LeaseObserver } from './leases/lease-table.js';
 import { DhcpMetrics } from './metrics.js';
 import { DhcpServer } from './server/dhcp-server.js';
 import { leaseSpecs, servedScopes } from './server/scopes.js';
@@ -27,6 +28,8 @@ export interface DhcpAdapterDeps {
   admission: AdmissionSource;
   registry: Registry;
   log: Logger;
+  /** Told of leases as they are stored and given back (the gateway allow-list's address view). */
+  leaseObserver?: LeaseObserver;
 }
 
 /** Expired leases and declines are swept from memory and deleted from the store this often. */
@@ -45,7 +48,7 @@ export class DhcpAdapter implements EnforcementAdapter {
     const { dhcp, store, log } = this.d;
     if (dhcp.server_id === undefined) throw new Error('dhcp.server_id is required when dhcp is enabled');
     const scopes = servedScopes(dhcp);
-    const leases = await LeaseTable.load({ store: store.dhcpLeases, scopes: leaseSpecs(scopes), offerHoldMs: dhcp.offer_hold_seconds * 1000, declineHoldSeconds: dhcp.decline_hold_seconds });
+    const leases = await LeaseTable.load({ store: store.dhcpLeases, scopes: leaseSpecs(scopes), offerHoldMs: dhcp.offer_hold_seconds * 1000, declineHoldSeconds: dhcp.decline_hold_seconds, ...(this.d.leaseObserver ? { observer: this.d.leaseObserver } : {}) });
     const metrics = new DhcpMetrics(this.d.registry, () => scopes.flatMap((s) => [...s.pools.keys()].map((pool) => ({ scope: s.name, pool, used: leases.usage(s.tenantId, s.name, pool)?.used ?? 0 }))));
     const server = new DhcpServer({ host: dhcp.host, port: dhcp.port, serverId: dhcp.server_id, scopes, leases, admission: this.d.admission, unknownMac: dhcp.unknown_mac, metrics, log });
     const port = await server.start();

@@ -33,6 +33,8 @@ export interface RadiusAdapterDeps {
   log: Logger;
   eap?: EapPortHandle;
   now?: () => Date;
+  /** Told of sessions as they are stored (the gateway allow-list learns Framed-IP-Addresses). */
+  onSessionsSaved?: (sessions: readonly NetworkSession[]) => void;
 }
 
 export class RadiusAdapter implements EnforcementAdapter {
@@ -54,7 +56,7 @@ export class RadiusAdapter implements EnforcementAdapter {
     this.clients = NasClientTable.fromConfig(r);
     this.metrics = new RadiusMetrics(d.registry);
     if (d.eap) registerEapMetrics(d.registry, () => d.eap!.stats());
-    this.sessions = new SessionTable({ store: d.store, log: d.log, ...(d.now ? { now: d.now } : {}) });
+    this.sessions = new SessionTable({ store: d.store, log: d.log, ...(d.now ? { now: d.now } : {}), ...(d.onSessionsSaved ? { onSaved: d.onSessionsSaved } : {}) });
     this.server = new RadiusServer({
       ...configuredSettings(r, this.clients),
       admission: d.admission,

@@ -29,6 +29,8 @@ export interface SessionTableOptions {
   flushIntervalMs?: number;
   /** Sessions not heard of for this long are not reloaded at start (a NAS that died without a Stop). */
   reloadWindowMs?: number;
+  /** Told of every batch once it is stored (gateway allow-lists learn Framed-IP-Addresses here). */
+  onSaved?: (sessions: readonly NetworkSession[]) => void;
 }
 
 const keyOf = (nas: string, acctSessionId: string | undefined, mac: string | undefined): string | undefined =>
@@ -185,6 +187,7 @@ export class SessionTable implements SessionRecorder {
       this.dirty = new Map();
       try {
         await this.o.store.sessions.saveMany(batch);
+        this.o.onSaved?.(batch);
         for (const s of batch) {
           if (s.stoppedAt !== undefined) this.drop(s);
           else this.writtenAt.set(`${s.tenantId}\u0000${s.key}`, Date.parse(s.updatedAt));

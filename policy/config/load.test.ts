@@ -72,6 +72,10 @@ describe('defaults', () => {
         clients: [],
       },
       dhcp: { enabled: false, host: '0.0.0.0', port: 67, unknown_mac: 'quarantine', offer_hold_seconds: 30, decline_hold_seconds: 600, scopes: [] },
+      allowlist: {
+        enabled: false, tenants: [], remediation: [], services: [], dns: [], agent_address_ttl_seconds: 3600, refresh_seconds: 10, gateways: [],
+        local: { enabled: false, table: 'kenneki', client_networks: [], direct_interfaces: [], reconcile_seconds: 60, nft: 'nft' },
+      },
     });
   });
 
@@ -366,6 +370,39 @@ describe('dhcp', () => {
     ['a quarantine pool missing', on + '  - name: hq\n    pools:\n      production: { subnet: 10.20.1.0/24, range: 10.20.1.10-10.20.1.20 }\n', 'dhcp.scopes[0].pools'],
     ['a router outside the pool subnet', on + scope('hq', '', pools().replace('routers: [10.20.1.1]', 'routers: [10.99.0.1]')), 'dhcp.scopes[0].pools.production.routers'],
     ['an http captive portal', on + scope('hq', '', pools().replace('dns: [10.20.9.2]', 'dns: [10.20.9.2], captive_portal: "http://portal"')), 'dhcp.scopes[0].pools.quarantine.captive_portal'],
+  ])('%s is refused, naming %s', (_what, yaml, path) => {
+    const err = loadError({ file: file(yaml) });
+    expect((err.details?.['problems'] as string[]).join('\n')).toContain(path);
+  });
+});
+
+describe('allowlist', () => {
+  const secret = 'g'.repeat(32);
+  test('a local gateway and a remote gateway credential load; the credential may come from the environment', () => {
+    const cfg = loadConfig({
+      file: file(
+        'allowlist:\n  enabled: true\n  remediation: [10.50.0.10, 10.50.1.0/24]\n  dns: [10.0.0.53]\n  portal_url: https://nac.example/portal\n' +
+          '  gateways:\n    - { name: branch-1, secret: { env: GW_SECRET }, tenants: [default] }\n' +
+          '  local:\n    enabled: true\n    client_networks: [10.20.0.0/16]\n    direct_interfaces: [eth1]\n    portal_redirect_port: 8081\n',
+      ),
+      env: { GW_SECRET: secret },
+    });
+    expect(cfg.allowlist.gateways[0]).toEqual({ name: 'branch-1', secret, tenants: ['default'] });
+    expect(cfg.allowlist.local).toMatchObject({ enabled: true, table: 'kenneki', client_networks: ['10.20.0.0/16'], portal_redirect_port: 8081 });
+  });
+
+  test.each([
+    ['a remediation entry that is not an address', 'allowlist:\n  remediation: [patches.example]\n', 'allowlist.remediation[0]'],
+    ['a remediation network with host bits set', 'allowlist:\n  remediation: [10.50.0.1/24]\n', 'allowlist.remediation[0]'],
+    ['a client network that is not a CIDR', 'allowlist:\n  local:\n    client_networks: [10.20.0.0]\n', 'allowlist.local.client_networks[0]'],
+    ['a local gateway without client networks', 'allowlist:\n  enabled: true\n  local: { enabled: true }\n', 'allowlist.local.client_networks'],
+    ['a table name nft would read as syntax', 'allowlist:\n  local: { table: "k; flush ruleset" }\n', 'allowlist.local.table'],
+    ['an interface name with a quote', 'allowlist:\n  local: { direct_interfaces: [\'eth"0\'] }\n', 'allowlist.local.direct_interfaces[0]'],
+    ['a short gateway secret', `allowlist:\n  gateways: [{ name: a, secret: short, tenants: [default] }]\n`, 'allowlist.gateways[0].secret'],
+    ['a gateway without tenants', `allowlist:\n  gateways: [{ name: a, secret: ${secret} }]\n`, 'allowlist.gateways[0].tenants'],
+    ['a gateway of an unknown tenant', `allowlist:\n  gateways: [{ name: a, secret: ${secret}, tenants: [nowhere] }]\n`, 'allowlist.gateways[0].tenants[0]'],
+    ['two gateways of one name', `allowlist:\n  gateways: [{ name: a, secret: ${secret}, tenants: [default] }, { name: a, secret: ${secret}, tenants: [default] }]\n`, 'allowlist.gateways[1].name'],
+    ['an http portal', 'allowlist:\n  portal_url: http://portal\n', 'allowlist.portal_url'],
   ])('%s is refused, naming %s', (_what, yaml, path) => {
     const err = loadError({ file: file(yaml) });
     expect((err.details?.['problems'] as string[]).join('\n')).toContain(path);

@@ -19,6 +19,7 @@ import { redactSecrets, resolveSecrets } from './secrets.js';
 import { ConfigSchema, type KennekiConfig, type RawConfig } from './schema.js';
 import { directoryProblems } from '../identity/config-rules.js';
 import { radiusProblems } from './radius-rules.js';
+import { allowlistProblems } from './allowlist-rules.js';
 import { dhcpProblems } from './dhcp-rules.js';
 
 export interface LoadConfigOptions {
@@ -124,6 +125,7 @@ function semanticProblems(data: unknown): Problem[] {
   problems.push(...directoryProblems(data, tenantIds));
   problems.push(...radiusProblems(data, tenantIds));
   problems.push(...dhcpProblems(data, tenantIds));
+  problems.push(...allowlistProblems(data, tenantIds));
   return problems;
 }
 

@@ -14,6 +14,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { buildRadiusSchema, RADIUS_SECRET_MIN_LENGTH } from './radius.js';
+import { buildAllowlistSchema, GATEWAY_SECRET_MIN_LENGTH } from './allowlist.js';
 import { buildDhcpSchema } from './dhcp.js';
 import { Enum } from '../util/schema.js';
 import { KENNEKI_VENDOR_ID } from '../tnc/pa/constants.js';
@@ -166,6 +167,8 @@ function buildConfigSchema<S extends TSchema>(secret: (minLength: number) => S) 
       radius: buildRadiusSchema(secret(RADIUS_SECRET_MIN_LENGTH)),
       /** The DHCP server: leases from the production or the quarantine pool, by verdict (gateway/dhcp/). */
       dhcp: buildDhcpSchema(),
+      /** Gateway allow-lists: nftables on this host and on remote gateways (gateway/allowlist/). */
+      allowlist: buildAllowlistSchema(secret(GATEWAY_SECRET_MIN_LENGTH)),
     },
     { additionalProperties: false },
   );

@@ -20,6 +20,7 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['admin', 'bootstrap_password'],
   ['identity', 'directories', '*', 'bind_password'],
   ['radius', 'clients', '*', 'secret'],
+  ['allowlist', 'gateways', '*', 'secret'],
 ];
 
 /** The concrete paths a SECRET_PATHS entry names in this config (`*` expanded over arrays). */

@@ -21,6 +21,8 @@ import { roleRoutes } from './routes/roles.js';
 import { directoryRoutes } from './routes/directories.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { dhcpLeaseRoutes } from './routes/dhcp-leases.js';
+import { allowlistRoutes } from './routes/allowlist.js';
+import { gatewayStreamRoutes } from './routes/gateway-stream.js';
 import { networkUserRoutes } from './routes/network-users.js';
 
 export interface HttpOptions {
@@ -86,6 +88,8 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
   await directoryRoutes(app, ctx);
   await sessionRoutes(app, ctx);
   await dhcpLeaseRoutes(app, ctx);
+  await allowlistRoutes(app, ctx);
+  await gatewayStreamRoutes(app, ctx);
   await networkUserRoutes(app, ctx);
   await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });
   await postureRoutes(app, ctx);

@@ -9,8 +9,10 @@ import { hasRole, type Principal } from '../auth/principal.js';
 import { KennekiError } from '../errors.js';
 import type { AuditEntry, Role } from '../store/repository.js';
 import type { AppContext } from './context.js';
+import type { GatewayCredential } from '../addresses/gateway-feed.js';
 
-export type Access = 'public' | 'device' | Role;
+/** `gateway`: a remote gateway's credential (allowlist.gateways), nothing else. */
+export type Access = 'public' | 'device' | 'gateway' | Role;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,11 +20,13 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal?: Principal;
+    gateway?: GatewayCredential;
   }
 }
 
 export function installAuth(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('gateway', undefined);
   app.addHook('onRequest', async (req) => {
     const access = req.routeOptions.config.access;
     if (access === 'public' || access === undefined) return;
@@ -33,6 +37,15 @@ export function installAuth(app: FastifyInstance, ctx: AppContext): void {
       throw new KennekiError('KENNEKI_ERR_UNAUTHENTICATED', 'missing Authorization header (Bearer <token>)');
     }
     const secret = match[2]!;
+    if (access === 'gateway') {
+      const gateway = match[1]!.toLowerCase() === 'bearer' ? ctx.gatewayFeed?.authenticate(secret) : undefined;
+      if (!gateway) {
+        ctx.metrics.authFailures.inc({ kind: 'gateway' });
+        throw new KennekiError('KENNEKI_ERR_UNAUTHENTICATED', 'unknown gateway credential');
+      }
+      req.gateway = gateway;
+      return;
+    }
     const principal = access === 'device' ? await ctx.accounts.authenticateDevice(secret) : await ctx.accounts.authenticate(secret);
     if (!principal) {
       ctx.metrics.authFailures.inc({ kind: access === 'device' ? 'device' : 'token' });

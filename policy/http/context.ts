@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { DirectoryAdmins } from '../auth/directory-admins.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import type { AccountService } from '../auth/accounts.js';
+import type { AddressView } from '../addresses/address-view.js';
+import type { GatewayFeed } from '../addresses/gateway-feed.js';
 import type { AdminChanges } from '../service/admin-changes.js';
 import type { AdmissionIndex } from '../service/admission.js';
 import type { Clock } from '../service/clock.js';
@@ -40,4 +42,8 @@ export interface AppContext {
   /** PT-TLS connections kept open after their RESULT, by endpoint: for SRETRY. */
   openSessions: OpenSessions;
   enrollment?: EnrollmentContext;
+  /** Which address is whose, for gateway allow-lists; present when `allowlist.enabled`. */
+  addresses?: AddressView;
+  /** What remote gateways stream, and their credentials; present when `allowlist.enabled`. */
+  gatewayFeed?: GatewayFeed;
 }

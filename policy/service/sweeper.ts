@@ -121,6 +121,8 @@ export class Sweeper {
     report.snapshotsPurged = await store.retention.purgeSnapshots(cutoff);
     // Sessions name users, MACs and addresses: the same retention as posture (seed 000).
     report.sessionsPurged = await store.sessions.purge(cutoff);
+    // Where agents were seen is only kept while it means something (until it expires).
+    await store.agentAddresses.reclaim(now.toISOString());
     if (report.exceptionsExpired + report.reviewed + report.snapshotsPurged + report.sessionsPurged > 0) log.info({ evt: 'SWEEP_DONE', ...report }, 'sweep done');
     return report;
   }

@@ -137,6 +137,26 @@ export interface DhcpLease {
   updatedAt: string;
 }
 
+/**
+ * An enrolled agent's posture connection came from this address (gateway allow-lists put the
+ * address under the endpoint's verdict). Kept until `expiresAt`; the next report renews it.
+ */
+export interface AgentAddress {
+  tenantId: string;
+  ip: string;
+  endpointId: string;
+  seenAt: string;
+  expiresAt: string;
+}
+
+/** What a gateway needs of every endpoint: its MAC (to match leases and sessions) and its verdict. */
+export interface EndpointVerdictRow {
+  tenantId: string;
+  id: string;
+  mac?: string;
+  verdict: Verdict;
+}
+
 export interface DhcpLeaseQuery {
   mac?: string;
   ip?: string;
@@ -390,6 +410,8 @@ export interface Store {
     /** Endpoints whose decision is due for a time-driven review (reviewAt ≤ now). */
     dueForReview(tenantId: string, now: string, limit: number): Promise<string[]>;
     countByVerdict(): Promise<{ tenantId: string; verdict: Verdict; count: number }[]>;
+    /** Every endpoint of every tenant, with only its id, MAC and verdict (gateway allow-lists). */
+    verdictIndex(): Promise<EndpointVerdictRow[]>;
   };
   enrollmentTokens: {
     create(tenantId: string, t: { secretHash: string; label?: string; endpointId?: string; expiresAt: string }, audit: AuditEntry): Promise<EnrollmentToken>;
@@ -495,6 +517,15 @@ export interface Store {
     live(after: string): Promise<DhcpLease[]>;
     list(tenantId: string, q: DhcpLeaseQuery): Promise<Page<DhcpLease>>;
     /** Deletes leases that expired before `before` (reclaim); returns how many went. */
+    reclaim(before: string): Promise<number>;
+  };
+  /** Where enrolled agents' posture connections came from (gateway allow-lists). */
+  agentAddresses: {
+    /** Records (or renews) that the endpoint was seen at the address; one endpoint per address, the latest wins. */
+    note(a: AgentAddress): Promise<void>;
+    /** Addresses of every tenant expiring after `after`. */
+    live(after: string): Promise<AgentAddress[]>;
+    /** Deletes rows that expired before `before`; returns how many went. */
     reclaim(before: string): Promise<number>;
   };
   /** Network sessions from RADIUS authorizations and accounting (and later DHCP and VPN). */

@@ -61,6 +61,13 @@ export interface LeaseTableOptions {
   now?: () => number;
   offerHoldMs?: number;
   declineHoldSeconds?: number;
+  /** Told of every lease once it is stored, and of every address given back or declined (gateway allow-lists). */
+  observer?: LeaseObserver;
+}
+
+export interface LeaseObserver {
+  noteLease(lease: DhcpLease): void;
+  dropLease(tenantId: string, scope: string, ip: string): void;
 }
 
 export class LeaseTable {
@@ -205,7 +212,11 @@ export class LeaseTable {
     const batch = this.queued;
     this.queued = [];
     this.o.store.bindMany(batch.map((b) => b.lease), iso(this.now())).then(
-      (results) => batch.forEach((b, i) => b.resolve(results[i] === true)),
+      (results) =>
+        batch.forEach((b, i) => {
+          if (results[i] === true) this.o.observer?.noteLease(b.lease);
+          b.resolve(results[i] === true);
+        }),
       (err: unknown) => batch.forEach((b) => b.reject(err)),
     );
   }
@@ -219,6 +230,7 @@ export class LeaseTable {
     if (!e || e.mac !== mac || e.state !== 'bound') return false;
     await this.o.store.release(tenantId, scope, ipText, mac);
     this.forget(s, e);
+    this.o.observer?.dropLease(tenantId, scope, ipText);
     return true;
   }
 
@@ -238,6 +250,7 @@ export class LeaseTable {
     e.mac = '';
     e.state = 'declined';
     e.expiresAt = until;
+    this.o.observer?.dropLease(tenantId, scope, ipText);
     return true;
   }
 

@@ -6,7 +6,7 @@ import { newId } from '../../util/ids.js';
 import type { Endpoint, EndpointQuery, Store } from '../repository.js';
 import { writeAudit } from './audit-repo.js';
 import type { Db } from './open.js';
-import { checkResults, endpointDecisions, endpointFindings, endpoints, identityGroups } from './schema.js';
+import { agentAddresses, checkResults, endpointDecisions, endpointFindings, endpoints, identityGroups } from './schema.js';
 
 type Row = typeof endpoints.$inferSelect;
 
@@ -190,6 +190,9 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
         if (!before) return false;
         // ON DELETE CASCADE removes posture, snapshots, results, findings and verdict history.
         tx.delete(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id))).run();
+        // Where its agent was seen is about this endpoint too (no foreign key: the row is written
+        // outside the assessment's transaction, and may name an endpoint deleted meanwhile).
+        tx.delete(agentAddresses).where(and(eq(agentAddresses.tenantId, tenantId), eq(agentAddresses.endpointId, id))).run();
         writeAudit(tx, tenantId, { ...audit, targetId: id, before }, at);
         return true;
       });
@@ -246,6 +249,13 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
         .groupBy(endpoints.tenantId, endpoints.verdict)
         .all()
         .map((r) => ({ tenantId: r.tenantId, verdict: r.verdict as Verdict, count: r.count }));
+    },
+    async verdictIndex() {
+      return db
+        .select({ tenantId: endpoints.tenantId, id: endpoints.id, mac: endpoints.mac, verdict: endpoints.verdict })
+        .from(endpoints)
+        .all()
+        .map((r) => ({ tenantId: r.tenantId, id: r.id, ...(r.mac !== null ? { mac: r.mac } : {}), verdict: r.verdict as Verdict }));
     },
   };
 }

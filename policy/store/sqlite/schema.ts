@@ -472,3 +472,21 @@ export const networkUsers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
 );
+
+/**
+ * Where enrolled agents were last seen: the source address of an agent's posture connection
+ * (PT-TLS), so the gateway allow-list can put that address under the endpoint's verdict (a VPN
+ * tunnel address, or a hand-set static address, has no lease to tie it to the endpoint). One
+ * endpoint per address: the latest connection from it wins. Rows expire; `reclaim` deletes them.
+ */
+export const agentAddresses = sqliteTable(
+  'agent_addresses',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    ip: text('ip').notNull(),
+    endpointId: text('endpoint_id').notNull(),
+    seenAt: text('seen_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.ip] }), index('agent_addresses_endpoint').on(t.tenantId, t.endpointId), index('agent_addresses_expires').on(t.expiresAt)],
+);

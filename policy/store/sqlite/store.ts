@@ -6,6 +6,7 @@ import { assessmentRepo, verdictRepo } from './assessment-repo.js';
 import { auditRepo } from './audit-repo.js';
 import { endpointRepo } from './endpoint-repo.js';
 import { sessionRepo } from './session-repo.js';
+import { agentAddressRepo } from './agent-address-repo.js';
 import { dhcpLeaseRepo } from './dhcp-lease-repo.js';
 import { networkUserRepo } from './network-user-repo.js';
 import { enrollmentTokenRepo } from './enrollment-token-repo.js';
@@ -47,6 +48,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     definitions: definitionsRepo(db, now),
     sessions: sessionRepo(db, checkpoint),
     dhcpLeases: dhcpLeaseRepo(db, raw),
+    agentAddresses: agentAddressRepo(raw),
     networkUsers: networkUserRepo(db, now),
     audit: auditRepo(db, now),
     async optimize() {

@@ -1,0 +1,53 @@
+/**
+ * What a gateway enforces, as data: the policy server resolves addresses to endpoints and their
+ * verdicts (policy/addresses/) and hands each gateway (in-process, or remote over the stream) a
+ * list of entries plus the few addresses quarantined hosts may still reach. The nft layer turns
+ * that into one table of its own; nothing here knows about nft syntax.
+ *
+ * An address that has no entry is treated as quarantined: the gateway never needs to be told
+ * about a host for it to be confined (the static-IP bypass of the DHCP method, seed 2.1.5.2).
+ */
+
+/** How a gateway treats traffic from an address. */
+export type AccessClass = 'allowed' | 'quarantined' | 'denied';
+export const ACCESS_CLASSES: readonly AccessClass[] = ['allowed', 'quarantined', 'denied'];
+
+export interface AllowlistEntry {
+  /** Dotted IPv4 address of the endpoint. */
+  ip: string;
+  /**
+   * Lower-case colon MAC when Kenneki knows which interface holds the address (a DHCP lease, a
+   * session with Calling-Station-Id). On directly attached segments an `allowed` entry admits only
+   * this IP+MAC pair; without a MAC it admits nothing there (routed and VPN segments match on IP).
+   */
+  mac?: string;
+  access: AccessClass;
+}
+
+/** One TCP or UDP service quarantined hosts may use (Kenneki's portal and PT-TLS, DNS, DHCP). */
+export interface GatewayService {
+  ip: string;
+  proto: 'tcp' | 'udp';
+  port: number;
+}
+
+/** What the policy server says every gateway must let quarantined hosts reach. */
+export interface GatewayPolicy {
+  /** Remediation hosts or networks: IPv4 addresses or CIDRs. */
+  remediation: string[];
+  services: GatewayService[];
+  /** Where the HTTP redirect sends quarantined browsers (https). Absent: HTTP is only refused. */
+  portalUrl?: string;
+}
+
+/** What each gateway host decides for itself (its own config). */
+export interface GatewayLocal {
+  /** nft table name (family inet). The gateway owns this table and touches no other. */
+  table: string;
+  /** The endpoint networks this gateway stands in front of (LAN scopes, VPN pools): IPv4 CIDRs. */
+  clientNetworks: string[];
+  /** Interfaces of directly attached segments: allowed entries match IP and MAC there; IPv6 forwarded from them is dropped. */
+  directInterfaces: string[];
+  /** Local TCP port of the portal redirector (HTTP from quarantined hosts is redirected here). Absent: no redirect. */
+  portalRedirectPort?: number;
+}

@@ -1,0 +1,57 @@
+/**
+ * What the policy server tells remote gateways (`kenneki gateway`), and who may ask: the address
+ * view's entries for the gateway's tenants, plus the gateway policy (what quarantined hosts may
+ * still reach). Built once from the config.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { KennekiConfig } from '../config/schema.js';
+import type { AddressView } from './address-view.js';
+
+export interface GatewayService {
+  ip: string;
+  proto: 'tcp' | 'udp';
+  port: number;
+}
+
+/** What every gateway lets quarantined hosts reach; the same shape as gateway/allowlist's GatewayPolicy. */
+export interface GatewayPolicyData {
+  remediation: string[];
+  services: GatewayService[];
+  portalUrl?: string;
+}
+
+export interface GatewayCredential {
+  name: string;
+  tenants: readonly string[];
+}
+
+export interface GatewayFeed {
+  view: AddressView;
+  policy: GatewayPolicyData;
+  /** The gateway a bearer secret belongs to, or undefined. Compares hashes in constant time. */
+  authenticate(secret: string): GatewayCredential | undefined;
+}
+
+export function gatewayPolicyOf(al: KennekiConfig['allowlist']): GatewayPolicyData {
+  const services: GatewayService[] = al.services.map((s) => ({ ip: s.ip, proto: s.proto, port: s.port }));
+  // DNS over UDP, and over TCP for answers too large for a datagram.
+  for (const ip of al.dns) services.push({ ip, proto: 'udp', port: 53 }, { ip, proto: 'tcp', port: 53 });
+  return { remediation: [...al.remediation], services, ...(al.portal_url !== undefined ? { portalUrl: al.portal_url } : {}) };
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+export function gatewayFeed(al: KennekiConfig['allowlist'], view: AddressView): GatewayFeed {
+  const known = al.gateways.map((g) => ({ hash: sha256(g.secret), credential: { name: g.name, tenants: [...g.tenants] } }));
+  return {
+    view,
+    policy: gatewayPolicyOf(al),
+    authenticate(secret) {
+      const h = sha256(secret);
+      // Every credential is compared, so the time taken does not say which one was close.
+      let found: GatewayCredential | undefined;
+      for (const k of known) if (timingSafeEqual(k.hash, h)) found ??= k.credential;
+      return found;
+    },
+  };
+}
