@@ -5,11 +5,13 @@
  */
 import type { EnforcementHost, RunningEnforcement } from '../policy/service/enforcement-host.js';
 import type { VerdictChange } from '../policy/service/verdict-bus.js';
+import type { NetworkSession } from '../policy/store/repository.js';
 import type { EnforcementAdapter } from './adapter.js';
 import { EapCredentialSource } from './radius/eap-credentials.js';
 import { startEap } from './radius/eap-server.js';
 import { RadiusAdapter } from './radius/radius-adapter.js';
 import { DhcpAdapter } from './dhcp/dhcp-adapter.js';
+import { AllowlistAdapter } from './allowlist/allowlist-adapter.js';
 
 export async function startEnforcement(host: EnforcementHost): Promise<RunningEnforcement> {
   const { cfg, ctx, log } = host;
@@ -20,10 +22,26 @@ export async function startEnforcement(host: EnforcementHost): Promise<RunningEn
     if (cfg.radius.eap.methods.includes('md5')) log.warn({ evt: 'RADIUS_EAP_MD5_ENABLED' }, 'EAP-MD5 is enabled: it has no mutual authentication and no keys; use it only in a lab');
     const eap = cfg.radius.eap.methods.length > 0 ? await startEap(cfg, host.ca, new EapCredentialSource({ store: ctx.store, identity: ctx.identity, log: radiusLog }), radiusLog) : undefined;
     if (eap) closers.push(() => eap.close());
-    adapters.push(new RadiusAdapter({ radius: cfg.radius, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, metricSources: ctx.metrics, log: radiusLog, ...(eap ? { eap } : {}) }));
+    const addresses = ctx.addresses;
+    adapters.push(
+      new RadiusAdapter({
+        radius: cfg.radius, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, metricSources: ctx.metrics, log: radiusLog,
+        ...(eap ? { eap } : {}),
+        // Framed-IP-Address from accounting: the VPN tunnel address a gateway allow-list must cover.
+        ...(addresses ? { onSessionsSaved: (s: readonly NetworkSession[]) => addresses.noteSessions(s) } : {}),
+      }),
+    );
   }
   if (cfg.dhcp.enabled) {
-    adapters.push(new DhcpAdapter({ dhcp: cfg.dhcp, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, log: log.child({ component: 'dhcp' }) }));
+    adapters.push(
+      new DhcpAdapter({
+        dhcp: cfg.dhcp, store: ctx.store, admission: ctx.admission, registry: ctx.metrics.registry, log: log.child({ component: 'dhcp' }),
+        ...(ctx.addresses ? { leaseObserver: ctx.addresses } : {}),
+      }),
+    );
+  }
+  if (cfg.allowlist.enabled && cfg.allowlist.local.enabled && ctx.addresses) {
+    adapters.push(new AllowlistAdapter({ allowlist: cfg.allowlist, view: ctx.addresses, store: ctx.store, registry: ctx.metrics.registry, log: log.child({ component: 'allowlist' }) }));
   }
   const ports: Record<string, number> = {};
   const started: EnforcementAdapter[] = [];

@@ -14,6 +14,8 @@ import { createLogger } from './log.js';
 import { openStore, startServer } from './server.js';
 // The composition root is the one place in policy/ that knows the adapters (architecture.md).
 import { startEnforcement } from '../gateway/start.js';
+import { startRemoteGateway } from '../gateway/allowlist/remote-gateway.js';
+import { GATEWAY_SECRET_MIN_LENGTH } from './config/allowlist.js';
 import { loadOrCreateCa, signDeviceCsr } from './tnc/ca/index.js';
 import { systemClock } from './service/clock.js';
 import type { Role } from './store/repository.js';
@@ -161,6 +163,52 @@ withConfig(ca.command('sign'))
     }
     if (opts.out !== undefined) writeFileSync(opts.out, certPem, { mode: 0o644 });
     else process.stdout.write(certPem);
+  });
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+program
+  .command('gateway')
+  .description('enforce the allow-list on this host (a branch or VPN gateway): an nftables table fed by the policy server')
+  .requiredOption('--server <url>', 'the policy server, https://host:port (http:// only to a loopback address)')
+  .requiredOption('--credential-file <file>', "this gateway's credential (allowlist.gateways[].secret on the server)")
+  .option('--ca-file <file>', "PEM the server's certificate must chain to (default: the system trust store)")
+  .requiredOption('--client-network <cidr>', 'an endpoint network this gateway stands in front of (repeat for more)', collect, [])
+  .option('--direct-interface <ifname>', 'a directly attached segment: allowed hosts must match IP and MAC there (repeat for more)', collect, [])
+  .option('--table <name>', 'nft table (family inet) this gateway owns', 'kenneki')
+  .option('--portal-redirect-port <port>', 'redirect HTTP from quarantined hosts to a redirector on this port', (v) => Number(v))
+  .option('--reconcile-seconds <n>', 'check the table for drift this often', (v) => Number(v), 60)
+  .option('--nft <path>', 'the nft binary', 'nft')
+  .option('--metrics <host:port>', 'serve Prometheus /metrics here')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
+  .action(async (opts: { server: string; credentialFile: string; caFile?: string; clientNetwork: string[]; directInterface: string[]; table: string; portalRedirectPort?: number; reconcileSeconds: number; nft: string; metrics?: string; logLevel: string }) => {
+    const credential = readFileSync(opts.credentialFile, 'utf8').trim();
+    if (credential.length < GATEWAY_SECRET_MIN_LENGTH) throw new Error(`--credential-file: the credential must be at least ${GATEWAY_SECRET_MIN_LENGTH} characters`);
+    if (opts.portalRedirectPort !== undefined && !(Number.isInteger(opts.portalRedirectPort) && opts.portalRedirectPort >= 1 && opts.portalRedirectPort <= 65535)) throw new Error('--portal-redirect-port: must be a port from 1 to 65535');
+    if (!Number.isInteger(opts.reconcileSeconds) || opts.reconcileSeconds < 5) throw new Error('--reconcile-seconds: must be an integer of at least 5');
+    const m = opts.metrics === undefined ? undefined : /^(.+):(\d{1,5})$/.exec(opts.metrics);
+    if (opts.metrics !== undefined && !m) throw new Error('--metrics: must be host:port (127.0.0.1:9464)');
+    const log = createLogger(opts.logLevel as KennekiConfig['log']['level']);
+    const gw = await startRemoteGateway({
+      serverUrl: opts.server,
+      credential,
+      ...(opts.caFile !== undefined ? { ca: readFileSync(opts.caFile, 'utf8') } : {}),
+      local: { table: opts.table, clientNetworks: opts.clientNetwork, directInterfaces: opts.directInterface, ...(opts.portalRedirectPort !== undefined ? { portalRedirectPort: opts.portalRedirectPort } : {}) },
+      nft: opts.nft,
+      reconcileSeconds: opts.reconcileSeconds,
+      log,
+      ...(m ? { metricsListen: { host: m[1]!, port: Number(m[2]) } } : {}),
+    });
+    process.stdout.write(`Kenneki gateway ${packageVersion()}: nft table inet ${opts.table} in force, following ${opts.server}${gw.metricsPort !== undefined ? ` (metrics on port ${gw.metricsPort})` : ''}\n`);
+    const shutdown = (signal: string) => {
+      // The table stays: what was enforced stays enforced until a new gateway process takes over.
+      log.info({ evt: 'GATEWAY_STOPPING', signal }, 'stopping; the nft table stays in force');
+      gw.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
   });
 
 withConfig(program.command('definitions').command('check'))

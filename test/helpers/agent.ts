@@ -36,7 +36,8 @@ export function readProfile(name: string): HostProfile {
   return JSON.parse(readFileSync(join(LINUX_PROFILES, name), 'utf8')) as HostProfile;
 }
 
-export function testAgent(dir: string, initialProfile: string, bin = AGENT_BUNDLE): TestAgent {
+/** `wrap` runs the agent elsewhere, e.g. `(argv) => ['ip', 'netns', 'exec', ns, ...argv]` for a laptop in a namespace. */
+export function testAgent(dir: string, initialProfile: string, bin = AGENT_BUNDLE, wrap: (argv: string[]) => string[] = (argv) => argv): TestAgent {
   const profile = join(dir, 'host.json');
   copyFileSync(join(LINUX_PROFILES, initialProfile), profile);
   const stateDir = join(dir, 'state');
@@ -48,12 +49,13 @@ export function testAgent(dir: string, initialProfile: string, bin = AGENT_BUNDL
     profile,
     run: (args, env = {}) =>
       new Promise((resolve) => {
-        execFile(process.execPath, [bin, ...globals, ...args], { cwd: ROOT, env: { ...process.env, ...baseEnv, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+        const [file, ...argv] = wrap([process.execPath, bin, ...globals, ...args]) as [string, ...string[]];
+        execFile(file, argv, { cwd: ROOT, env: { ...process.env, ...baseEnv, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
           const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1;
           resolve({ code, stdout, stderr });
         });
       }),
-    spawn: (args, env = {}) => spawnBin(bin, [...globals, ...args], { env: { ...baseEnv, ...env } }),
+    spawn: (args, env = {}) => spawnBin(bin, [...globals, ...args], { env: { ...baseEnv, ...env }, wrap: wrap([]) }),
     become(p) {
       writeFileSync(profile, JSON.stringify(p));
     },

@@ -23,6 +23,10 @@ export interface KennekiDhcpConfig {
   password: string;
   /** The lines of the `dhcp:` section, each indented by two spaces already. */
   dhcp: readonly string[];
+  /** The `pt_tls:` value (default `{ port: 0 }`). */
+  ptTls?: string;
+  /** More top-level sections, as YAML lines (e.g. `allowlist:` and its lines). */
+  extra?: readonly string[];
 }
 
 export interface KennekiDhcp {
@@ -47,10 +51,11 @@ export function kennekiDhcpYaml(c: KennekiDhcpConfig): string {
     `data_dir: ${c.dataDir ?? join(c.dir, 'data')}`,
     `log: { level: ${c.logLevel ?? 'info'} }`,
     `http: { host: ${c.httpHost ?? '127.0.0.1'}, port: ${c.httpPort ?? 18080} }`,
-    'pt_tls: { port: 0 }',
+    `pt_tls: ${c.ptTls ?? '{ port: 0 }'}`,
     `admin: { bootstrap_password: "${c.password}" }`,
     'dhcp:',
     ...c.dhcp,
+    ...(c.extra ?? []),
     '',
   ].join('\n');
 }
