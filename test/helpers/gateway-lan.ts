@@ -148,3 +148,33 @@ export async function serveText(wrap: LanHost['wrap'], text: string, ports: read
   });
   return child;
 }
+
+/** A bare namespace of the test's own with lo up and IPv4 forwarding on: a router. */
+export function createRouterNs(name: string): { ns: string; wrap(argv: readonly string[]): string[]; exec(argv: readonly string[]): string; remove(): void } {
+  const ip = requireDhcpPeer('ip');
+  const ns = `kkgr${name}${process.pid}`;
+  try {
+    ipCmd(['netns', 'del', ns]);
+  } catch {
+    /* no leftover */
+  }
+  ipCmd(['netns', 'add', ns]);
+  ipCmd(['-n', ns, 'link', 'set', 'lo', 'up']);
+  const r = {
+    ns,
+    wrap: (argv: readonly string[]) => [ip, 'netns', 'exec', ns, ...argv],
+    exec(argv: readonly string[]) {
+      const [file, ...args] = r.wrap(argv) as [string, ...string[]];
+      return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    },
+    remove() {
+      try {
+        ipCmd(['netns', 'del', ns]);
+      } catch {
+        /* gone */
+      }
+    },
+  };
+  r.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  return r;
+}
