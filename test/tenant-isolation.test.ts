@@ -170,9 +170,11 @@ beforeAll(async () => {
   // A directory per tenant (on a closed loopback port: only their listing matters here).
   const directory = (t: TenantKey) =>
     `    - { name: ${PREFIX[t]}-dir, tenant: ${t}, type: openldap, urls: ["ldap://127.0.0.1:9"], tls: { mode: none }, bind_dn: "cn=svc,dc=${PREFIX[t]}", bind_password: "${PREFIX[t]}-service-pw", base_dn: "dc=${PREFIX[t]}" }`;
-  s = await startTestServer({ tenants: ['a', 'b'], yaml: ['identity:', '  directories:', directory('a'), directory('b'), ''].join('\n') });
+  s = await startTestServer({ tenants: ['a', 'b'], yaml: ['identity:', '  directories:', directory('a'), directory('b'), 'allowlist:', '  enabled: true', ''].join('\n') });
   A = await seed(s, 'a');
   B = await seed(s, 'b');
+  // The address view reads the seeded leases now rather than at its next refresh.
+  await s.server.ctx.addresses!.refresh();
 });
 afterAll(async () => s?.close());
 
@@ -250,6 +252,7 @@ const GET_ROUTES: Record<string, GetCase> = {
   '/api/v1/definitions': { kind: 'list', requests: [{ path: () => '/api/v1/definitions', mustContain: () => [`${PREFIX.a}-feed`] }] },
   '/api/v1/sessions': { kind: 'list', requests: [{ path: () => '/api/v1/sessions', mustContain: () => [`${PREFIX.a}-session-user`, `${PREFIX.a}-nas`] }] },
   '/api/v1/dhcp/leases': { kind: 'list', requests: [{ path: () => '/api/v1/dhcp/leases', mustContain: () => [`${PREFIX.a}-scope`, `${PREFIX.a}-dhcp-host`] }] },
+  '/api/v1/allowlist': { kind: 'list', requests: [{ path: () => '/api/v1/allowlist', mustContain: () => ['10.77.0.10'] }, { path: () => '/api/v1/allowlist?ip=10.77.0.11', mustContain: () => [], total: 0 }] },
   '/api/v1/network-users': { kind: 'list', requests: [{ path: () => '/api/v1/network-users', mustContain: () => [`${PREFIX.a}-netuser`] }] },
   '/api/v1/identities/:kind/:name': {
     kind: 'named',

@@ -27,6 +27,8 @@ export interface GatewayCredential {
 
 export interface GatewayFeed {
   view: AddressView;
+  /** The configured remote gateways' names (no stream route without any). */
+  gateways: readonly string[];
   policy: GatewayPolicyData;
   /** The gateway a bearer secret belongs to, or undefined. Compares hashes in constant time. */
   authenticate(secret: string): GatewayCredential | undefined;
@@ -45,6 +47,7 @@ export function gatewayFeed(al: KennekiConfig['allowlist'], view: AddressView): 
   const known = al.gateways.map((g) => ({ hash: sha256(g.secret), credential: { name: g.name, tenants: [...g.tenants] } }));
   return {
     view,
+    gateways: al.gateways.map((g) => g.name),
     policy: gatewayPolicyOf(al),
     authenticate(secret) {
       const h = sha256(secret);

@@ -4,6 +4,7 @@
  * Ctrl-C alike.
  */
 import { agentBench } from './agent.js';
+import { allowlistBench } from './allowlist.js';
 import { fmt, machine, printFigures, runCleanups, type Bench, type BenchResult } from './common.js';
 import { dhcpBench } from './dhcp.js';
 import { engineBench } from './engine.js';
@@ -18,7 +19,7 @@ import { radiusMabBench } from './radius-mab.js';
 import { ptTlsBench } from './pt-tls.js';
 import { rssBench } from './rss.js';
 
-const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench, identityBench, radiusMabBench, radiusEapTlsBench, radiusCoaBench, radiusIdentityBench, dhcpBench];
+const BENCHES: Bench[] = [engineBench, ingestBench, pdpIngestBench, listBench, rssBench, ptTlsBench, agentBench, identityBench, radiusMabBench, radiusEapTlsBench, radiusCoaBench, radiusIdentityBench, dhcpBench, allowlistBench];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

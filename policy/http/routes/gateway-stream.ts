@@ -24,7 +24,8 @@ export type GatewayStreamMessage =
 
 export async function gatewayStreamRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const feed = ctx.gatewayFeed;
-  if (!feed) return;
+  // No remote gateway configured, no route: nothing to authenticate against.
+  if (!feed || feed.gateways.length === 0) return;
   app.get(
     GATEWAY_STREAM_PATH,
     {
