@@ -11,17 +11,22 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AdapterCapability, EnforcementAdapter } from '../gateway/adapter.js';
 import { DhcpAdapter } from '../gateway/dhcp/dhcp-adapter.js';
+import { AllowlistAdapter } from '../gateway/allowlist/allowlist-adapter.js';
 import { RadiusAdapter } from '../gateway/radius/radius-adapter.js';
 import { loadConfig } from '../policy/config/load.js';
 import type { VerdictChange } from '../policy/service/verdict-bus.js';
 import { radiusYaml } from '../simulations/radius-yaml.js';
 import { enrollEndpoint, healthyReport, report, startTestServer, type TestServer } from './helpers/kenneki-server.js';
+import { createRouterNs } from './helpers/gateway-lan.js';
+import { requireBinaries } from './helpers/topology.js';
 
 const CAPABILITIES: readonly AdapterCapability[] = ['vlan-assign', 'coa', 'lease-steer', 'allowlist', 'host-firewall'];
 const log = pino({ level: 'silent' });
 
 let s: TestServer;
 let dir: string;
+/** The allow-list's nft runs in a namespace of the test's own, never on the host. */
+let nftNs: ReturnType<typeof createRouterNs>;
 
 /** The adapters' own config sections, loaded and checked like a real config file. */
 function config(yaml: string) {
@@ -61,6 +66,15 @@ const ADAPTERS: { name: string; make: (port?: number) => EnforcementAdapter }[] 
         store: s.server.ctx.store, admission: s.server.ctx.admission, registry: new Registry(), log,
       }),
   },
+  {
+    name: 'allowlist',
+    make: (port = 0) =>
+      new AllowlistAdapter({
+        allowlist: config(['allowlist:', '  enabled: true', '  local: { enabled: true, client_networks: [10.98.0.0/16], portal_redirect_port: ' + port + ' }'].join('\n')).allowlist,
+        view: s.server.ctx.addresses!, store: s.server.ctx.store, registry: new Registry(), log,
+        wrapNft: (argv) => nftNs.wrap(argv),
+      }),
+  },
 ];
 
 /** A real change from the verdict bus (captured in beforeAll), varied per case. */
@@ -69,7 +83,9 @@ const change = (over: Partial<VerdictChange> = {}): VerdictChange => ({ ...real,
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kk-adapter-contract-'));
-  s = await startTestServer();
+  requireBinaries();
+  nftNs = createRouterNs('ac');
+  s = await startTestServer({ yaml: 'allowlist:\n  enabled: true\n' });
   const got = new Promise<VerdictChange>((resolve) => {
     const off = s.server.bus.subscribe((c) => {
       off();
@@ -82,6 +98,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s?.close();
+  nftNs?.remove();
   rmSync(dir, { recursive: true, force: true });
 });
 

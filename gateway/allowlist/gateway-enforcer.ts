@@ -37,7 +37,8 @@ export interface TenantChange {
 const samePolicy = (a: GatewayPolicy | undefined, b: GatewayPolicy): boolean => a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 
 export class GatewayEnforcer {
-  readonly applier: AllowlistApplier;
+  #applier: AllowlistApplier;
+  private readonly runner: NftRunner;
   private readonly merge = new TenantMerge();
   private readonly redirector: PortalRedirector | undefined;
   private readonly metrics: AllowlistMetrics | undefined;
@@ -47,20 +48,36 @@ export class GatewayEnforcer {
   private redirectPort: number | undefined;
 
   constructor(private readonly o: EnforcerOptions) {
-    const runner = new NftRunner({ ...(o.nft !== undefined ? { binary: o.nft } : {}), ...(o.wrap ? { wrap: o.wrap } : {}) });
-    this.applier = new AllowlistApplier({ local: o.local, runner, log: o.log });
+    this.runner = new NftRunner({ ...(o.nft !== undefined ? { binary: o.nft } : {}), ...(o.wrap ? { wrap: o.wrap } : {}) });
+    // Checks the table name, networks and interfaces now, at boot (port 0 stands for the one start picks).
+    this.#applier = this.makeApplier(o.local.portalRedirectPort === 0 ? { ...o.local, portalRedirectPort: 1 } : o.local);
     this.redirector = o.local.portalRedirectPort !== undefined ? new PortalRedirector() : undefined;
     this.metrics = o.registry && new AllowlistMetrics(o.registry, { entries: () => this.counts(), stats: () => this.applier.stats(), health: () => this.applier.health() });
   }
 
-  /** Puts the table in force with `policy` and `entries`; starts the redirector and the reconcile timer. */
+  /** The nft applier (stats, counters, reconcile). */
+  get applier(): AllowlistApplier {
+    return this.#applier;
+  }
+
+  private makeApplier(local: GatewayLocal): AllowlistApplier {
+    return new AllowlistApplier({ local, runner: this.runner, log: this.o.log });
+  }
+
+  /** Starts the redirector, then puts the table in force with `policy` and `entries`, then the reconcile timer. */
   async start(policy: GatewayPolicy, entries: Iterable<TenantEntry>): Promise<{ portalRedirect?: number }> {
     this.policy = policy;
-    await this.applier.start(policy, this.merge.replaceAll(entries));
     if (this.redirector) {
       this.redirector.setPortalUrl(policy.portalUrl);
-      // Rules redirect to the configured port; 0 (tests) is replaced by the port the OS picked.
+      // The rules name the port the redirector really listens on (0 in the config: the OS picks).
       this.redirectPort = await this.redirector.start(this.o.local.portalRedirectPort!);
+      if (this.o.local.portalRedirectPort === 0) this.#applier = this.makeApplier({ ...this.o.local, portalRedirectPort: this.redirectPort });
+    }
+    try {
+      await this.applier.start(policy, this.merge.replaceAll(entries));
+    } catch (err) {
+      await this.redirector?.stop();
+      throw err;
     }
     this.timer = setInterval(() => void this.reconcile(), this.o.reconcileSeconds * 1000);
     this.timer.unref();
