@@ -176,11 +176,12 @@ program
   .option('--direct-interface <ifname>', 'a directly attached segment: allowed hosts must match IP and MAC there (repeat for more)', collect, [])
   .option('--table <name>', 'nft table (family inet) this gateway owns', 'kenneki')
   .option('--portal-redirect-port <port>', 'redirect HTTP from quarantined hosts to a redirector on this port', (v) => Number(v))
+  .option('--portal-redirect-address <ip>', "this host's address redirected HTTP goes to (default: the first address of its interfaces)")
   .option('--reconcile-seconds <n>', 'check the table for drift this often', (v) => Number(v), 60)
   .option('--nft <path>', 'the nft binary', 'nft')
   .option('--metrics <host:port>', 'serve Prometheus /metrics here')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
-  .action(async (opts: { server: string; credentialFile: string; caFile?: string; clientNetwork: string[]; directInterface: string[]; table: string; portalRedirectPort?: number; reconcileSeconds: number; nft: string; metrics?: string; logLevel: string }) => {
+  .action(async (opts: { server: string; credentialFile: string; caFile?: string; clientNetwork: string[]; directInterface: string[]; table: string; portalRedirectPort?: number; portalRedirectAddress?: string; reconcileSeconds: number; nft: string; metrics?: string; logLevel: string }) => {
     const credential = readFileSync(opts.credentialFile, 'utf8').trim();
     if (credential.length < GATEWAY_SECRET_MIN_LENGTH) throw new Error(`--credential-file: the credential must be at least ${GATEWAY_SECRET_MIN_LENGTH} characters`);
     if (opts.portalRedirectPort !== undefined && !(Number.isInteger(opts.portalRedirectPort) && opts.portalRedirectPort >= 1 && opts.portalRedirectPort <= 65535)) throw new Error('--portal-redirect-port: must be a port from 1 to 65535');
@@ -192,7 +193,7 @@ program
       serverUrl: opts.server,
       credential,
       ...(opts.caFile !== undefined ? { ca: readFileSync(opts.caFile, 'utf8') } : {}),
-      local: { table: opts.table, clientNetworks: opts.clientNetwork, directInterfaces: opts.directInterface, ...(opts.portalRedirectPort !== undefined ? { portalRedirectPort: opts.portalRedirectPort } : {}) },
+      local: { table: opts.table, clientNetworks: opts.clientNetwork, directInterfaces: opts.directInterface, ...(opts.portalRedirectPort !== undefined ? { portalRedirectPort: opts.portalRedirectPort } : {}), ...(opts.portalRedirectAddress !== undefined ? { portalRedirectAddress: opts.portalRedirectAddress } : {}) },
       nft: opts.nft,
       reconcileSeconds: opts.reconcileSeconds,
       log,

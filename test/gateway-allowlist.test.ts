@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readProfile, testAgent, type TestAgent } from './helpers/agent.js';
 import { createDhcpTopology, startUdhcpc, type DhcpTopology, type UdhcpcClient } from './helpers/dhcp-peers.js';
 import { startKennekiDhcp, type KennekiDhcp } from './helpers/dhcp-server.js';
-import { attachHost, httpGet, pings, serveText, tcpConnects, type LanHost } from './helpers/gateway-lan.js';
+import { attachHost, until, httpGet, pings, serveText, tcpConnects, type LanHost } from './helpers/gateway-lan.js';
 import type { NsApi } from './helpers/ns-api.js';
 import { requireBinaries } from './helpers/topology.js';
 
@@ -63,15 +63,6 @@ const children: ChildProcess[] = [];
 const c1wrap = (argv: readonly string[]) => topo.wrap('client', argv);
 const gw = (argv: readonly string[]) => topo.exec('server', argv);
 
-/** Polls until `fn` is true; fails with `what` after `ms`. */
-async function until(what: string, fn: () => Promise<boolean> | boolean, ms = 10_000): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now() - t0;
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function accessOf(ip: string): Promise<string | undefined> {
   const r = await api('GET', `/api/v1/allowlist?ip=${ip}`);

@@ -17,7 +17,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readProfile, testAgent, type TestAgent } from './helpers/agent.js';
 import { requireDhcpPeer } from './helpers/dhcp-peers.js';
-import { attachHost, createRouterNs, serveText, tcpConnects, type LanHost } from './helpers/gateway-lan.js';
+import { attachHost, until, createRouterNs, serveText, tcpConnects, type LanHost } from './helpers/gateway-lan.js';
 import { nsApi, type NsApi } from './helpers/ns-api.js';
 import { KENNEKI_BIN, spawnBin, type Spawned } from './helpers/process.js';
 import { requireBinaries } from './helpers/topology.js';
@@ -42,14 +42,6 @@ const children: ChildProcess[] = [];
 
 const pdeath = () => [requireDhcpPeer('setpriv'), '--pdeathsig', 'KILL', '--'];
 
-async function until(what: string, fn: () => Promise<boolean> | boolean, ms = 10_000): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now() - t0;
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function serverConfig(): string {
   return [

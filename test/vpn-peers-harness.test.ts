@@ -9,16 +9,16 @@
  * virtual IP (Accounting-Start) and its stop after `down` (Accounting-Stop); a device
  * certificate from another CA is refused; a missing binary fails with its Debian package.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadOrCreateCa, signDeviceCsr, type Ca } from '../policy/tnc/ca/index.js';
+import { loadOrCreateCa, type Ca } from '../policy/tnc/ca/index.js';
 import { radiusYaml } from '../simulations/radius-yaml.js';
-import { mustRun } from '../simulations/peers/run-command.js';
 import { locateBinary } from './helpers/dhcp-peers.js';
 import { nsApi, type NsApi } from './helpers/ns-api.js';
 import { KENNEKI_BIN, spawnBin, type Spawned } from './helpers/process.js';
+import { deviceCertificate } from './helpers/enroll.js';
 import { createVpnNamespaces, requireStrongSwanVpn, startVpnClient, startVpnGateway, type VpnClient, type VpnGateway, type VpnNamespaces } from './helpers/vpn-strongswan.js';
 
 const PASSWORD = 'vpn-harness-bootstrap-password-0123';
@@ -41,13 +41,6 @@ let gateway: VpnGateway | undefined;
 const clients: VpnClient[] = [];
 let ping: string;
 
-/** A P-256 key and CSR made by OpenSSL, signed by `authority` as a device certificate. */
-async function deviceCertificate(authority: Ca, name: string, deviceId: string): Promise<{ certPem: string; keyPem: string }> {
-  const key = join(dir, `${name}.key`);
-  const csr = join(dir, `${name}.csr`);
-  await mustRun('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${name}`]);
-  return { certPem: await signDeviceCsr(authority, readFileSync(csr, 'utf8'), { deviceId }), keyPem: readFileSync(key, 'utf8') };
-}
 
 async function sessions(query: string): Promise<any[]> {
   const r = await api('GET', `/api/v1/sessions${query}`);
@@ -121,7 +114,7 @@ describe('IKEv2 VPN (strongSwan) with Kenneki as the RADIUS server', () => {
   });
 
   test('EAP-TLS with a device certificate from Kenneki\'s CA: tunnel, ping, session with framedIp, stop on down', { timeout: 90_000 }, async () => {
-    const device = await deviceCertificate(ca, 'device', DEVICE_ID);
+    const device = await deviceCertificate(ca, DEVICE_ID);
     const client = await startVpnClient({
       ns: topo!.namespaces.client,
       gateway: topo!.gatewayAddress,
@@ -180,7 +173,7 @@ describe('IKEv2 VPN (strongSwan) with Kenneki as the RADIUS server', () => {
 
   test('a device certificate from another CA is refused (EAP-TLS fails at Kenneki, no tunnel, no session)', { timeout: 60_000 }, async () => {
     const rogueCa = await loadOrCreateCa(join(dir, 'rogue'), { commonName: 'Rogue CA' });
-    const rogue = await deviceCertificate(rogueCa, 'rogue', 'rogue-0001');
+    const rogue = await deviceCertificate(rogueCa, 'rogue-0001');
     const before = kenneki!.output().length;
     const client = await startVpnClient({
       ns: topo!.namespaces.client,

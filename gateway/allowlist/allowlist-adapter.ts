@@ -43,7 +43,7 @@ export class AllowlistAdapter implements EnforcementAdapter {
     const { allowlist: al, view, log } = this.d;
     const l = al.local;
     const enforcer = new GatewayEnforcer({
-      local: { table: l.table, clientNetworks: l.client_networks, directInterfaces: l.direct_interfaces, ...(l.portal_redirect_port !== undefined ? { portalRedirectPort: l.portal_redirect_port } : {}) },
+      local: { table: l.table, clientNetworks: l.client_networks, directInterfaces: l.direct_interfaces, ...(l.portal_redirect_port !== undefined ? { portalRedirectPort: l.portal_redirect_port } : {}), ...(l.portal_redirect_address !== undefined ? { portalRedirectAddress: l.portal_redirect_address } : {}) },
       nft: l.nft,
       ...(this.d.wrapNft ? { wrap: this.d.wrapNft } : {}),
       reconcileSeconds: l.reconcile_seconds,
@@ -92,13 +92,19 @@ export class AllowlistAdapter implements EnforcementAdapter {
     if (!enforcer || this.stopped) return { status: 'failed', reason: 'the allow-list is not running', retryAt: new Date(Date.now() + RETRY_MS).toISOString() };
     if (this.tenants && !this.tenants.has(change.tenantId)) return { status: 'noop', reason: `tenant ${change.tenantId} is not served by this gateway` };
     // The view turned the verdict into address changes on the bus before this; they reach the
-    // enforcer when the view flushes (end of this turn), and are in force when it settles.
-    await new Promise<void>((r) => setImmediate(r));
-    await enforcer.settled();
-    const entries = this.d.view.entriesOf(change.tenantId, change.endpointId, change.mac);
+    // enforcer when the view flushes (end of this turn), and are in force when it settles. An
+    // address learned just after the verdict (the agent's, noted once its report is filed) takes
+    // one more round: wait a few rounds before calling anything not in force.
+    let entries = this.d.view.entriesOf(change.tenantId, change.endpointId, change.mac);
+    let notInForce = entries;
+    for (let round = 0; round < 5 && notInForce.length > 0; round++) {
+      await new Promise<void>((r) => setTimeout(r, round === 0 ? 0 : 10));
+      await enforcer.settled();
+      entries = this.d.view.entriesOf(change.tenantId, change.endpointId, change.mac);
+      notInForce = entries.filter((e) => enforcer.entry(e.ip)?.access !== e.access);
+    }
     if (entries.length === 0) return { status: 'noop', reason: 'no address of this endpoint is known (no lease, session or agent report)' };
     const health = enforcer.health();
-    const notInForce = entries.filter((e) => enforcer.entry(e.ip)?.access !== e.access);
     if (!health.ok || notInForce.length > 0) {
       return { status: 'failed', reason: health.ok ? `${notInForce.length} address(es) not in force yet` : health.detail, retryAt: new Date(Date.now() + RETRY_MS).toISOString() };
     }

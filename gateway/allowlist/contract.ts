@@ -50,4 +50,10 @@ export interface GatewayLocal {
   directInterfaces: string[];
   /** Local TCP port of the portal redirector (HTTP from quarantined hosts is redirected here). Absent: no redirect. */
   portalRedirectPort?: number;
+  /**
+   * A local IPv4 address of the gateway the redirected HTTP is sent to. Absent: the address of the
+   * interface the packet came in on, which a tunnel device without an IPv4 address lacks (the
+   * enforcer picks one of the host's addresses then).
+   */
+  portalRedirectAddress?: string;
 }

@@ -7,6 +7,7 @@
  * remote gateway that has not reached its server yet), so an unknown address is quarantined from
  * the first packet; and the table stays in force when this process stops.
  */
+import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AccessClass, AllowlistEntry, GatewayLocal, GatewayPolicy } from './contract.js';
@@ -32,6 +33,12 @@ export interface TenantChange {
   tenantId: string;
   ip: string;
   entry?: AllowlistEntry;
+}
+
+/** The host's first non-loopback IPv4 address, for the redirect target. */
+function hostIpv4(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
 }
 
 const samePolicy = (a: GatewayPolicy | undefined, b: GatewayPolicy): boolean => a !== undefined && JSON.stringify(a) === JSON.stringify(b);
@@ -69,9 +76,11 @@ export class GatewayEnforcer {
     this.policy = policy;
     if (this.redirector) {
       this.redirector.setPortalUrl(policy.portalUrl);
-      // The rules name the port the redirector really listens on (0 in the config: the OS picks).
+      // The rules name the port the redirector really listens on (0 in the config: the OS picks),
+      // and an address of this host to send the HTTP to (see GatewayLocal.portalRedirectAddress).
       this.redirectPort = await this.redirector.start(this.o.local.portalRedirectPort!);
-      if (this.o.local.portalRedirectPort === 0) this.#applier = this.makeApplier({ ...this.o.local, portalRedirectPort: this.redirectPort });
+      const address = this.o.local.portalRedirectAddress ?? hostIpv4();
+      this.#applier = this.makeApplier({ ...this.o.local, portalRedirectPort: this.redirectPort, ...(address !== undefined ? { portalRedirectAddress: address } : {}) });
     }
     try {
       await this.applier.start(policy, this.merge.replaceAll(entries));

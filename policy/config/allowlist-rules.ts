@@ -46,6 +46,9 @@ export function allowlistProblems(data: Record<string, unknown>, tenantIds: read
     const reason = typeof c === 'string' ? cidrProblem(c) : undefined;
     if (reason !== undefined) problems.push({ path: at('local', 'client_networks', i), reason });
   });
+  if (typeof local.portal_redirect_address === 'string' && ipv4ToInt(local.portal_redirect_address) === undefined) {
+    problems.push({ path: at('local', 'portal_redirect_address'), reason: 'must be an IPv4 address of this host' });
+  }
   if (al.enabled === true && local.enabled === true && list(local.client_networks).length === 0) {
     problems.push({ path: at('local', 'client_networks'), reason: 'a local gateway needs the endpoint networks it stands in front of' });
   }

@@ -72,6 +72,8 @@ export function buildAllowlistSchema<S extends TSchema>(secret: S) {
           direct_interfaces: Type.Array(Type.String({ pattern: IFNAME_PATTERN }), { maxItems: 256, default: [] }),
           /** Local port of the portal redirector (0: pick a free one; absent: no redirect). */
           portal_redirect_port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          /** This host's address redirected HTTP is sent to (absent: the first address of the host's interfaces). */
+          portal_redirect_address: Type.Optional(Type.String({ minLength: 7, maxLength: 15 })),
           /** The table is compared with what it should be this often; drift is repaired and audited. */
           reconcile_seconds: Type.Integer({ minimum: 5, maximum: 86400, default: 60 }),
           /** The nft binary. */

@@ -204,7 +204,8 @@ export function tempDir(prefix: string, scope: CleanupScope = 'bench'): { dir: s
 // /proc
 
 let clkTck: number | undefined;
-function ticksPerSecond(): number {
+/** Clock ticks per second (CLK_TCK), the unit of /proc's CPU times. */
+export function ticksPerSecond(): number {
   if (clkTck === undefined) {
     try {
       clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

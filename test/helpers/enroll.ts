@@ -8,6 +8,7 @@ import type { DetailedPeerCertificate } from 'node:tls';
 import { parseEnrollmentToken, pinOfDer } from '../../policy/tnc/ca/enrollment-token.js';
 import { algorithmParams, privateKeyToPem, x509 } from '../../policy/tnc/ca/keys.js';
 import { TestClient, bodyOf } from '../../policy/tnc/broker/test-client.js';
+import { signDeviceCsr } from '../../policy/tnc/ca/index.js';
 import { PtTlsTestConnection } from '../../policy/tnc/listener/test-connection.js';
 import { KENNEKI_VENDOR_ID } from '../../policy/tnc/pa/constants.js';
 import { decodeEnrollmentResponse, encodeEnrollmentRequest, isEnrollmentResponse, type EnrollmentRequest, type EnrollmentResponse } from '../../policy/tnc/pt/kenneki-enrollment.js';
@@ -61,4 +62,10 @@ export async function enrollOverPtTls(o: EnrollOptions): Promise<EnrollmentRespo
   if (!isEnrollmentResponse(reply!, vendor)) throw new Error(`expected an Enrollment Response, got ${JSON.stringify(bodyOf(reply!))}`);
   await c.closed;
   return decodeEnrollmentResponse(reply!);
+}
+
+/** A device key and a certificate for it from `authority` (what enrollment leaves on a device), e.g. for EAP-TLS. */
+export async function deviceCertificate(authority: Parameters<typeof signDeviceCsr>[0], deviceId: string): Promise<{ certPem: string; keyPem: string }> {
+  const { csrPem, keyPem } = await deviceCsr(deviceId);
+  return { certPem: await signDeviceCsr(authority, csrPem, { deviceId }), keyPem };
 }

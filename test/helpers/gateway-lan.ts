@@ -178,3 +178,13 @@ export function createRouterNs(name: string): { ns: string; wrap(argv: readonly 
   r.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
   return r;
 }
+
+/** Polls until `fn` is true (every 100 ms); fails naming `what` after `ms`. Resolves with the time it took. */
+export async function until(what: string, fn: () => Promise<boolean> | boolean, ms = 10_000): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    if (await fn()) return Date.now() - t0;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

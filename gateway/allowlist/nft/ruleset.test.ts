@@ -129,6 +129,13 @@ table inet kenneki_gw {
     expect(text).toMatch(/set allowed \{\n\t\ttype ipv4_addr\n\t\}/);
   });
 
+  test('with a redirect address, HTTP is DNATed to it (a tunnel device has no address for `redirect`); a bad one is refused', () => {
+    const text = renderTable({ table: 't', clientNetworks: ['10.9.0.0/24'], directInterfaces: [], portalRedirectPort: 8081, portalRedirectAddress: '10.0.0.1' }, { remediation: [], services: [] }, []);
+    expect(text).toContain('meta l4proto tcp dnat ip to 10.0.0.1:8081');
+    expect(text).not.toContain('redirect to');
+    expect(() => renderTable({ table: 't', clientNetworks: [], directInterfaces: [], portalRedirectPort: 8081, portalRedirectAddress: '10.0.0.1; flush ruleset' }, { remediation: [], services: [] }, [])).toThrow(/portalRedirectAddress/);
+  });
+
   test('the last entry for an address wins', () => {
     const c = tableContents(LOCAL, POLICY, [
       { ip: '10.20.0.1', access: 'allowed' },

@@ -168,6 +168,7 @@ export interface TableContents {
   /** Set name → canonical elements, in render order. */
   sets: Map<string, string[]>;
   portalRedirectPort: number | undefined;
+  portalRedirectAddress: string | undefined;
 }
 
 function checkService(s: GatewayService, field: string): GatewayService {
@@ -182,6 +183,7 @@ const byAddress = (a: string, b: string): number => ipToNumber(a.split(' ')[0] ?
 export function tableContents(local: GatewayLocal, policy: GatewayPolicy, entries: Iterable<AllowlistEntry>): TableContents {
   const table = checkTable('local.table', local.table);
   const port = local.portalRedirectPort === undefined ? undefined : checkPort('local.portalRedirectPort', local.portalRedirectPort);
+  const address = local.portalRedirectAddress === undefined ? undefined : checkIpv4('local.portalRedirectAddress', local.portalRedirectAddress);
   const clients = mergeIntervals(local.clientNetworks.map((c, i) => checkCidr(`local.clientNetworks[${i}]`, c))).map(intervalElement);
   const ifaces = [...new Set(local.directInterfaces.map((n, i) => checkIfname(`local.directInterfaces[${i}]`, n)))].sort().map(ifnameElement);
   const remediation = mergeIntervals(policy.remediation.map((c, i) => checkCidr(`policy.remediation[${i}]`, c))).map(intervalElement);
@@ -202,7 +204,7 @@ export function tableContents(local: GatewayLocal, policy: GatewayPolicy, entrie
     [SET_SERVICES, services],
     [SET_DIRECT_IFACES, ifaces],
   ]);
-  return { table, sets, portalRedirectPort: port };
+  return { table, sets, portalRedirectPort: port, portalRedirectAddress: address };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +254,7 @@ export interface ChainSpec {
 }
 
 /** The chains and their rules; rule counts are what table-state.ts expects to find live. */
-export function chainSpecs(portalRedirectPort: number | undefined): ChainSpec[] {
+export function chainSpecs(portalRedirectPort: number | undefined, portalRedirectAddress?: string): ChainSpec[] {
   const chains: ChainSpec[] = [
     {
       name: 'forward',
@@ -333,8 +335,11 @@ export function chainSpecs(portalRedirectPort: number | undefined): ChainSpec[] 
         ...ALLOWED_SOURCE,
         `ip daddr @${SET_REMEDIATION} return`,
         `${TO_SERVICE} return`,
-        // The l4proto match lets nft accept a port redirect in a chain entered by jump.
-        `meta l4proto tcp redirect to :${portalRedirectPort}`,
+        // The l4proto match lets nft accept a port mapping in a chain entered by jump. `redirect`
+        // rewrites to the incoming interface's own IPv4 address, and drops the packet when it has
+        // none: a VPN concentrator's tunnel device (strongSwan's ipsec0, XFRM interfaces) usually
+        // has none, hence a DNAT to one of the gateway's addresses when one is given.
+        portalRedirectAddress === undefined ? `meta l4proto tcp redirect to :${portalRedirectPort}` : `meta l4proto tcp dnat ip to ${portalRedirectAddress}:${portalRedirectPort}`,
       ],
     },
   );
@@ -352,7 +357,7 @@ export function renderTable(local: GatewayLocal, policy: GatewayPolicy, entries:
   const body = [
     ...COUNTERS.map((n) => `\tcounter ${n} {}`),
     ...[...c.sets].flatMap(([name, elements]) => renderSet(name, elements)),
-    ...chainSpecs(c.portalRedirectPort).flatMap(renderChain),
+    ...chainSpecs(c.portalRedirectPort, c.portalRedirectAddress).flatMap(renderChain),
   ];
   return [
     `# Kenneki gateway allow-list, generated: do not edit (changes are reverted by reconcile).`,

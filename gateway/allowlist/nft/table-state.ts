@@ -26,7 +26,7 @@ export function expectedState(local: GatewayLocal, policy: GatewayPolicy, entrie
   const c = tableContents(local, policy, entries);
   return {
     sets: new Map([...c.sets].map(([name, els]) => [name, new Set(els)])),
-    chains: new Map(chainSpecs(c.portalRedirectPort).map((ch) => [ch.name, ch.rules.length])),
+    chains: new Map(chainSpecs(c.portalRedirectPort, c.portalRedirectAddress).map((ch) => [ch.name, ch.rules.length])),
   };
 }
 

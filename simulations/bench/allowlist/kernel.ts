@@ -6,7 +6,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { onCleanup, onExit } from '../common.js';
+import { onCleanup, onExit, ticksPerSecond } from '../common.js';
 
 const SEARCH_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 const PACKAGES = { nft: 'nftables', ip: 'iproute2' } as const;
@@ -72,18 +72,6 @@ export function naiveChange(wrap: (argv: string[]) => string[], nft: string, tab
       else reject(new Error(`naive nft for ${ip} (${from} → ${to}) exited ${code ?? 'by signal'}: ${Buffer.concat(err).toString('utf8').trim().slice(0, 500)}`));
     });
   });
-}
-
-let clkTck: number | undefined;
-function ticksPerSecond(): number {
-  if (clkTck === undefined) {
-    try {
-      clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clkTck = 100;
-    }
-  }
-  return clkTck;
 }
 
 export interface Cpu {
