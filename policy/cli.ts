@@ -16,6 +16,7 @@ import { openStore, startServer } from './server.js';
 import { startEnforcement } from '../gateway/start.js';
 import { startRemoteGateway } from '../gateway/allowlist/remote-gateway.js';
 import { GATEWAY_SECRET_MIN_LENGTH } from './config/allowlist.js';
+import { cidrProblem } from './config/allowlist-rules.js';
 import { loadOrCreateCa, signDeviceCsr } from './tnc/ca/index.js';
 import { systemClock } from './service/clock.js';
 import type { Role } from './store/repository.js';
@@ -172,7 +173,7 @@ program
   .requiredOption('--server <url>', 'the policy server, https://host:port (http:// only to a loopback address)')
   .requiredOption('--credential-file <file>', "this gateway's credential (allowlist.gateways[].secret on the server)")
   .option('--ca-file <file>', "PEM the server's certificate must chain to (default: the system trust store)")
-  .requiredOption('--client-network <cidr>', 'an endpoint network this gateway stands in front of (repeat for more)', collect, [])
+  .option('--client-network <cidr>', 'an endpoint network this gateway stands in front of (repeat for more)', collect, [])
   .option('--direct-interface <ifname>', 'a directly attached segment: allowed hosts must match IP and MAC there (repeat for more)', collect, [])
   .option('--table <name>', 'nft table (family inet) this gateway owns', 'kenneki')
   .option('--portal-redirect-port <port>', 'redirect HTTP from quarantined hosts to a redirector on this port', (v) => Number(v))
@@ -184,6 +185,11 @@ program
   .action(async (opts: { server: string; credentialFile: string; caFile?: string; clientNetwork: string[]; directInterface: string[]; table: string; portalRedirectPort?: number; portalRedirectAddress?: string; reconcileSeconds: number; nft: string; metrics?: string; logLevel: string }) => {
     const credential = readFileSync(opts.credentialFile, 'utf8').trim();
     if (credential.length < GATEWAY_SECRET_MIN_LENGTH) throw new Error(`--credential-file: the credential must be at least ${GATEWAY_SECRET_MIN_LENGTH} characters`);
+    if (opts.clientNetwork.length === 0) throw new Error('--client-network: at least one endpoint network this gateway stands in front of (10.20.0.0/16)');
+    for (const c of opts.clientNetwork) {
+      const problem = cidrProblem(c);
+      if (problem !== undefined) throw new Error(`--client-network ${c}: ${problem}`);
+    }
     if (opts.portalRedirectPort !== undefined && !(Number.isInteger(opts.portalRedirectPort) && opts.portalRedirectPort >= 1 && opts.portalRedirectPort <= 65535)) throw new Error('--portal-redirect-port: must be a port from 1 to 65535');
     if (!Number.isInteger(opts.reconcileSeconds) || opts.reconcileSeconds < 5) throw new Error('--reconcile-seconds: must be an integer of at least 5');
     const m = opts.metrics === undefined ? undefined : /^(.+):(\d{1,5})$/.exec(opts.metrics);

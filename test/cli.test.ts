@@ -95,6 +95,29 @@ describe('admin commands', () => {
     const p = spawnKenneki(['--help']);
     procs.push(p);
     await p.exited;
-    for (const cmd of ['serve', 'migrate', 'admin', 'token', 'tenant', 'definitions']) expect(p.output()).toContain(cmd);
+    for (const cmd of ['serve', 'migrate', 'admin', 'token', 'tenant', 'definitions', 'gateway']) expect(p.output()).toContain(cmd);
+  });
+});
+
+describe('kenneki gateway refuses bad settings before touching nft', () => {
+  const run = async (args: string[], credential = 'k'.repeat(40)) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'credential'), `${credential}\n`);
+    // A path that is not nft: a setting that got past the checks would fail here, with another message.
+    const p = spawnKenneki(['gateway', '--credential-file', join(dir, 'credential'), '--nft', join(dir, 'no-nft'), ...args]);
+    procs.push(p);
+    return { code: await p.exited, out: p.output() };
+  };
+  it.each([
+    ['plain http to another host', ['--server', 'http://10.0.0.1:8080', '--client-network', '10.1.0.0/16'], /--server: http:\/\/ is refused/],
+    ['a short credential', ['--server', 'https://nac.example', '--client-network', '10.1.0.0/16'], /--credential-file: the credential must be at least 32 characters/, 'short'],
+    ['a client network that is not a CIDR', ['--server', 'https://nac.example', '--client-network', '10.1.0.0'], /--client-network 10\.1\.0\.0: must be an IPv4 CIDR/],
+    ['a table name that is nft syntax', ['--server', 'https://nac.example', '--client-network', '10.1.0.0/16', '--table', 'k;flush'], /local\.table/],
+    ['an interface name with a quote', ['--server', 'https://nac.example', '--client-network', '10.1.0.0/16', '--direct-interface', 'eth"0'], /local\.directInterfaces\[0\]/],
+    ['no client network', ['--server', 'https://nac.example'], /--client-network/],
+  ])('%s', async (_what, args, message, credential?: string) => {
+    const r = await run(args as string[], credential);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(message);
   });
 });

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { GatewayLocal } from './contract.js';
 import { GatewayEnforcer } from './gateway-enforcer.js';
-import { StreamClient } from './stream-client.js';
+import { checkServerUrl, StreamClient } from './stream-client.js';
 
 export interface RemoteGatewayOptions {
   serverUrl: string;
@@ -37,11 +37,10 @@ export interface RunningGateway {
 }
 
 export async function startRemoteGateway(o: RemoteGatewayOptions): Promise<RunningGateway> {
+  // Every setting is checked before the table is touched: the URL here, the rest by the enforcer.
+  checkServerUrl(o.serverUrl);
   const registry = new Registry();
   const enforcer = new GatewayEnforcer({ local: o.local, ...(o.nft !== undefined ? { nft: o.nft } : {}), reconcileSeconds: o.reconcileSeconds, log: o.log, registry });
-  // Fail closed from the first packet: nothing is allowed until the server says so.
-  const { portalRedirect } = await enforcer.start({ remediation: [], services: [] }, []);
-  o.log.info({ evt: 'GATEWAY_TABLE_IN_FORCE', table: o.local.table }, `nft table inet ${o.local.table} in force; every client address is quarantined until the policy server is reached`);
   const client = new StreamClient({
     serverUrl: o.serverUrl,
     credential: o.credential,
@@ -58,6 +57,9 @@ export async function startRemoteGateway(o: RemoteGatewayOptions): Promise<Runni
     },
     onDisconnected: () => {},
   });
+  // Fail closed from the first packet: nothing is allowed until the server says so.
+  const { portalRedirect } = await enforcer.start({ remediation: [], services: [] }, []);
+  o.log.info({ evt: 'GATEWAY_TABLE_IN_FORCE', table: o.local.table }, `nft table inet ${o.local.table} in force; every client address is quarantined until the policy server is reached`);
   client.start();
   let metrics: Server | undefined;
   let metricsPort: number | undefined;

@@ -4,7 +4,7 @@ import { intToIpv4, ipv4ToInt, maskOf, parseIpv4Cidr } from '../util/ipv4.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** nft refuses a network written with host bits set; say which network was meant. */
-function cidrProblem(v: string): string | undefined {
+export function cidrProblem(v: string): string | undefined {
   const c = parseIpv4Cidr(v);
   if (c === undefined) return 'must be an IPv4 CIDR (10.20.0.0/16)';
   const network = (c.network & maskOf(c.prefix)) >>> 0;
