@@ -232,6 +232,8 @@ describe('gateway allow-list on a LAN gateway: nftables in a namespace, real pac
     const metrics = await server.metricsText();
     expect(metrics).toMatch(/kenneki_allowlist_entries\{access="allowed"\} [1-9]/);
     expect(metrics).toMatch(/kenneki_allowlist_healthy 1/);
+    // The probe just refused (c2 to production) is counted by the kernel.
+    expect(metrics).toMatch(/kenneki_allowlist_refused_packets\{counter="quarantine_refused"\} [1-9]/);
   });
 
   test('a server restart keeps the table in force meanwhile, and rebuilds it from the store', async () => {

@@ -140,6 +140,11 @@ describe('remote gateway: kenneki gateway --server URL, fed over HTTPS by the po
     server = await startServer();
     await until('a second re-sync', () => count(gateway!.output(), /"evt":"GATEWAY_RESYNCED"/) > resyncs, 40_000);
     expect(gateway!.output()).toMatch(/"evt":"ALLOWLIST_DRIFT".*10\.219\.7\.11/);
+    // The repair is in the policy server's audit log, by this gateway.
+    await until('the drift audited on the server', async () => {
+      const audit = await api('GET', '/api/v1/audit?action=allowlist.drift-repaired');
+      return audit.status === 200 && JSON.stringify(audit.json).includes('gateway:branch-1') && JSON.stringify(audit.json).includes('10.219.7.11');
+    });
     const [fromNew, fromLaptop] = await Promise.all([tcpConnects(client.wrap, PROD, 22, { from: '10.219.7.11' }), tcpConnects(client.wrap, PROD, 22, { from: client.ip })]);
     expect({ fromNew, fromLaptop }).toEqual({ fromNew: false, fromLaptop: true });
     // A verdict change after the reconnect reaches the gateway.

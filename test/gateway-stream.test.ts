@@ -73,7 +73,6 @@ describe('the gateway stream: authentication and tenant scoping', () => {
     }
     await view.refresh();
   });
-  afterAll(async () => s?.close());
 
   test('a gateway credential gets its tenants only: the snapshot, the policy, then changes', async () => {
     const view = s.server.ctx.addresses!;
@@ -105,6 +104,31 @@ describe('the gateway stream: authentication and tenant scoping', () => {
       const r = await fetch(`${s.url}/api/v1/gateway/stream`, { headers: auth ? { authorization: auth } : {} });
       expect(r.status, String(auth)).toBe(401);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('KENNEKI_ERR_UNAUTHENTICATED');
+    }
+  });
+});
+
+// The server of the first block serves the drift block too.
+afterAll(async () => s?.close());
+
+describe('drift reports from remote gateways', () => {
+  const post = (auth: string, body: unknown) => fetch(`${s.url}/api/v1/gateway/drift`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const drifted = async (tenant: string) => {
+    const r = await s.api(s.adminToken[tenant]!, 'GET', '/api/v1/audit?action=allowlist.drift-repaired');
+    return (r.json.items as { actor: string; after?: { drift: string[] } }[]).map((x) => `${x.actor} ${x.after?.drift.join(';')}`);
+  };
+
+  test("are audited in each of the gateway's tenants, and only theirs", async () => {
+    expect((await post(`Bearer ${SECRET_A}`, { table: 'kenneki', drift: ['table missing'] })).status).toBe(204);
+    expect((await post(`Bearer ${SECRET_AB}`, { table: 'kenneki', drift: ['set allowed: 1 unexpected element(s): 10.0.0.9'] })).status).toBe(204);
+    expect(await drifted('a')).toEqual(expect.arrayContaining(['gateway:gw-a table missing', 'gateway:gw-ab set allowed: 1 unexpected element(s): 10.0.0.9']));
+    expect(await drifted('b')).toEqual(['gateway:gw-ab set allowed: 1 unexpected element(s): 10.0.0.9']);
+  });
+
+  test('need a gateway credential and a well-formed body', async () => {
+    expect((await post(`Bearer ${s.adminToken['a']}`, { table: 'kenneki', drift: ['x'] })).status).toBe(401);
+    for (const bad of [{}, { table: 'kenneki', drift: [] }, { table: 'kenneki', drift: ['x'.repeat(1001)] }, { table: 'kenneki', drift: ['x'], extra: 1 }]) {
+      expect((await post(`Bearer ${SECRET_A}`, bad)).status, JSON.stringify(bad).slice(0, 80)).toBe(400);
     }
   });
 });

@@ -59,7 +59,7 @@ export class GatewayEnforcer {
     // Checks the table name, networks and interfaces now, at boot (port 0 stands for the one start picks).
     this.#applier = this.makeApplier(o.local.portalRedirectPort === 0 ? { ...o.local, portalRedirectPort: 1 } : o.local);
     this.redirector = o.local.portalRedirectPort !== undefined ? new PortalRedirector() : undefined;
-    this.metrics = o.registry && new AllowlistMetrics(o.registry, { entries: () => this.counts(), stats: () => this.applier.stats(), health: () => this.applier.health() });
+    this.metrics = o.registry && new AllowlistMetrics(o.registry, { entries: () => this.counts(), stats: () => this.applier.stats(), health: () => this.applier.health(), counters: () => this.applier.readCounters() });
   }
 
   /** The nft applier (stats, counters, reconcile). */

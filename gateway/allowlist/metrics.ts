@@ -5,11 +5,14 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ACCESS_CLASSES, type AccessClass } from './contract.js';
 import type { ApplierHealth, ApplierStats } from './nft/applier.js';
+import type { CounterValue } from './nft/table-state.js';
 
 export interface AllowlistMetricSources {
   entries(): Record<AccessClass, number>;
   stats(): ApplierStats;
   health(): ApplierHealth;
+  /** The table's named counters (one nft listing per scrape). */
+  counters(): Promise<Map<string, CounterValue>>;
 }
 
 export class AllowlistMetrics {
@@ -42,6 +45,16 @@ export class AllowlistMetrics {
       name: 'kenneki_allowlist_healthy', help: '1 while the allow-list table is known to match the verdicts, 0 while nft fails', registers,
       collect() {
         this.set(sources.health().ok ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'kenneki_allowlist_refused_packets', help: "Packets the allow-list table refused, by counter: quarantine_refused (from quarantined hosts), denied_refused, to_quarantined_refused (new connections into quarantined hosts), gateway_refused (to the gateway itself); the kernel's counters, reset when the table is replaced", labelNames: ['counter'], registers,
+      async collect() {
+        try {
+          for (const [name, v] of await sources.counters()) this.set({ counter: name }, v.packets);
+        } catch {
+          // No table (yet), or nft failing: kenneki_allowlist_healthy says so; no figure is better than a wrong one.
+        }
       },
     });
     this.applySeconds = new Histogram({

@@ -8,6 +8,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
+import { GATEWAY_DRIFT_PATH } from '../../policy/http/routes/gateway-drift.js';
 import { GATEWAY_PING_MS, GATEWAY_STREAM_PATH } from '../../policy/http/routes/gateway-stream.js';
 import { ACCESS_CLASSES, type AccessClass, type GatewayPolicy, type GatewayService } from './contract.js';
 import type { TenantEntry } from './tenant-merge.js';
@@ -98,6 +99,32 @@ export class StreamClient {
     clearTimeout(this.watchdog);
     this.req?.destroy();
     this.req = undefined;
+  }
+
+  /** Tells the server about drift this gateway repaired (audited there); failures are logged, not thrown. */
+  reportDrift(table: string, drift: readonly string[]): Promise<void> {
+    const target = new URL(GATEWAY_DRIFT_PATH, this.url);
+    const body = JSON.stringify({ table, drift: drift.slice(0, 100).map((d) => d.slice(0, 1000)) });
+    return new Promise((resolve) => {
+      const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.o.credential}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: 10_000,
+        ...(this.o.ca !== undefined ? { ca: this.o.ca } : {}),
+      });
+      const fail = (why: string) => {
+        this.o.log.warn({ evt: 'GATEWAY_DRIFT_NOT_REPORTED', reason: why }, `the repaired drift could not be reported to the policy server: ${why}`);
+        resolve();
+      };
+      req.on('response', (res) => {
+        res.resume();
+        if (res.statusCode === 204) resolve();
+        else fail(`HTTP ${res.statusCode}`);
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => fail(err.message));
+      req.end(body);
+    });
   }
 
   private connect(): void {

@@ -23,6 +23,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { dhcpLeaseRoutes } from './routes/dhcp-leases.js';
 import { allowlistRoutes } from './routes/allowlist.js';
 import { gatewayStreamRoutes } from './routes/gateway-stream.js';
+import { gatewayDriftRoutes } from './routes/gateway-drift.js';
 import { networkUserRoutes } from './routes/network-users.js';
 
 export interface HttpOptions {
@@ -90,6 +91,7 @@ export async function buildApp(ctx: AppContext, opts: HttpOptions): Promise<{ ap
   await dhcpLeaseRoutes(app, ctx);
   await allowlistRoutes(app, ctx);
   await gatewayStreamRoutes(app, ctx);
+  await gatewayDriftRoutes(app, ctx);
   await networkUserRoutes(app, ctx);
   await definitionRoutes(app, ctx, { importBodyLimit: Math.max(opts.bodyLimit, 128 * 1024 * 1024) });
   await postureRoutes(app, ctx);
