@@ -129,6 +129,17 @@ export class TenantClaims {
     if (c.mac !== undefined && !rest.some((o) => o.mac === c.mac)) removeFrom(this.ipsByMac, c.mac, ip);
   }
 
+  /** Drops every claim expired at `now`; returns the addresses touched. */
+  expire(now: number): string[] {
+    const touched: string[] = [];
+    for (const [ip, byId] of this.claims) {
+      let dropped = false;
+      for (const c of [...byId.values()]) if (c.expiresAt <= now) dropped = this.drop(ip, c.source, c.key) || dropped;
+      if (dropped) touched.push(ip);
+    }
+    return touched;
+  }
+
   /** The entry for `ip` from its live claims, or undefined when nothing claims it. */
   resolve(ip: string, now: number): AddressEntry | undefined {
     const byId = this.claims.get(ip);

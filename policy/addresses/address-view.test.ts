@@ -22,7 +22,10 @@ class Rows {
   /** Set to hold the next reads until released (a refresh in flight). */
   gate: Promise<void> | undefined;
   store = {
-    endpoints: { verdictIndex: async () => (await this.gate, this.endpoints.map((e) => ({ ...e }))) },
+    endpoints: {
+      verdictIndex: async () => (await this.gate, this.endpoints.map((e) => ({ ...e }))),
+      get: async (tenantId: string, id: string) => this.endpoints.find((e) => e.tenantId === tenantId && e.id === id),
+    },
     dhcpLeases: { live: async (after: string) => (await this.gate, this.leases.filter((l) => l.expiresAt > after)) },
     sessions: { live: async (since: string) => (await this.gate, this.sessions.filter((s) => s.updatedAt > since && s.stoppedAt === undefined)) },
     agentAddresses: {
@@ -135,6 +138,28 @@ describe('address view', () => {
     rows.gate = undefined;
     expect(view.entry('t1', '10.1.0.10')).toBeUndefined();
     expect(view.entry('t1', '10.9.0.3')?.access).toBe('allowed');
+  });
+
+  it('an expired lease leaves without a rebuild; an endpoint edited or deleted through the API is judged anew at once', async () => {
+    const { view, rows, clock } = setup();
+    rows.endpoints.push({ tenantId: 't1', id: 'e1', verdict: 'allow' });
+    await view.start();
+    view.noteLease(lease('10.1.0.30', 'aa:aa:aa:aa:aa:30', '2026-11-24T08:10:00.000Z'));
+    view.noteLease(lease('10.1.0.31', 'aa:aa:aa:aa:aa:31', '2026-11-24T09:10:00.000Z'));
+    expect(view.entry('t1', '10.1.0.31')?.access).toBe('quarantined');
+    // The admin registers the MAC on the allowed endpoint: its lease is allowed.
+    rows.endpoints[0]!.mac = 'aa:aa:aa:aa:aa:31';
+    await view.endpointChanged('t1', 'e1');
+    expect(view.entry('t1', '10.1.0.31')?.access).toBe('allowed');
+    clock.set(new Date('2026-11-24T08:11:00Z'));
+    view.expire();
+    expect(view.entry('t1', '10.1.0.30')).toBeUndefined();
+    expect(view.entry('t1', '10.1.0.31')?.access).toBe('allowed');
+    // Deleted: its lease is an unidentified one again.
+    rows.endpoints = [];
+    await view.endpointChanged('t1', 'e1');
+    expect(view.entry('t1', '10.1.0.31')?.access).toBe('quarantined');
+    view.stop();
   });
 
   it('a thousand verdict changes in one turn reach subscribers as one batch', async () => {

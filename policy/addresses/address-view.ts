@@ -10,9 +10,12 @@
  *   waiting for a refresh;
  * - enrolled agents: the PT-TLS listener tells the view where each assessed agent connected from
  *   (`noteAgent`), persisted so a restart keeps it;
+ * - endpoints given a MAC or deleted through the API (`endpointChanged`);
+ * - expired claims (a lease not renewed) leave every few seconds, in memory;
  * - and a full rebuild from the store every `refreshSeconds`, which catches what no event carries
- *   (leases expiring, sessions written by RADIUS worker processes, endpoints created, deleted or
- *   given a MAC through the API).
+ *   (sessions written by RADIUS worker processes, endpoints registered without a verdict change).
+ *   It reads every endpoint, lease and session, so it runs rarely and yields to the event loop
+ *   between slices: RADIUS and DHCP answer from the same thread.
  *
  * Changes are delivered in batches, one per event-loop turn, so a burst of verdict changes (a
  * definitions update re-judging thousands of endpoints) reaches a gateway as one nft transaction.
@@ -34,7 +37,7 @@ export interface AddressChange {
 export type AddressListener = (changes: readonly AddressChange[]) => void;
 
 export interface AddressViewOptions {
-  store: Pick<Store, 'dhcpLeases' | 'sessions' | 'agentAddresses' | 'endpoints'>;
+  store: { dhcpLeases: Pick<Store['dhcpLeases'], 'live'>; sessions: Pick<Store['sessions'], 'live'>; agentAddresses: Pick<Store['agentAddresses'], 'note' | 'live'>; endpoints: Pick<Store['endpoints'], 'verdictIndex' | 'get'> };
   clock: Clock;
   log: Logger;
   agentAddressTtlSeconds: number;
@@ -49,6 +52,11 @@ const SESSION_CLAIM_MS = 24 * 3600_000;
 
 const tk = (tenantId: string, ip: string): string => `${tenantId}\u0000${ip}`;
 
+/** Expired claims are looked for this often (a walk over every claim: cheap, but not per packet). */
+const EXPIRY_SWEEP_MS = 5_000;
+/** A rebuild recomputes this many addresses between yields to the event loop. */
+const REBUILD_SLICE = 2_000;
+
 export class AddressView {
   private tenants = new Map<string, TenantClaims>();
   private entries = new Map<string, TenantAddressEntry>();
@@ -56,6 +64,7 @@ export class AddressView {
   private pending = new Map<string, AddressChange>();
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   /** Set while a refresh reads the store: events that arrive meanwhile are replayed onto its result. */
   private replay: (() => void)[] | undefined;
   private refreshing: Promise<void> | undefined;
@@ -69,11 +78,33 @@ export class AddressView {
     await this.refresh();
     this.timer = setInterval(() => void this.refresh().catch((err: unknown) => this.o.log.error({ evt: 'ADDRESSES_REFRESH_FAILED', err }, 'the address view could not be rebuilt from the store; keeping the previous one')), this.o.refreshSeconds * 1000);
     this.timer.unref();
+    this.sweeper = setInterval(() => this.expire(), EXPIRY_SWEEP_MS);
+    this.sweeper.unref();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer);
+    clearInterval(this.sweeper);
     this.timer = undefined;
+    this.sweeper = undefined;
+  }
+
+  /** Drops expired claims now (also run every few seconds). */
+  expire(): void {
+    const now = this.o.clock.now().getTime();
+    for (const [tenantId, t] of this.tenants) {
+      const touched = t.expire(now);
+      if (touched.length > 0) this.recompute(tenantId, touched);
+    }
+  }
+
+  /** An endpoint's MAC changed or it was deleted (admin API): its addresses are judged anew. */
+  async endpointChanged(tenantId: string, endpointId: string): Promise<void> {
+    const e = await this.o.store.endpoints.get(tenantId, endpointId);
+    this.event(() => {
+      const t = this.tenant(tenantId);
+      this.recompute(tenantId, e ? t.setEndpoint(endpointId, { ...(e.mac !== undefined ? { mac: e.mac } : {}), verdict: e.verdict }) : t.removeEndpoint(endpointId));
+    });
   }
 
   subscribe(listener: AddressListener): () => void {
@@ -268,7 +299,15 @@ export class AddressView {
         if (!s) stale.set(e.tenantId, (s = new Set()));
         s.add(e.ip);
       }
-      for (const id of tenantIds) this.recompute(id, new Set([...(stale.get(id) ?? []), ...(this.tenants.get(id)?.addresses() ?? [])]));
+      // In slices, yielding between them: events meanwhile apply to the new state directly, and
+      // recomputing an address twice gives the same entry.
+      for (const id of tenantIds) {
+        const ips = [...new Set([...(stale.get(id) ?? []), ...(this.tenants.get(id)?.addresses() ?? [])])];
+        for (let i = 0; i < ips.length; i += REBUILD_SLICE) {
+          if (i > 0) await new Promise<void>((r) => setImmediate(r));
+          this.recompute(id, ips.slice(i, i + REBUILD_SLICE));
+        }
+      }
     } finally {
       this.replay = undefined;
     }

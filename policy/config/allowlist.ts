@@ -47,7 +47,7 @@ export function buildAllowlistSchema<S extends TSchema>(secret: S) {
       /** How long an agent's source address stays tied to its endpoint without a new report. */
       agent_address_ttl_seconds: Type.Integer({ minimum: 60, maximum: 7 * 86400, default: 3600 }),
       /** The whole address view is rebuilt from the store this often (expired leases and sessions leave it). */
-      refresh_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+      refresh_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
       /** Remote gateways (`kenneki gateway --server URL`) allowed to stream the list, each with its own credential. */
       gateways: Type.Array(
         Type.Object(

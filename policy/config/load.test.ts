@@ -73,7 +73,7 @@ describe('defaults', () => {
       },
       dhcp: { enabled: false, host: '0.0.0.0', port: 67, unknown_mac: 'quarantine', offer_hold_seconds: 30, decline_hold_seconds: 600, scopes: [] },
       allowlist: {
-        enabled: false, tenants: [], remediation: [], services: [], dns: [], agent_address_ttl_seconds: 3600, refresh_seconds: 10, gateways: [],
+        enabled: false, tenants: [], remediation: [], services: [], dns: [], agent_address_ttl_seconds: 3600, refresh_seconds: 60, gateways: [],
         local: { enabled: false, table: 'kenneki', client_networks: [], direct_interfaces: [], reconcile_seconds: 60, nft: 'nft' },
       },
     });

@@ -137,6 +137,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     await ctx.pdp.reevaluate(tenantId, [id], 'identity-change');
     // A MAC moved: the old one no longer names this endpoint, the new one does.
     for (const m of [before?.mac, mac]) if (m) ctx.admission.forget(tenantId, m);
+    // Gateways too: the new MAC's leases are this endpoint's now.
+    await ctx.addresses?.endpointChanged(tenantId, id);
     if (body.hostname) ctx.identity.noteDevice(tenantId, body.hostname);
     return { endpoint: (await ctx.store.endpoints.get(tenantId, id))! };
   });
@@ -172,6 +174,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: AppContext): Pro
     }
     // A deleted endpoint's MAC is unknown from now on, not admitted on its old verdict.
     if (before?.mac) ctx.admission.forget(tenantId, before.mac);
+    // And its addresses are no longer allowed on its verdict at any gateway.
+    await ctx.addresses?.endpointChanged(tenantId, id);
     return reply.code(204).send();
   });
 }

@@ -1,4 +1,5 @@
 /** Endpoints: registration, lookup, and the filtered, sorted, paginated admin list. */
+import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { KennekiError } from '../../errors.js';
 import type { Verdict } from '../../decide/policy.js';
@@ -83,7 +84,9 @@ function filters(tenantId: string, q: EndpointQuery): SQL[] {
   return where;
 }
 
-export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = () => {}): Store['endpoints'] {
+export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = () => {}, raw?: Database.Database): Store['endpoints'] {
+  // Every endpoint, read by the allow-list's address view on each rebuild: a plain statement.
+  const verdictRows = raw?.prepare<[], { tenant_id: string; id: string; mac: string | null; verdict: string }>('SELECT tenant_id, id, mac, verdict FROM endpoints');
   // Lookups that run on every admission and every report: prepared once, not rebuilt per call.
   const p = sql.placeholder;
   const byId = db.select().from(endpoints).where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.id, p('id')))).prepare();
@@ -251,6 +254,7 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
         .map((r) => ({ tenantId: r.tenantId, verdict: r.verdict as Verdict, count: r.count }));
     },
     async verdictIndex() {
+      if (verdictRows) return verdictRows.all().map((r) => ({ tenantId: r.tenant_id, id: r.id, ...(r.mac !== null ? { mac: r.mac } : {}), verdict: r.verdict as Verdict }));
       return db
         .select({ tenantId: endpoints.tenantId, id: endpoints.id, mac: endpoints.mac, verdict: endpoints.verdict })
         .from(endpoints)
