@@ -6,7 +6,7 @@
  * clients: the write changes nothing and the caller does not ACK.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { DhcpLease, DhcpPool, Page, Store } from '../repository.js';
 import type { Db } from './open.js';
 import { dhcpLeases } from './schema.js';
