@@ -49,6 +49,7 @@ export function allowlistProblems(data: Record<string, unknown>, tenantIds: read
   if (typeof local.portal_redirect_address === 'string' && ipv4ToInt(local.portal_redirect_address) === undefined) {
     problems.push({ path: at('local', 'portal_redirect_address'), reason: 'must be an IPv4 address of this host' });
   }
+  if (local.enabled === true && al.enabled !== true) problems.push({ path: at('local', 'enabled'), reason: 'a local gateway needs allowlist.enabled: true (the address view it enforces)' });
   if (al.enabled === true && local.enabled === true && list(local.client_networks).length === 0) {
     problems.push({ path: at('local', 'client_networks'), reason: 'a local gateway needs the endpoint networks it stands in front of' });
   }

@@ -395,6 +395,7 @@ describe('allowlist', () => {
     ['a remediation entry that is not an address', 'allowlist:\n  remediation: [patches.example]\n', 'allowlist.remediation[0]'],
     ['a remediation network with host bits set', 'allowlist:\n  remediation: [10.50.0.1/24]\n', 'allowlist.remediation[0]'],
     ['a client network that is not a CIDR', 'allowlist:\n  local:\n    client_networks: [10.20.0.0]\n', 'allowlist.local.client_networks[0]'],
+    ['a local gateway with the allow-list off', 'allowlist:\n  local: { enabled: true, client_networks: [10.20.0.0/16] }\n', 'allowlist.local.enabled'],
     ['a local gateway without client networks', 'allowlist:\n  enabled: true\n  local: { enabled: true }\n', 'allowlist.local.client_networks'],
     ['a table name nft would read as syntax', 'allowlist:\n  local: { table: "k; flush ruleset" }\n', 'allowlist.local.table'],
     ['an interface name with a quote', 'allowlist:\n  local: { direct_interfaces: [\'eth"0\'] }\n', 'allowlist.local.direct_interfaces[0]'],
