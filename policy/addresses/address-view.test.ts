@@ -26,7 +26,7 @@ class Rows {
       verdictIndex: async () => (await this.gate, this.endpoints.map((e) => ({ ...e }))),
       get: async (tenantId: string, id: string) => this.endpoints.find((e) => e.tenantId === tenantId && e.id === id),
     },
-    dhcpLeases: { live: async (after: string) => (await this.gate, this.leases.filter((l) => l.expiresAt > after)) },
+    dhcpLeases: { liveBindings: async (after: string) => (await this.gate, this.leases.filter((l) => l.expiresAt > after && l.state === 'bound')) },
     sessions: { live: async (since: string) => (await this.gate, this.sessions.filter((s) => s.updatedAt > since && s.stoppedAt === undefined)) },
     agentAddresses: {
       note: async (a: AgentAddress) => {

@@ -37,7 +37,7 @@ export interface AddressChange {
 export type AddressListener = (changes: readonly AddressChange[]) => void;
 
 export interface AddressViewOptions {
-  store: { dhcpLeases: Pick<Store['dhcpLeases'], 'live'>; sessions: Pick<Store['sessions'], 'live'>; agentAddresses: Pick<Store['agentAddresses'], 'note' | 'live'>; endpoints: Pick<Store['endpoints'], 'verdictIndex' | 'get'> };
+  store: { dhcpLeases: Pick<Store['dhcpLeases'], 'liveBindings'>; sessions: Pick<Store['sessions'], 'live'>; agentAddresses: Pick<Store['agentAddresses'], 'note' | 'live'>; endpoints: Pick<Store['endpoints'], 'verdictIndex' | 'get'> };
   clock: Clock;
   log: Logger;
   agentAddressTtlSeconds: number;
@@ -270,7 +270,7 @@ export class AddressView {
       const nowIso = now.toISOString();
       const [endpoints, leases, sessions, agents] = await Promise.all([
         this.o.store.endpoints.verdictIndex(),
-        this.o.store.dhcpLeases.live(nowIso),
+        this.o.store.dhcpLeases.liveBindings(nowIso),
         this.o.store.sessions.live(new Date(now.getTime() - SESSION_CLAIM_MS).toISOString()),
         this.o.store.agentAddresses.live(nowIso),
       ]);
@@ -281,7 +281,7 @@ export class AddressView {
         return c;
       };
       for (const e of endpoints) t(e.tenantId).setEndpoint(e.id, { ...(e.mac !== undefined ? { mac: e.mac } : {}), verdict: e.verdict });
-      for (const l of leases) if (l.state === 'bound') t(l.tenantId).put(l.ip, { source: 'lease', key: l.scope, mac: l.mac, expiresAt: Date.parse(l.expiresAt) });
+      for (const l of leases) t(l.tenantId).put(l.ip, { source: 'lease', key: l.scope, mac: l.mac, expiresAt: Date.parse(l.expiresAt) });
       for (const s of sessions) {
         const ip = socketIpv4(s.framedIp);
         if (ip !== undefined && s.stoppedAt === undefined) t(s.tenantId).put(ip, { source: 'session', key: s.key, ...(s.mac !== undefined ? { mac: s.mac } : {}), expiresAt: Date.parse(s.updatedAt) + SESSION_CLAIM_MS });

@@ -515,6 +515,8 @@ export interface Store {
     release(tenantId: string, scope: string, ip: string, mac: string): Promise<boolean>;
     /** Leases of every tenant expiring after `after`: the DHCP server's index is rebuilt from these at start. */
     live(after: string): Promise<DhcpLease[]>;
+    /** Bound leases of every tenant expiring after `after`, with only what says whose an address is (gateway allow-lists). */
+    liveBindings(after: string): Promise<Pick<DhcpLease, 'tenantId' | 'scope' | 'ip' | 'mac' | 'expiresAt'>[]>;
     list(tenantId: string, q: DhcpLeaseQuery): Promise<Page<DhcpLease>>;
     /** Deletes leases that expired before `before` (reclaim); returns how many went. */
     reclaim(before: string): Promise<number>;

@@ -67,7 +67,13 @@ export function dhcpLeaseRepo(db: Db, raw: Database.Database): Store['dhcpLeases
   const liveRows = raw.prepare<[string], RawRow>(
     'SELECT tenant_id, scope, ip, mac, client_id, pool, state, hostname, bound_at, expires_at, updated_at FROM dhcp_leases WHERE expires_at > ?',
   );
+  // Arrays, not row objects, and five columns: the address view reads every lease once a minute
+  // on the thread that answers DHCP and RADIUS.
+  const bindingRows = raw.prepare<[string], [string, string, string, string, string]>("SELECT tenant_id, scope, ip, mac, expires_at FROM dhcp_leases WHERE expires_at > ? AND state = 'bound'").raw(true);
   return {
+    async liveBindings(after) {
+      return bindingRows.all(after).map(([tenantId, scope, ip, mac, expiresAt]) => ({ tenantId, scope, ip, mac, expiresAt }));
+    },
     async bind(lease, now) {
       return bindAll([lease], now)[0]!;
     },

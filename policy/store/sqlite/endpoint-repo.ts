@@ -86,7 +86,7 @@ function filters(tenantId: string, q: EndpointQuery): SQL[] {
 
 export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = () => {}, raw?: Database.Database): Store['endpoints'] {
   // Every endpoint, read by the allow-list's address view on each rebuild: a plain statement.
-  const verdictRows = raw?.prepare<[], { tenant_id: string; id: string; mac: string | null; verdict: string }>('SELECT tenant_id, id, mac, verdict FROM endpoints');
+  const verdictRows = raw?.prepare<[], [string, string, string | null, string]>('SELECT tenant_id, id, mac, verdict FROM endpoints').raw(true);
   // Lookups that run on every admission and every report: prepared once, not rebuilt per call.
   const p = sql.placeholder;
   const byId = db.select().from(endpoints).where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.id, p('id')))).prepare();
@@ -254,7 +254,7 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
         .map((r) => ({ tenantId: r.tenantId, verdict: r.verdict as Verdict, count: r.count }));
     },
     async verdictIndex() {
-      if (verdictRows) return verdictRows.all().map((r) => ({ tenantId: r.tenant_id, id: r.id, ...(r.mac !== null ? { mac: r.mac } : {}), verdict: r.verdict as Verdict }));
+      if (verdictRows) return verdictRows.all().map(([tenantId, id, mac, verdict]) => ({ tenantId, id, ...(mac !== null ? { mac } : {}), verdict: verdict as Verdict }));
       return db
         .select({ tenantId: endpoints.tenantId, id: endpoints.id, mac: endpoints.mac, verdict: endpoints.verdict })
         .from(endpoints)
