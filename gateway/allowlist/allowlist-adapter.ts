@@ -17,7 +17,7 @@ import { GatewayEnforcer } from './gateway-enforcer.js';
 export interface AllowlistAdapterDeps {
   allowlist: KennekiConfig['allowlist'];
   view: AddressView;
-  store: Pick<Store, 'audit'>;
+  store: Pick<Store, 'audit' | 'tenants'>;
   registry: Registry;
   log: Logger;
   /** Tests run nft inside a namespace of their own. */
@@ -81,7 +81,7 @@ export class AllowlistAdapter implements EnforcementAdapter {
     const entry = { actor: 'allowlist', actorKind: 'system' as const, action: 'allowlist.drift-repaired', targetType: 'nft-table', targetId: this.d.allowlist.local.table, after: { drift } };
     try {
       // A table shared by tenants drifted for all of them: each tenant's audit log says so.
-      for (const t of tenants ?? [...new Set(this.d.view.snapshot().map((e) => e.tenantId))]) await this.d.store.audit.append(t, entry);
+      for (const t of tenants ?? (await this.d.store.tenants.list()).map((x) => x.id)) await this.d.store.audit.append(t, entry);
     } catch (err) {
       this.d.log.error({ evt: 'ALLOWLIST_AUDIT_FAILED', err }, 'a repaired allow-list drift could not be audited');
     }
