@@ -271,6 +271,13 @@ export async function startServer(cfg: KennekiConfig, opts: StartServerOptions):
     ? new AddressView({ store, clock, log: log.child({ component: 'addresses' }), agentAddressTtlSeconds: cfg.allowlist.agent_address_ttl_seconds, refreshSeconds: cfg.allowlist.refresh_seconds })
     : undefined;
   const unsubscribeAddresses = addresses && bus.subscribe((change) => addresses.onVerdict(change));
+  // A quarantined host that cannot reach PT-TLS can never report its way out: say so at start.
+  if (cfg.allowlist.enabled && cfg.pt_tls.enabled && !cfg.allowlist.services.some((x) => x.proto === 'tcp' && x.port === cfg.pt_tls.port)) {
+    log.warn(
+      { evt: 'ALLOWLIST_PT_TLS_NOT_REACHABLE', ptTlsPort: cfg.pt_tls.port },
+      `allowlist.services names no TCP service on port ${cfg.pt_tls.port}: quarantined hosts behind a gateway cannot reach PT-TLS, so their agents cannot report and they stay quarantined. Add { ip: <Kenneki's address as clients reach it>, proto: tcp, port: ${cfg.pt_tls.port} }`,
+    );
+  }
   const ctx: AppContext = {
     store, pdp, inputs, changes, accounts, identity, directoryAdmins, clock, metrics, log, admission, openSessions: new OpenSessions(),
     ...(enrollment ? { enrollment } : {}),

@@ -99,6 +99,24 @@ describe('admin commands', () => {
   });
 });
 
+describe('kenneki serve with the allow-list', () => {
+  it('warns at start when quarantined hosts could not reach PT-TLS through a gateway, and not when they can', async () => {
+    const start = async (services: string) => {
+      const dir = tempDir();
+      const file = join(dir, 'kenneki.yaml');
+      writeFileSync(file, `data_dir: ${join(dir, 'data')}\nhttp: { port: 0 }\npt_tls: { port: 27171 }\nadmin: { bootstrap_password: "cli-allowlist-password-0123" }\nallowlist:\n  enabled: true\n  services: ${services}\n`);
+      const p = spawnKenneki(['serve', '--config', file], { cwd: dir });
+      procs.push(p);
+      await p.waitFor(/"evt":"SERVER_LISTENING"/);
+      p.child.kill('SIGTERM');
+      await p.exited;
+      return p.output();
+    };
+    expect(await start('[]')).toMatch(/"evt":"ALLOWLIST_PT_TLS_NOT_REACHABLE".*port 27171/);
+    expect(await start('[{ ip: 10.0.0.5, proto: tcp, port: 27171 }]')).not.toMatch(/ALLOWLIST_PT_TLS_NOT_REACHABLE/);
+  });
+});
+
 describe('kenneki gateway refuses bad settings before touching nft', () => {
   const run = async (args: string[], credential = 'k'.repeat(40)) => {
     const dir = tempDir();
