@@ -20,7 +20,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readProfile, testAgent, type TestAgent } from './helpers/agent.js';
 import { createDhcpTopology, startUdhcpc, type DhcpTopology, type UdhcpcClient } from './helpers/dhcp-peers.js';
 import { startKennekiDhcp, type KennekiDhcp } from './helpers/dhcp-server.js';
-import { attachHost, until, httpGet, pings, serveText, tcpConnects, type LanHost } from './helpers/gateway-lan.js';
+import { attachHost, until, type LanHost } from './helpers/gateway-lan.js';
+import { httpGet, pings, serveText, tcpConnects } from './helpers/probes.js';
 import type { NsApi } from './helpers/ns-api.js';
 import { requireBinaries } from './helpers/topology.js';
 

@@ -21,6 +21,7 @@
  *   /metrics counts the entries.
  * A missing peer binary fails (never skips) naming its Debian package.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,8 @@ import { readProfile, testAgent, type TestAgent } from './helpers/agent.js';
 import { locateBinary } from './helpers/dhcp-peers.js';
 import { nsApi, type NsApi } from './helpers/ns-api.js';
 import { KENNEKI_BIN, spawnBin, type Spawned } from './helpers/process.js';
-import { createVpnLan, type VpnLan } from './helpers/vpn-lan.js';
+import { attachHost, type LanHost } from './helpers/gateway-lan.js';
+import { serveText } from './helpers/probes.js';
 import { deviceCertificate } from './helpers/enroll.js';
 import { createVpnNamespaces, requireStrongSwanVpn, startVpnClient, startVpnGateway, type VpnClient, type VpnGateway, type VpnNamespaces } from './helpers/vpn-strongswan.js';
 
@@ -45,8 +47,9 @@ const POOL = '10.216.40.0/24';
 /** Kenneki's inside address (on the gateway's lo), and the two LAN links: all inside 10.217.40.0/22. */
 const INSIDE = '10.217.40.1';
 const INSIDE_NETS = ['10.217.40.0/22'];
-const PRODUCTION_NET = '10.217.41.0';
-const REMEDIATION_NET = '10.217.42.0';
+/** The inside LAN's segments (first three octets), each a /24 behind the gateway at .1. */
+const PRODUCTION_NET = '10.217.41';
+const REMEDIATION_NET = '10.217.42';
 const PORTAL_URL = 'https://portal.kenneki.test/';
 const RADIUS_NAME = 'radius.kenneki.test';
 const DEVICE_ID = 'vpn-worker-0001';
@@ -55,7 +58,8 @@ const ENFORCE_WITHIN_MS = 5_000;
 
 let dir: string;
 let topo: VpnNamespaces | undefined;
-let lan: VpnLan | undefined;
+let lan: LanHost[] = [];
+const servers: ChildProcess[] = [];
 let kenneki: Spawned | undefined;
 let gateway: VpnGateway | undefined;
 let client: VpnClient | undefined;
@@ -235,7 +239,7 @@ function withLogs<T>(p: Promise<T>): Promise<T> {
 describe('gateway allow-list: a remote worker on the VPN is quarantined until posture passes', () => {
   beforeAll(async () => {
     // Fails (never skips) naming the Debian package of a missing peer.
-    const paths = requireStrongSwanVpn();
+    requireStrongSwanVpn();
     ping = locateBinary('ping', 'iputils-ping');
     nft = locateBinary('nft', 'nftables');
     const setpriv = locateBinary('setpriv', 'util-linux');
@@ -243,16 +247,14 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
     dir = mkdtempSync(join(tmpdir(), 'kk-gw-vpn-'));
     topo = createVpnNamespaces({ tag: 'a' });
     topo.addAddress('gateway', `${INSIDE}/32`);
-    lan = await createVpnLan(
-      topo,
-      [
-        { name: 'production', network: PRODUCTION_NET, ports: [80, 22], body: 'production' },
-        { name: 'remediation', network: REMEDIATION_NET, ports: [80], body: 'remediation' },
-      ],
-      { tag: 'a', ip: paths.ip },
-    );
-    production = lan.hosts.production!.address;
-    remediation = lan.hosts.remediation!.address;
+    // The inside LAN: production and remediation, routed by the gateway.
+    topo.exec('gateway', ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    const prodHost = attachHost(topo.namespaces.gateway, 'vp', PRODUCTION_NET);
+    const remHost = attachHost(topo.namespaces.gateway, 'vr', REMEDIATION_NET);
+    lan = [prodHost, remHost];
+    servers.push(await serveText(prodHost.wrap, 'production', [80, 22]), await serveText(remHost.wrap, 'remediation', [80]));
+    production = prodHost.ip;
+    remediation = remHost.ip;
 
     const dataDir = join(dir, 'data');
     ca = await loadOrCreateCa(dataDir);
@@ -321,7 +323,8 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
       await kenneki.exited;
       clearTimeout(timer);
     }
-    await lan?.remove();
+    for (const c of servers) c.kill('SIGKILL');
+    for (const h of lan) h.remove();
     topo?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);

@@ -8,37 +8,9 @@
  * about a host for it to be confined (the static-IP bypass of the DHCP method, seed 2.1.5.2).
  */
 
-/** How a gateway treats traffic from an address. */
-export type AccessClass = 'allowed' | 'quarantined' | 'denied';
-export const ACCESS_CLASSES: readonly AccessClass[] = ['allowed', 'quarantined', 'denied'];
-
-export interface AllowlistEntry {
-  /** Dotted IPv4 address of the endpoint. */
-  ip: string;
-  /**
-   * Lower-case colon MAC when Kenneki knows which interface holds the address (a DHCP lease, a
-   * session with Calling-Station-Id). On directly attached segments an `allowed` entry admits only
-   * this IP+MAC pair; without a MAC it admits nothing there (routed and VPN segments match on IP).
-   */
-  mac?: string;
-  access: AccessClass;
-}
-
-/** One TCP or UDP service quarantined hosts may use (Kenneki's portal and PT-TLS, DNS, DHCP). */
-export interface GatewayService {
-  ip: string;
-  proto: 'tcp' | 'udp';
-  port: number;
-}
-
-/** What the policy server says every gateway must let quarantined hosts reach. */
-export interface GatewayPolicy {
-  /** Remediation hosts or networks: IPv4 addresses or CIDRs. */
-  remediation: string[];
-  services: GatewayService[];
-  /** Where the HTTP redirect sends quarantined browsers (https). Absent: HTTP is only refused. */
-  portalUrl?: string;
-}
+// The entries and the policy are the policy server's (it computes them); gateways take them as they are.
+export { ACCESS_CLASSES, sameEntry, stricterEntry, type AccessClass, type AddressEntry as AllowlistEntry, type TenantAddressEntry as TenantEntry } from '../../policy/addresses/access.js';
+export type { GatewayPolicy, GatewayService } from '../../policy/addresses/gateway-feed.js';
 
 /** What each gateway host decides for itself (its own config). */
 export interface GatewayLocal {

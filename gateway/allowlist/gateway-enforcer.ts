@@ -10,12 +10,12 @@
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { AccessClass, AllowlistEntry, GatewayLocal, GatewayPolicy } from './contract.js';
+import type { AccessClass, AllowlistEntry, GatewayLocal, GatewayPolicy, TenantEntry } from './contract.js';
 import { AllowlistMetrics } from './metrics.js';
 import { AllowlistApplier } from './nft/applier.js';
 import { NftRunner } from './nft/nft-runner.js';
 import { PortalRedirector } from './portal-redirector.js';
-import { TenantMerge, type TenantEntry } from './tenant-merge.js';
+import { TenantMerge } from './tenant-merge.js';
 
 export interface EnforcerOptions {
   local: GatewayLocal;

@@ -40,9 +40,8 @@ export async function startRemoteGateway(o: RemoteGatewayOptions): Promise<Runni
   // Every setting is checked before the table is touched: the URL here, the rest by the enforcer.
   checkServerUrl(o.serverUrl);
   const registry = new Registry();
-  // The server audits drift this gateway repairs (the client is created just below).
-  let report: (drift: string[]) => void = () => {};
-  const enforcer = new GatewayEnforcer({ local: o.local, ...(o.nft !== undefined ? { nft: o.nft } : {}), reconcileSeconds: o.reconcileSeconds, log: o.log, registry, onDrift: (d) => report(d) });
+  // The server audits drift this gateway repairs. (Drift is only found after start, by when the client exists.)
+  const enforcer = new GatewayEnforcer({ local: o.local, ...(o.nft !== undefined ? { nft: o.nft } : {}), reconcileSeconds: o.reconcileSeconds, log: o.log, registry, onDrift: (d) => void client.reportDrift(o.local.table, d) });
   const client = new StreamClient({
     serverUrl: o.serverUrl,
     credential: o.credential,
@@ -59,7 +58,6 @@ export async function startRemoteGateway(o: RemoteGatewayOptions): Promise<Runni
     },
     onDisconnected: () => {},
   });
-  report = (drift) => void client.reportDrift(o.local.table, drift);
   // Fail closed from the first packet: nothing is allowed until the server says so.
   const { portalRedirect } = await enforcer.start({ remediation: [], services: [] }, []);
   o.log.info({ evt: 'GATEWAY_TABLE_IN_FORCE', table: o.local.table }, `nft table inet ${o.local.table} in force; every client address is quarantined until the policy server is reached`);

@@ -10,13 +10,13 @@ import { request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import { GATEWAY_DRIFT_PATH } from '../../policy/http/routes/gateway-drift.js';
 import { GATEWAY_PING_MS, GATEWAY_STREAM_PATH } from '../../policy/http/routes/gateway-stream.js';
-import { ACCESS_CLASSES, type AccessClass, type GatewayPolicy, type GatewayService } from './contract.js';
-import type { TenantEntry } from './tenant-merge.js';
+import { ACCESS_CLASSES, type AccessClass, type AllowlistEntry, type GatewayPolicy, type GatewayService, type TenantEntry } from './contract.js';
+import { isRecord } from '../../policy/util/is-record.js';
 
 export interface StreamChange {
   tenantId: string;
   ip: string;
-  entry?: { ip: string; mac?: string; access: AccessClass };
+  entry?: AllowlistEntry;
 }
 
 export interface StreamClientOptions {
@@ -52,10 +52,9 @@ export function checkServerUrl(url: string): URL {
   return u;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isAccess = (v: unknown): v is AccessClass => typeof v === 'string' && (ACCESS_CLASSES as readonly string[]).includes(v);
 
-function entryOf(v: unknown): { ip: string; mac?: string; access: AccessClass } {
+function entryOf(v: unknown): AllowlistEntry {
   if (!isRecord(v) || typeof v.ip !== 'string' || !isAccess(v.access) || (v.mac !== undefined && typeof v.mac !== 'string')) throw new StreamProtocolError('malformed entry');
   return { ip: v.ip, ...(typeof v.mac === 'string' ? { mac: v.mac } : {}), access: v.access };
 }

@@ -3,13 +3,7 @@
  * address, so entries of different tenants for one address are merged here: the stricter entry
  * wins (denied over quarantined over allowed), so an overlap never opens access.
  */
-import type { AccessClass, AllowlistEntry } from './contract.js';
-
-const SEVERITY: Record<AccessClass, number> = { allowed: 0, quarantined: 1, denied: 2 };
-
-export interface TenantEntry extends AllowlistEntry {
-  tenantId: string;
-}
+import { stricterEntry, type AllowlistEntry, type TenantEntry } from './contract.js';
 
 export class TenantMerge {
   /** ip → tenant → entry */
@@ -49,7 +43,7 @@ export class TenantMerge {
 
   merged(ip: string): AllowlistEntry | undefined {
     let best: AllowlistEntry | undefined;
-    for (const e of this.byIp.get(ip)?.values() ?? []) if (!best || SEVERITY[e.access] > SEVERITY[best.access]) best = e;
+    for (const e of this.byIp.get(ip)?.values() ?? []) best = stricterEntry(best, e);
     return best;
   }
 }

@@ -3,15 +3,24 @@
  * Gateways (gateway/allowlist/) enforce these; the policy server computes them (address-view.ts).
  */
 import type { Verdict } from '../decide/policy.js';
+import { ipv4ToInt } from '../util/ipv4.js';
 
 /** How a gateway treats traffic from an address. Unknown addresses are treated as quarantined. */
 export type AccessClass = 'allowed' | 'quarantined' | 'denied';
+/** In order of strictness. */
 export const ACCESS_CLASSES: readonly AccessClass[] = ['allowed', 'quarantined', 'denied'];
+
+/** The stricter of two entries for one address (denied over quarantined over allowed): an overlap never opens access. */
+export const stricterEntry = <E extends AddressEntry>(a: E | undefined, b: E): E => (a === undefined || ACCESS_CLASSES.indexOf(b.access) > ACCESS_CLASSES.indexOf(a.access) ? b : a);
 
 export interface AddressEntry {
   /** Dotted IPv4 address. */
   ip: string;
-  /** The MAC that holds the address on its segment, when known (a lease, an 802.1X session). */
+  /**
+   * The MAC that holds the address on its segment, when known (a lease, an 802.1X session). On
+   * directly attached segments an `allowed` entry admits only this IP+MAC pair, and without a MAC
+   * it admits nothing there (routed and VPN segments match on IP).
+   */
   mac?: string;
   access: AccessClass;
 }
@@ -38,7 +47,7 @@ export const sameEntry = (a: AddressEntry | undefined, b: AddressEntry | undefin
 export function socketIpv4(address: string | undefined): string | undefined {
   if (address === undefined) return undefined;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(v4) || v4.split('.').some((o) => Number(o) > 255)) return undefined;
+  if (ipv4ToInt(v4) === undefined) return undefined;
   // Loopback and unspecified addresses are never an endpoint's address on a gateway.
   if (v4.startsWith('127.') || v4 === '0.0.0.0') return undefined;
   return v4;

@@ -7,16 +7,19 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { KennekiConfig } from '../config/schema.js';
 import type { AddressView } from './address-view.js';
 
+/** One TCP or UDP service quarantined hosts may use (Kenneki's portal and PT-TLS, DNS, DHCP). */
 export interface GatewayService {
   ip: string;
   proto: 'tcp' | 'udp';
   port: number;
 }
 
-/** What every gateway lets quarantined hosts reach; the same shape as gateway/allowlist's GatewayPolicy. */
-export interface GatewayPolicyData {
+/** What the policy server says every gateway must let quarantined hosts reach. */
+export interface GatewayPolicy {
+  /** Remediation hosts or networks: IPv4 addresses or CIDRs. */
   remediation: string[];
   services: GatewayService[];
+  /** Where the HTTP redirect sends quarantined browsers (https). Absent: HTTP is only refused. */
   portalUrl?: string;
 }
 
@@ -29,12 +32,12 @@ export interface GatewayFeed {
   view: AddressView;
   /** The configured remote gateways' names (no stream route without any). */
   gateways: readonly string[];
-  policy: GatewayPolicyData;
+  policy: GatewayPolicy;
   /** The gateway a bearer secret belongs to, or undefined. Compares hashes in constant time. */
   authenticate(secret: string): GatewayCredential | undefined;
 }
 
-export function gatewayPolicyOf(al: KennekiConfig['allowlist']): GatewayPolicyData {
+export function gatewayPolicyOf(al: KennekiConfig['allowlist']): GatewayPolicy {
   const services: GatewayService[] = al.services.map((s) => ({ ip: s.ip, proto: s.proto, port: s.port }));
   // DNS over UDP, and over TCP for answers too large for a datagram.
   for (const ip of al.dns) services.push({ ip, proto: 'udp', port: 53 }, { ip, proto: 'tcp', port: 53 });

@@ -1,8 +1,8 @@
 /** The `allowlist` settings a schema cannot check: addresses, networks, tenants, unique names. */
 import { formatPath, type Problem } from './errors-format.js';
 import { intToIpv4, ipv4ToInt, maskOf, parseIpv4Cidr } from '../util/ipv4.js';
+import { isRecord } from '../util/is-record.js';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** nft refuses a network written with host bits set; say which network was meant. */
 export function cidrProblem(v: string): string | undefined {
   const c = parseIpv4Cidr(v);

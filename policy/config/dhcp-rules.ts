@@ -2,8 +2,8 @@
 import { formatPath, type Problem } from './errors-format.js';
 import { parseDhcpPool, rangesOverlap, type ParsedPool } from '../util/ipv4-pool.js';
 import { ipv4ToInt } from '../util/ipv4.js';
+import { isRecord } from '../util/is-record.js';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const POOLS = ['production', 'quarantine', 'registration'] as const;
 
 export function dhcpProblems(data: Record<string, unknown>, tenantIds: readonly string[]): Problem[] {

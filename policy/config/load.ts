@@ -21,6 +21,7 @@ import { directoryProblems } from '../identity/config-rules.js';
 import { radiusProblems } from './radius-rules.js';
 import { allowlistProblems } from './allowlist-rules.js';
 import { dhcpProblems } from './dhcp-rules.js';
+import { isRecord } from '../util/is-record.js';
 
 export interface LoadConfigOptions {
   /** The YAML file. Absent: the built-in defaults. Relative paths are resolved against `cwd`. */
@@ -80,10 +81,6 @@ function parseYaml(text: string, source: string): unknown {
 
 /** What the CA accepts as a certificate DNS name (a leading `*.` wildcard allowed). */
 const DNS_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /**
  * Rules the schema cannot express. Written defensively against unvalidated data, so they run

@@ -2,8 +2,7 @@
 import { isIP } from 'node:net';
 import { formatPath, type Problem } from './errors-format.js';
 import { parseCidr } from '../util/cidr.js';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isRecord } from '../util/is-record.js';
 
 export function radiusProblems(data: Record<string, unknown>, tenantIds: readonly string[]): Problem[] {
   const radius = data.radius;

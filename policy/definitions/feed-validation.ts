@@ -7,6 +7,7 @@
  * with code KENNEKI_ERR_DEFINITIONS_INVALID and the path in both the message and `details.path`.
  */
 import { KennekiError } from '../errors.js';
+import { isRecord } from '../util/is-record.js';
 
 export type JsonPath = readonly (string | number)[];
 
@@ -38,9 +39,7 @@ export function definitionsError(path: JsonPath, problem: string, cause?: unknow
   });
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isRecord };
 
 /** An own property only: a feed key must never resolve to something on Object.prototype. */
 export function own(obj: Record<string, unknown>, key: string): unknown {

@@ -11,6 +11,7 @@ import { formatPath } from '../config/errors-format.js';
 import type { KennekiConfig } from '../config/schema.js';
 import { KennekiError } from '../errors.js';
 import { DIRECTORY_PROFILES, type DirectoryProfile, type MembershipMode } from './profiles.js';
+import { isRecord } from '../util/is-record.js';
 
 export type DirectoryConfig = KennekiConfig['identity']['directories'][number];
 export type TlsMode = 'ldaps' | 'starttls' | 'none';
@@ -35,8 +36,6 @@ export interface ResolvedDirectory {
   cache: { ttlMs: number; outageWindowMs: number };
   failMode: DirectoryConfig['fail_mode'];
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function hostOf(url: string): string {
   const host = new URL(url).hostname;

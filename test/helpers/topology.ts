@@ -7,12 +7,13 @@
  *
  * Needs root, iproute2 (`ip`) and node; a missing `ip` fails with the package name.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { PING_BIN, pings, tcpConnects } from './probes.js';
 
 export const IP_BIN = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip'].find((p) => existsSync(p));
 export const NFT_BIN = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((p) => existsSync(p));
-export const PING_BIN = ['/usr/bin/ping', '/bin/ping'].find((p) => existsSync(p));
+export { PING_BIN };
 
 export function requireBinaries(): { ip: string; nft: string; ping: string } {
   if (IP_BIN === undefined) throw new Error('`ip` not found: install the Debian package iproute2');
@@ -54,17 +55,10 @@ for (const port of ports) {
     .listen({ port, host: '::', ipv6Only: false }, () => { if (++ready === ports.length) console.log('listening'); });
 }`;
 
-const CONNECT = `
-const net = require('node:net');
-const [host, port, ms] = process.argv.slice(1);
-const s = net.connect({ host, port: Number(port) });
-const t = setTimeout(() => { s.destroy(); process.exit(2); }, Number(ms));
-s.on('connect', () => { clearTimeout(t); s.destroy(); process.exit(0); });
-s.on('error', () => { clearTimeout(t); process.exit(1); });`;
 
 /** Hosts get .2, .3, ... in order of `roles`. */
 export function createLan(tag: string, roles: readonly string[]): Lan {
-  const { ip, ping } = requireBinaries();
+  const { ip } = requireBinaries();
   const lanNs = `kk${tag}lan${process.pid}`;
   const hosts: Record<string, LanHost> = {};
   roles.forEach((role, i) => {
@@ -103,16 +97,8 @@ export function createLan(tag: string, roles: readonly string[]): Lan {
         });
       });
     },
-    tcpConnect(from, address, port, timeoutMs = 500) {
-      return new Promise((resolve) => {
-        execFile(ip, ['netns', 'exec', from.ns, process.execPath, '-e', CONNECT, address, String(port), String(timeoutMs)], { timeout: timeoutMs + 5_000 }, (err) => resolve(err === null));
-      });
-    },
-    ping(from, address, timeoutMs = 500) {
-      return new Promise((resolve) => {
-        execFile(ip, ['netns', 'exec', from.ns, ping, '-n', '-q', '-c', '1', '-W', String(timeoutMs / 1000), address], { timeout: timeoutMs + 5_000 }, (err) => resolve(err === null));
-      });
-    },
+    tcpConnect: (from, address, port, timeoutMs = 500) => tcpConnects((argv) => [ip, 'netns', 'exec', from.ns, ...argv], address, port, { timeoutMs }),
+    ping: (from, address, timeoutMs = 500) => pings((argv) => [ip, 'netns', 'exec', from.ns, ...argv], address, timeoutMs),
     remove() {
       for (const c of children.splice(0)) {
         if (c.pid !== undefined && c.exitCode === null) {

@@ -17,7 +17,7 @@
  * new process replaces it.
  */
 import type { Logger } from 'pino';
-import type { AllowlistEntry, GatewayLocal, GatewayPolicy } from '../contract.js';
+import { sameEntry, type AllowlistEntry, type GatewayLocal, type GatewayPolicy } from '../contract.js';
 import { planDelta, renderDelta, type EntryChange } from './delta.js';
 import type { NftRunner } from './nft-runner.js';
 import { NFT_FAMILY, checkEntry, checkIpv4, renderTable, tableContents } from './ruleset.js';
@@ -56,9 +56,6 @@ interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
 }
-
-const sameEntry = (a: AllowlistEntry | undefined, b: AllowlistEntry | undefined): boolean =>
-  a === b || (a !== undefined && b !== undefined && a.ip === b.ip && a.mac === b.mac && a.access === b.access);
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 

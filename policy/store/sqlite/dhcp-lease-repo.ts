@@ -6,7 +6,7 @@
  * clients: the write changes nothing and the caller does not ACK.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
 import type { DhcpLease, DhcpPool, Page, Store } from '../repository.js';
 import type { Db } from './open.js';
 import { dhcpLeases } from './schema.js';
@@ -25,13 +25,6 @@ const toLease = (r: Row): DhcpLease => ({
   boundAt: r.boundAt,
   expiresAt: r.expiresAt,
   updatedAt: r.updatedAt,
-});
-
-interface RawRow {
-  tenant_id: string; scope: string; ip: string; mac: string; client_id: string | null; pool: string; state: string; hostname: string | null; bound_at: string; expires_at: string; updated_at: string;
-}
-const rawToRow = (r: RawRow): Row => ({
-  tenantId: r.tenant_id, scope: r.scope, ip: r.ip, mac: r.mac, clientId: r.client_id, pool: r.pool, state: r.state, hostname: r.hostname, boundAt: r.bound_at, expiresAt: r.expires_at, updatedAt: r.updated_at,
 });
 
 export function dhcpLeaseRepo(db: Db, raw: Database.Database): Store['dhcpLeases'] {
@@ -64,9 +57,6 @@ export function dhcpLeaseRepo(db: Db, raw: Database.Database): Store['dhcpLeases
     }),
   );
 
-  const liveRows = raw.prepare<[string], RawRow>(
-    'SELECT tenant_id, scope, ip, mac, client_id, pool, state, hostname, bound_at, expires_at, updated_at FROM dhcp_leases WHERE expires_at > ?',
-  );
   // Arrays, not row objects, and five columns: the address view reads every lease once a minute
   // on the thread that answers DHCP and RADIUS.
   const bindingRows = raw.prepare<[string], [string, string, string, string, string]>("SELECT tenant_id, scope, ip, mac, expires_at FROM dhcp_leases WHERE expires_at > ? AND state = 'bound'").raw(true);
@@ -91,9 +81,7 @@ export function dhcpLeaseRepo(db: Db, raw: Database.Database): Store['dhcpLeases
       return db.delete(dhcpLeases).where(where).run().changes > 0;
     },
     async live(after) {
-      // Plain rows: read whole at start and by the allow-list's address view, tens of thousands at
-      // a time, where drizzle's row mapping cost more than the query.
-      return liveRows.all(after).map((r) => toLease(rawToRow(r)));
+      return db.select().from(dhcpLeases).where(gt(dhcpLeases.expiresAt, after)).all().map(toLease);
     },
     async list(tenantId, q): Promise<Page<DhcpLease>> {
       const where: SQL[] = [eq(dhcpLeases.tenantId, tenantId)];

@@ -84,9 +84,10 @@ function filters(tenantId: string, q: EndpointQuery): SQL[] {
   return where;
 }
 
-export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = () => {}, raw?: Database.Database): Store['endpoints'] {
-  // Every endpoint, read by the allow-list's address view on each rebuild: a plain statement.
-  const verdictRows = raw?.prepare<[], [string, string, string | null, string]>('SELECT tenant_id, id, mac, verdict FROM endpoints').raw(true);
+export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = () => {}): Store['endpoints'] {
+  // Every endpoint, read by the allow-list's address view on each rebuild: a plain statement on
+  // drizzle's own connection, returning arrays (row objects cost more than the query).
+  const verdictRows = (db as Db & { $client: Database.Database }).$client.prepare<[], [string, string, string | null, string]>('SELECT tenant_id, id, mac, verdict FROM endpoints').raw(true);
   // Lookups that run on every admission and every report: prepared once, not rebuilt per call.
   const p = sql.placeholder;
   const byId = db.select().from(endpoints).where(and(eq(endpoints.tenantId, p('tenantId')), eq(endpoints.id, p('id')))).prepare();
@@ -254,12 +255,7 @@ export function endpointRepo(db: Db, now: () => Date, afterPurge: () => void = (
         .map((r) => ({ tenantId: r.tenantId, verdict: r.verdict as Verdict, count: r.count }));
     },
     async verdictIndex() {
-      if (verdictRows) return verdictRows.all().map(([tenantId, id, mac, verdict]) => ({ tenantId, id, ...(mac !== null ? { mac } : {}), verdict: verdict as Verdict }));
-      return db
-        .select({ tenantId: endpoints.tenantId, id: endpoints.id, mac: endpoints.mac, verdict: endpoints.verdict })
-        .from(endpoints)
-        .all()
-        .map((r) => ({ tenantId: r.tenantId, id: r.id, ...(r.mac !== null ? { mac: r.mac } : {}), verdict: r.verdict as Verdict }));
+      return verdictRows.all().map(([tenantId, id, mac, verdict]) => ({ tenantId, id, ...(mac !== null ? { mac } : {}), verdict: verdict as Verdict }));
     },
   };
 }

@@ -37,7 +37,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     tenants: tenantRepo(db, now),
     accounts: accountRepo(db, now),
     tokens: tokenRepo(db, now),
-    endpoints: endpointRepo(db, now, checkpoint, raw),
+    endpoints: endpointRepo(db, now, checkpoint),
     enrollmentTokens: enrollmentTokenRepo(db, now),
     identities: identityRepo(db, now),
     assessments: assessmentRepo(db, writer?.record),
