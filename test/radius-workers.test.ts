@@ -1,10 +1,12 @@
 /**
- * radius.workers: extra processes serving the same RADIUS sockets. With radclient as the NAS and
- * eapol_test as supplicant: every process places MAB by the current verdict, a verdict change
+ * radius.workers: extra processes serving the RADIUS ports, each reading a socket of its own. With
+ * radclient as the NAS and eapol_test as supplicant: the kernel spreads one NAS's requests over
+ * the workers, every process places MAB by the current verdict, a verdict change
  * reaches the workers at once, their accounting lands in the main process's session table, EAP
  * (handed to the main process) works, /metrics sums every process, and a killed worker is
  * replaced while the port keeps answering.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -93,6 +95,32 @@ test('the workers run, and every process places MAB by the current verdict', asy
   expect(mainOnly).toBe(0);
 });
 
+test('each worker reads a socket of its own on each port, and one NAS is spread over all of them', async () => {
+  // `ss` (iproute2) lists the sockets bound to each port and the processes holding them: one
+  // socket per worker, each held by the main process (which reads it while its worker is down)
+  // and by that worker alone.
+  for (const port of [s.server.enforcementPorts['radiusAuth']!, s.server.enforcementPorts['radiusAcct']!]) {
+    const r = spawnSync('ss', ['-H', '-u', '-l', '-n', '-p', `sport = :${port}`], { encoding: 'utf8' });
+    expect(r.status, `ss (Debian package iproute2): ${r.error?.message ?? r.stderr}`).toBe(0);
+    const holders = r.stdout.trim().split('\n').map((line) => [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])).sort());
+    expect(holders).toHaveLength(WORKERS);
+    const workers = workerPids();
+    for (const h of holders) expect(h).toEqual([process.pid, ...workers.filter((w) => h.includes(w))].sort());
+    expect(holders.map((h) => h.find((p) => p !== process.pid)).sort()).toEqual(workers);
+  }
+  // radclient sends from one socket, like a NAS: the kernel spreads its requests by their
+  // authenticator, so every worker reads a fair share.
+  const perWorker = async () => {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    return [...text.matchAll(/^kenneki_radius_worker_datagrams_total\{worker="(\d+)"\} (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])] as const).sort();
+  };
+  const before = await perWorker();
+  expect(before.map(([w]) => w)).toEqual([0, 1]);
+  await burst(MAC.compliant, 400);
+  const after = await perWorker();
+  for (const [w, n] of after) expect(n - before.find(([b]) => b === w)![1], `worker ${w}`).toBeGreaterThan(100);
+});
+
 test('a verdict change reaches every worker at once: no answer from a stale copy', async () => {
   const admin = s.adminToken['default']!;
   const e = await enrollEndpoint(s, admin, { mac: MAC.flip, hostname: 'flip-laptop' });
@@ -147,7 +175,26 @@ test('EAP-TTLS/PAP works through the workers (handed to the main process, then t
   expect(value('kenneki_radius_eap_conversations')).toBe(0);
 });
 
-test('killed workers are replaced, and the port answers meanwhile: the main process reads again while none is up', async () => {
+test('a worker that stops answering is killed by the watchdog and replaced, and the requests waiting in its socket are answered', async () => {
+  const [stuck] = workerPids();
+  // SIGSTOP: alive but silent, like a loop that never yields. Its socket's share of the requests
+  // waits there until the watchdog (a ping every 5 s) kills it and the main process reads them.
+  process.kill(stuck!, 'SIGSTOP');
+  try {
+    const r = await radclient({ server, command: 'auth', secret: SECRET, requests: Array.from({ length: 40 }, () => mab(MAC.compliant)).join('\n'), timeoutSeconds: 6, retries: 3, extraArgs: ['-p', '40'] });
+    expect(r.replies.map((x) => x.code), r.output.slice(-1500)).toEqual(Array(40).fill('Access-Accept'));
+    expect(workerPids()).not.toContain(stuck);
+  } finally {
+    try {
+      process.kill(stuck!, 'SIGCONT');
+    } catch {
+      // killed already, as it should be
+    }
+  }
+  await expect.poll(() => workerPids().length, { timeout: 10_000 }).toBe(WORKERS);
+}, 40_000);
+
+test("killed workers are replaced, and the port answers meanwhile: the main process reads a dead worker's socket until its replacement is up", async () => {
   // Each scrape remembers what every worker counted, so that a dead worker's counts stay in the sums.
   const scrape = async () => mabAnswered(await (await fetch(`${s.url}/metrics`)).text());
   const counted = await scrape();

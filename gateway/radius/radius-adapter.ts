@@ -63,6 +63,7 @@ export class RadiusAdapter implements EnforcementAdapter {
       sessions: this.sessions,
       metrics: this.metrics,
       log: d.log,
+      readers: r.workers,
       ...(d.eap ? { eap: d.eap } : {}),
       admissionByDeviceId: async (tenantId, deviceId) => {
         const e = await d.store.endpoints.findByDeviceId(tenantId, deviceId);
@@ -96,10 +97,14 @@ export class RadiusAdapter implements EnforcementAdapter {
       const pool = this.workers;
       this.dropMetricSource = this.d.metricSources?.addSource(() => pool.metrics());
     }
+    const workers = this.d.radius.workers;
+    const shared = this.server.sharedBecause;
     this.d.log.info(
-      { evt: 'RADIUS_LISTENING', host: this.d.radius.host, ...ports, clients: this.clients.size, workers: this.d.radius.workers },
-      `RADIUS listening on ${this.d.radius.host}:${ports.authPort} (accounting ${ports.acctPort})${this.d.radius.workers > 0 ? ` with ${this.d.radius.workers} worker processes` : ''}`,
+      { evt: 'RADIUS_LISTENING', host: this.d.radius.host, ...ports, clients: this.clients.size, workers, ...(workers > 0 ? { sockets: shared ? 'shared' : 'one per worker' } : {}) },
+      `RADIUS listening on ${this.d.radius.host}:${ports.authPort} (accounting ${ports.acctPort})${workers > 0 ? ` with ${workers} worker processes, ${shared ? 'sharing one socket per port' : 'each reading a socket of its own'}` : ''}`,
     );
+    // Correct, but every worker is woken for every datagram: say why, once, so it can be fixed.
+    if (workers > 1 && shared) this.d.log.warn({ evt: 'RADIUS_WORKERS_SHARE_SOCKETS', reason: shared }, `RADIUS workers share one socket per port: ${shared}`);
     this.started = true;
     return { radiusAuth: ports.authPort, radiusAcct: ports.acctPort };
   }

@@ -15,7 +15,7 @@
  * Admission answers from the admission index (the current decision, in memory); it never waits on
  * a directory or an agent.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { KennekiConfig } from '../../../policy/config/schema.js';
@@ -35,6 +35,7 @@ import type { EapPort } from './eap-port.js';
 import { checkMab } from './mab.js';
 import type { NasClient, NasClientTable } from './nas-clients.js';
 import { place, type Placement, type PlacementSettings } from './placement.js';
+import { openPort, type PortSockets } from './port-group.js';
 
 export interface RadiusServerOptions {
   host: string;
@@ -52,6 +53,11 @@ export interface RadiusServerOptions {
   admissionByDeviceId?: (tenantId: string, deviceId: string) => Promise<Admission | undefined>;
   /** A RADIUS worker process serves sockets the main process bound and passed to it. */
   sockets?: { auth: Socket; acct: Socket };
+  /**
+   * The main process with RADIUS workers: how many processes will read each port, so that each
+   * gets a socket of its own where the kernel can spread a port (see port-group.ts).
+   */
+  readers?: number;
   /**
    * A RADIUS worker hands EAP requests to the main process, which holds the conversations
    * (their next round trip may reach any process). Called after the NAS client check only.
@@ -95,6 +101,11 @@ const A = {
 export class RadiusServer {
   private auth: Socket | undefined;
   private acct: Socket | undefined;
+  /** Every socket of each port (the first is `auth` / `acct`, which answers forwarded requests). */
+  private ports: { auth: Socket[]; acct: Socket[] } | undefined;
+  private whyShared: string | undefined;
+  /** Datagrams read from this process's sockets (a worker reports it: how evenly ports spread). */
+  private read = 0;
   private readonly duplicates: DuplicateCache;
   private readonly salt = createSaltSource();
   private readonly family: 'udp4' | 'udp6';
@@ -106,31 +117,48 @@ export class RadiusServer {
 
   async start(): Promise<{ authPort: number; acctPort: number }> {
     if (this.o.sockets) {
-      this.auth = this.attach(this.o.sockets.auth, (msg, r) => this.onAuth(msg, r));
-      this.acct = this.attach(this.o.sockets.acct, (msg, r) => this.onAcct(msg, r));
+      this.auth = this.attach(this.o.sockets.auth, 'auth');
+      this.acct = this.attach(this.o.sockets.acct, 'acct');
       return { authPort: this.auth.address().port, acctPort: this.acct.address().port };
     }
-    this.auth = await this.bind(this.o.authPort, (msg, r) => this.onAuth(msg, r));
+    const auth = await this.open(this.o.authPort);
+    let acct: PortSockets;
     try {
-      this.acct = await this.bind(this.o.acctPort, (msg, r) => this.onAcct(msg, r));
+      acct = await this.open(this.o.acctPort);
     } catch (err) {
-      this.auth.close();
-      this.auth = undefined;
+      for (const s of auth.sockets) s.close();
       throw err;
     }
-    return { authPort: this.auth.address().port, acctPort: this.acct.address().port };
+    this.ports = { auth: auth.sockets.map((s) => this.attach(s, 'auth')), acct: acct.sockets.map((s) => this.attach(s, 'acct')) };
+    this.auth = this.ports.auth[0];
+    this.acct = this.ports.acct[0];
+    this.whyShared = auth.shared ?? acct.shared;
+    return { authPort: this.auth!.address().port, acctPort: this.acct!.address().port };
   }
 
   async stop(): Promise<void> {
     const close = (s: Socket | undefined) => new Promise<void>((r) => (s ? s.close(() => r()) : r()));
-    const [a, b] = [this.auth, this.acct];
-    this.auth = this.acct = undefined;
-    await Promise.all([close(a), close(b)]);
+    const all = this.ports ? [...this.ports.auth, ...this.ports.acct] : [this.auth, this.acct];
+    this.auth = this.acct = this.ports = undefined;
+    await Promise.all(all.map(close));
   }
 
-  /** The bound sockets, for passing to RADIUS worker processes. */
-  get sockets(): { auth: Socket; acct: Socket } | undefined {
-    return this.auth && this.acct ? { auth: this.auth, acct: this.acct } : undefined;
+  /**
+   * The bound sockets, for passing to RADIUS worker processes: one per reader of each port when
+   * the kernel spreads the port over them, else one socket that every reader shares.
+   */
+  get sockets(): { auth: Socket[]; acct: Socket[] } | undefined {
+    return this.ports;
+  }
+
+  /** Datagrams this process read from its own sockets so far (not those handed to it). */
+  get datagramsRead(): number {
+    return this.read;
+  }
+
+  /** Why several readers share one socket per port (the native module is missing, ...). */
+  get sharedBecause(): string | undefined {
+    return this.whyShared;
   }
 
   /**
@@ -141,35 +169,22 @@ export class RadiusServer {
     this.gate(msg, r, port === 'auth' ? this.auth : this.acct, port);
   }
 
-  private attach(s: Socket, onMessage: (msg: Buffer, r: RemoteInfo) => void): Socket {
-    s.on('message', onMessage);
+  private attach(s: Socket, port: 'auth' | 'acct'): Socket {
+    // The answer leaves through the socket the request came in on: any socket of the port would
+    // do (they share the address), this one is at hand.
+    s.on('message', (msg, r) => {
+      this.read++;
+      this.gate(msg, r, s, port);
+    });
     s.on('error', (err) => this.o.log.error({ evt: 'RADIUS_SOCKET_ERROR', err }, 'RADIUS socket error'));
     return s;
   }
 
-  private bind(port: number, onMessage: (msg: Buffer, r: RemoteInfo) => void): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      // Bigger buffers ride out bursts (a switch stack rebooting re-authenticates every port at once).
-      const s = createSocket({ type: this.family, recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
-      s.once('error', reject);
-      s.on('message', onMessage);
-      s.bind(port, this.o.host, () => {
-        s.off('error', reject);
-        s.on('error', (err) => this.o.log.error({ evt: 'RADIUS_SOCKET_ERROR', err }, 'RADIUS socket error'));
-        resolve(s);
-      });
-    });
+  private open(port: number): Promise<PortSockets> {
+    return openPort({ family: this.family, host: this.o.host, port, readers: this.o.readers ?? 1, bufferBytes: 4 * 1024 * 1024 });
   }
 
   // ---- the gate ------------------------------------------------------------------------------
-
-  private onAuth(msg: Buffer, r: RemoteInfo): void {
-    this.gate(msg, r, this.auth, 'auth');
-  }
-
-  private onAcct(msg: Buffer, r: RemoteInfo): void {
-    this.gate(msg, r, this.acct, 'acct');
-  }
 
   private gate(msg: Buffer, r: RemoteInfo, socket: Socket | undefined, port: 'auth' | 'acct'): void {
     const m = this.o.metrics;

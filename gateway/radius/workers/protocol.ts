@@ -1,15 +1,18 @@
 /**
  * The messages between the main process and its RADIUS worker processes (`radius.workers`).
  *
- * The main process binds the RADIUS ports and passes the sockets to each worker, so every process
- * reads datagrams from the same two sockets and the kernel spreads them. A worker answers MAB,
+ * The main process binds the RADIUS ports and passes the sockets to the workers: a socket of its
+ * own per port and worker where the kernel can spread a port over a group (server/port-group.ts),
+ * else the same two sockets to all. A worker answers MAB,
  * accounting and Status-Server itself; what only the main process holds it asks for or hands over:
  * - admissions it has no fresh copy of (`lookup`); the main process also pushes every change it
  *   learns (`admission` without a request id), so a verdict change reaches the workers at once;
  * - session records (`sessions`), which the main process's session table keeps for CoA and the API;
  * - EAP requests (`eap`): a conversation's state lives in one process, and its next round trip
- *   may reach any, so the main process serves all of EAP on the shared socket;
- * - metrics, gathered when /metrics is scraped.
+ *   may reach any, so the main process serves all of EAP;
+ * - metrics, gathered when /metrics is scraped;
+ * - the watchdog's `ping`: a worker stuck in a loop would hold its socket's share of the requests
+ *   for ever, so one that has not answered by the next ping is killed and replaced.
  * Messages travel with `serialization: 'advanced'`, so Buffers cross as bytes.
  */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
@@ -32,7 +35,8 @@ export type ToWorker =
   /** `admission: null`: forget what you know of this MAC. `requestId`: the answer to a lookup. */
   | { kind: 'admission'; tenantId: string; mac: string; admission: Admission | null; requestId?: number }
   | { kind: 'lookup-failed'; requestId: number; reason: string }
-  | { kind: 'metrics'; requestId: number };
+  | { kind: 'metrics'; requestId: number }
+  | { kind: 'ping' };
 
 export type ForwardedTouch =
   | { op: 'authorized'; touch: SessionTouch }
@@ -43,6 +47,7 @@ export type FromWorker =
   /** Sent once the worker listens for messages: sockets sent before would read into the void. */
   | { kind: 'hello' }
   | { kind: 'ready' }
+  | { kind: 'pong' }
   | { kind: 'lookup'; requestId: number; tenantId: string; mac: string }
   | { kind: 'sessions'; touches: ForwardedTouch[] }
   | { kind: 'eap'; datagram: Uint8Array; address: string; family: 'IPv4' | 'IPv6'; port: number; size: number }

@@ -4,7 +4,7 @@
  * main process and what it hands over. It exits when the main process goes away.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { createLogger } from '../../../policy/log.js';
 import { RadiusMetrics } from '../metrics.js';
 import { NasClientTable } from '../server/nas-clients.js';
@@ -60,6 +60,9 @@ process.on('message', (m: ToWorker, handle?: unknown) => {
     case 'lookup-failed':
       admission?.failed(m.requestId, m.reason);
       break;
+    case 'ping':
+      send({ kind: 'pong' });
+      break;
     case 'metrics':
       void registry?.getMetricsAsJSON().then((metrics) => send({ kind: 'metrics', requestId: m.requestId, metrics }));
       break;
@@ -82,6 +85,18 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
     forwardEap: (msg, rinfo) => send({ kind: 'eap', datagram: msg, address: rinfo.address, family: rinfo.family, port: rinfo.port, size: rinfo.size }),
   });
   await server.start();
+  // Per worker, unlike every other series (summed over the processes): whether the kernel spreads
+  // the ports evenly is read here. Set at scrape time, so a datagram costs nothing more.
+  new Counter({
+    name: 'kenneki_radius_worker_datagrams_total',
+    help: 'Datagrams each RADIUS worker process read from its sockets',
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.labels(String(cfg.index)).inc(server.datagramsRead);
+    },
+  });
   for (const [port, a] of [['auth', auth], ['acct', acct]] as const) {
     a.socket.off('message', a.early);
     for (const [msg, r] of a.held.splice(0)) server.receive(msg, r, port);

@@ -27,6 +27,8 @@ export interface RadiusWorkerPoolOptions {
   log: Logger;
   readyTimeoutMs?: number;
   restartDelayMs?: number;
+  /** Interval of the watchdog's pings; a worker silent for one interval is stuck (ms, default 5000). */
+  watchdogMs?: number;
 }
 
 interface Worker {
@@ -39,15 +41,17 @@ interface Worker {
   metrics: Map<number, (m: MetricsJson | undefined) => void>;
   /** Its metrics as last scraped: kept when it dies, so that /metrics sums never go back. */
   lastMetrics?: MetricsJson;
+  /** The watchdog's ping it has not answered yet. */
+  pinged: boolean;
 }
 
 /**
- * Turns this process's reading of a shared socket on or off. Every process reading a socket is
- * woken for each datagram and all but one find nothing, which cost ~7 µs of CPU per request per
- * extra reader under MAB load; so while workers serve the ports the main process stops reading
- * (it still sends EAP answers through the socket). Node has no public API for this: it is the
- * socket handle's recvStop/recvStart. Where that is missing, the main process simply keeps
- * reading, which is correct, only slower.
+ * Turns this process's reading of a socket on or off. While a worker serves a socket the main
+ * process stops reading it: every process polling a socket is woken for each datagram and all but
+ * one find nothing (~7 µs of CPU per request per extra reader under MAB load); it still sends EAP
+ * answers through it. Node has no public API for this: it is the socket handle's
+ * recvStop/recvStart. Where that is missing, the main process simply keeps reading, which is
+ * correct, only slower.
  */
 function setReading(socket: Socket, on: boolean): boolean {
   const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
@@ -56,15 +60,22 @@ function setReading(socket: Socket, on: boolean): boolean {
   return typeof toggle === 'function' && toggle.call(handle) === 0;
 }
 
+/**
+ * The socket of a port that worker `index` reads: its own in a port group (one socket per worker),
+ * the one shared socket otherwise.
+ */
+const socketFor = (port: Socket[], index: number): Socket => port[index % port.length]!;
+
 export class RadiusWorkerPool {
   private readonly workers: (Worker | undefined)[] = [];
   private stopping = false;
   private unwatch: (() => void) | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private nextMetricsId = 1;
   private retired: MetricsJson | undefined;
   private retiring: Promise<void> = Promise.resolve();
-  /** Whether the main process currently reads the sockets (only while no worker is ready). */
-  private mainReads = true;
+  /** The sockets the main process does not read now, because a ready worker does. */
+  private readonly leftToWorkers = new Set<Socket>();
 
   constructor(private readonly o: RadiusWorkerPoolOptions) {}
 
@@ -73,6 +84,8 @@ export class RadiusWorkerPool {
     try {
       await Promise.all(Array.from({ length: this.o.count }, (_, i) => this.spawn(i)));
       this.updateReading();
+      this.watchdog = setInterval(() => this.watch(), this.o.watchdogMs ?? 5000);
+      this.watchdog.unref();
     } catch (err) {
       await this.stop();
       throw err;
@@ -81,8 +94,9 @@ export class RadiusWorkerPool {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.watchdog);
     this.unwatch?.();
-    this.read(true);
+    this.updateReading();
     await Promise.all(
       this.workers.map(
         (w) =>
@@ -154,7 +168,7 @@ export class RadiusWorkerPool {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: (process.env['KENNEKI_RADIUS_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
     });
-    const w: Worker = { index, child, ready: false, metrics: new Map() };
+    const w: Worker = { index, child, ready: false, metrics: new Map(), pinged: false };
     this.workers[index] = w;
     this.relayLogs(w);
     child.on('error', (err) => this.o.log.warn({ evt: 'RADIUS_WORKER_UNREACHABLE', worker: index, err }, `RADIUS worker ${index}: ${err.message}`));
@@ -202,43 +216,80 @@ export class RadiusWorkerPool {
     return ready;
   }
 
+  /** Kills a ready worker that did not answer the last ping; its exit restarts it. */
+  private watch(): void {
+    for (const w of this.workers) {
+      if (!w?.ready) continue;
+      if (w.pinged) {
+        this.o.log.error({ evt: 'RADIUS_WORKER_STUCK', worker: w.index }, `RADIUS worker ${w.index} did not answer the watchdog; killing it`);
+        w.ready = false;
+        this.updateReading();
+        w.child.kill('SIGKILL');
+        continue;
+      }
+      w.pinged = true;
+      this.post(w, { kind: 'ping' });
+    }
+  }
+
   private greet(w: Worker): void {
     const sockets = this.o.server.sockets;
     if (!sockets) return;
     this.post(w, { kind: 'init', index: w.index, logLevel: this.o.log.level, radius: this.o.radius });
-    this.post(w, { kind: 'socket', port: 'auth' }, sockets.auth);
-    this.post(w, { kind: 'socket', port: 'acct' }, sockets.acct);
+    this.post(w, { kind: 'socket', port: 'auth' }, socketFor(sockets.auth, w.index));
+    this.post(w, { kind: 'socket', port: 'acct' }, socketFor(sockets.acct, w.index));
   }
 
-  /** The main process reads the sockets exactly while no worker is ready to. */
+  /**
+   * The main process reads a socket exactly while no ready worker reads it: in a port group, the
+   * socket of a worker that is down or restarting (its datagrams would wait unread otherwise);
+   * with one shared socket, only while no worker at all is ready.
+   */
   private updateReading(): void {
-    this.read(this.stopping || !this.workers.some((w) => w?.ready === true));
-  }
-
-  private read(on: boolean): void {
-    if (on === this.mainReads) return;
     const sockets = this.o.server.sockets;
     if (!sockets) return;
-    // Both or neither: a half-switched main process would only waste the saving.
-    if (setReading(sockets.auth, on) && setReading(sockets.acct, on)) this.mainReads = on;
-    else {
-      setReading(sockets.auth, true);
-      setReading(sockets.acct, true);
-      this.mainReads = true;
+    for (const port of [sockets.auth, sockets.acct]) {
+      port.forEach((socket, j) => {
+        const served = !this.stopping && this.workers.some((w) => w?.ready === true && socketFor(port, w.index) === socket);
+        if (served === this.leftToWorkers.has(socket)) return;
+        if (!setReading(socket, !served)) {
+          // Unable to switch: keep reading, which is correct, only slower.
+          setReading(socket, true);
+          this.leftToWorkers.delete(socket);
+          return;
+        }
+        if (served) this.leftToWorkers.add(socket);
+        else this.leftToWorkers.delete(socket);
+        this.o.log.debug({ evt: 'RADIUS_MAIN_READING', socket: j, reading: !served }, served ? `the RADIUS workers alone read socket ${j}` : `the main process reads socket ${j}`);
+      });
     }
-    this.o.log.debug({ evt: 'RADIUS_MAIN_READING', reading: this.mainReads }, this.mainReads ? 'the main process reads the RADIUS sockets' : 'the RADIUS workers alone read the sockets');
   }
 
-  /** Whether the main process reads the RADIUS sockets itself now (tests). */
+  /** Whether the main process currently reads any of the RADIUS sockets itself (tests). */
   get mainProcessReads(): boolean {
-    return this.mainReads;
+    const sockets = this.o.server.sockets;
+    return sockets !== undefined && [...sockets.auth, ...sockets.acct].some((s) => !this.leftToWorkers.has(s));
+  }
+
+  /** Whether each worker reads a socket of its own (a port group), else one shared socket. */
+  get ownQueues(): boolean {
+    const sockets = this.o.server.sockets;
+    return sockets !== undefined && sockets.auth.length > 1 && sockets.acct.length > 1;
   }
 
   private handle(w: Worker, m: FromWorker): void {
     switch (m.kind) {
       case 'lookup':
         this.o.admission.lookup(m.tenantId, m.mac).then(
-          (admission) => this.post(w, { kind: 'admission', tenantId: m.tenantId, mac: m.mac, admission, requestId: m.requestId }),
+          (admission) => {
+            this.post(w, { kind: 'admission', tenantId: m.tenantId, mac: m.mac, admission, requestId: m.requestId });
+            // The device's next request may reach any worker (a port's requests are spread by
+            // their authenticator), so every worker learns it now rather than asking again. What
+            // goes out is what the index holds at this moment: a change that overtook the lookup
+            // is already in it.
+            const now = this.o.admission.peek(m.tenantId, m.mac);
+            if (now) for (const other of this.workers) if (other && other !== w) this.post(other, { kind: 'admission', tenantId: m.tenantId, mac: m.mac, admission: now });
+          },
           (err: unknown) => this.post(w, { kind: 'lookup-failed', requestId: m.requestId, reason: err instanceof Error ? err.message : String(err) }),
         );
         return;
@@ -263,7 +314,11 @@ export class RadiusWorkerPool {
         return;
       case 'ready':
         w.ready = true;
+        w.pinged = false;
         w.started?.();
+        return;
+      case 'pong':
+        w.pinged = false;
         return;
     }
   }

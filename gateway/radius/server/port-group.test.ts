@@ -1,0 +1,88 @@
+/**
+ * Port groups on loopback: the kernel's spreading of one port over several sockets, as the native
+ * module sets it up, checked with real datagrams.
+ */
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, expect, test } from 'vitest';
+import { openPort } from './port-group.js';
+
+const opened: Socket[] = [];
+afterEach(() => {
+  for (const s of opened.splice(0)) s.close();
+});
+
+async function group(readers: number, port = 0, host = '127.0.0.1') {
+  const p = await openPort({ family: 'udp4', host, port, readers, bufferBytes: 1 << 20 });
+  opened.push(...p.sockets);
+  return p;
+}
+
+/** A RADIUS-shaped datagram: code, identifier, length, then a random Request Authenticator. */
+function request(id: number): Buffer {
+  const b = Buffer.alloc(20);
+  b.writeUInt8(1, 0);
+  b.writeUInt8(id & 0xff, 1);
+  b.writeUInt16BE(20, 2);
+  randomBytes(16).copy(b, 4);
+  return b;
+}
+
+/** Sends every datagram from one client socket (one NAS source port), and says which socket read each. */
+async function deliver(sockets: Socket[], datagrams: Buffer[]): Promise<number[]> {
+  const port = sockets[0]!.address().port;
+  const readBy = new Map<string, number>();
+  const done = new Promise<void>((resolve) => {
+    sockets.forEach((s, i) =>
+      s.on('message', (msg) => {
+        readBy.set(`${readBy.size}:${msg.toString('hex')}`, i);
+        if (readBy.size === datagrams.length) resolve();
+      }),
+    );
+  });
+  const client = createSocket('udp4');
+  opened.push(client);
+  for (const d of datagrams) await new Promise<void>((r) => client.send(d, port, '127.0.0.1', () => r()));
+  await done;
+  return datagrams.map((d) => [...readBy.entries()].find(([k]) => k.endsWith(d.toString('hex')))![1]);
+}
+
+test('a group is one socket per reader on one port, and one NAS source port is spread over all of them', async () => {
+  const p = await group(3);
+  expect(p.shared).toBeUndefined();
+  expect(p.sockets).toHaveLength(3);
+  const port = p.sockets[0]!.address().port;
+  expect(port).toBeGreaterThan(0);
+  expect(p.sockets.map((s) => s.address().port)).toEqual([port, port, port]);
+  const readers = await deliver(p.sockets, Array.from({ length: 300 }, (_, i) => request(i)));
+  const counts = [0, 1, 2].map((i) => readers.filter((r) => r === i).length);
+  // 300 random authenticators over 3 sockets: each gets ~100; under 50 would be a broken spread.
+  for (const c of counts) expect(c).toBeGreaterThan(50);
+});
+
+test('a retransmission reaches the socket that read the original', async () => {
+  const p = await group(4);
+  const originals = Array.from({ length: 40 }, (_, i) => request(i));
+  const first = await deliver(p.sockets, originals);
+  for (const s of p.sockets) s.removeAllListeners('message');
+  const again = await deliver(p.sockets, originals.map((d) => Buffer.from(d)));
+  expect(again).toEqual(first);
+  expect(new Set(first).size).toBeGreaterThan(1);
+});
+
+test('a port held by another socket is an error naming the port, not a silent fallback', async () => {
+  const holder = createSocket('udp4');
+  opened.push(holder);
+  await new Promise<void>((r) => holder.bind(0, '127.0.0.1', () => r()));
+  const port = holder.address().port;
+  await expect(group(2, port)).rejects.toThrow(new RegExp(`EADDRINUSE 127\\.0\\.0\\.1:${port}`));
+});
+
+test('one reader gets one plain socket; a host name makes the readers share one, and says why', async () => {
+  const one = await group(1);
+  expect(one.sockets).toHaveLength(1);
+  expect(one.shared).toBeUndefined();
+  const named = await group(2, 0, 'localhost');
+  expect(named.sockets).toHaveLength(1);
+  expect(named.shared).toMatch(/radius\.host "localhost" is a name/);
+});

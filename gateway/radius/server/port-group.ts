@@ -1,0 +1,99 @@
+/**
+ * A RADIUS port's sockets. With worker processes, each worker should read a queue of its own:
+ * processes polling one shared socket are all woken for every datagram, and all but one find
+ * nothing (~7 µs of CPU per request per extra reader under MAB load, more with every worker).
+ *
+ * A port group is `readers` sockets bound to the same address and port with SO_REUSEPORT; the
+ * kernel gives each datagram to one of them, chosen by the RADIUS Request Authenticator (see
+ * native/udp-reuseport): a single NAS's requests are spread, and a retransmission reaches the
+ * socket, and so the worker, that saw the original. Node 20's dgram cannot open such sockets, so
+ * this takes Kenneki's small native module; where it is not built (or not Linux), the port is one
+ * socket shared by every reader, which is correct, only slower.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
+
+export interface PortGroupOptions {
+  family: 'udp4' | 'udp6';
+  host: string;
+  port: number;
+  /** Processes that will read the port: more than one asks for a group. */
+  readers: number;
+  bufferBytes: number;
+}
+
+export interface PortSockets {
+  /** One socket per reader in a group; a single shared socket otherwise. */
+  sockets: Socket[];
+  /** Why the readers share one socket although there are several; absent otherwise. */
+  shared?: string;
+}
+
+interface UdpReuseport {
+  openGroup(address: string, port: number, count: number): number[];
+}
+
+let loaded: { addon: UdpReuseport } | { error: string } | undefined;
+
+function addon(): { addon: UdpReuseport } | { error: string } {
+  if (!loaded) {
+    try {
+      loaded = { addon: createRequire(import.meta.url)('@kenneki/udp-reuseport') as UdpReuseport };
+    } catch (err) {
+      loaded = { error: `the native module @kenneki/udp-reuseport is not available (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
+    }
+  }
+  return loaded;
+}
+
+/** Errors that a plain bind would have raised too: the port itself is the problem. */
+const BIND_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EMFILE', 'ENFILE']);
+
+export async function openPort(o: PortGroupOptions): Promise<PortSockets> {
+  if (o.readers <= 1) return { sockets: [await bindOne(o, (s) => s.bind(o.port, o.host))] };
+  const why = groupUnavailable(o);
+  if (why) return { sockets: [await bindOne(o, (s) => s.bind(o.port, o.host))], shared: why };
+  const { addon: native } = addon() as { addon: UdpReuseport };
+  let fds: number[];
+  try {
+    fds = native.openGroup(o.host, o.port, o.readers);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (BIND_ERRORS.has(code)) throw Object.assign(new Error(`bind ${code} ${o.host}:${o.port}`), { code });
+    return { sockets: [await bindOne(o, (s) => s.bind(o.port, o.host))], shared: `the kernel refused a port group: ${(err as Error).message}` };
+  }
+  const sockets: Socket[] = [];
+  try {
+    for (const fd of fds) sockets.push(await bindOne(o, (s) => s.bind({ fd })));
+  } catch (err) {
+    for (const s of sockets) s.close();
+    throw err;
+  }
+  return { sockets };
+}
+
+function groupUnavailable(o: PortGroupOptions): string | undefined {
+  if (process.platform !== 'linux') return 'port groups need Linux';
+  // The native module takes literal addresses; dgram resolves a name itself.
+  if (isIP(o.host) === 0) return `radius.host ${JSON.stringify(o.host)} is a name, not an address`;
+  const a = addon();
+  return 'error' in a ? a.error : undefined;
+}
+
+function bindOne(o: PortGroupOptions, bind: (s: Socket) => void): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    // Bigger buffers ride out bursts (a switch stack rebooting re-authenticates every port at once).
+    const s = createSocket({ type: o.family, recvBufferSize: o.bufferBytes, sendBufferSize: o.bufferBytes });
+    s.once('error', reject);
+    s.once('listening', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    try {
+      bind(s);
+    } catch (err) {
+      reject(err);
+    }
+  });
+}

@@ -1,0 +1,137 @@
+/*
+ * RADIUS port groups for Kenneki's worker processes.
+ *
+ * Node 20's dgram cannot set SO_REUSEPORT (the `reusePort` option arrived in Node 22.12), so
+ * worker processes that serve one RADIUS port have to share a single socket. Every process that
+ * polls a shared socket is woken for every datagram, and all but one find nothing: a cost that
+ * grows with each worker. A group of SO_REUSEPORT sockets gives each worker its own queue.
+ *
+ * The kernel's default choice within a group is a hash of the 4-tuple, which would send all of a
+ * NAS's requests (one source port) to one worker. The classic BPF program attached here picks by
+ * the RADIUS Request Authenticator instead: random per request, so a single NAS is spread, and
+ * the same in a retransmission, so a retry reaches the worker whose duplicate cache holds the
+ * answer (RFC 5080 section 2.2.2).
+ *
+ * Only socket(), setsockopt() and bind() happen here. The descriptors go back to JavaScript,
+ * where dgram.Socket.bind({ fd }) owns them from then on.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_GROUP 64
+
+/* Node's errors carry the errno's name in `code`, as dgram's own do. */
+static const char *errno_name(int e) {
+  switch (e) {
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EINVAL: return "EINVAL";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOMEM: return "ENOMEM";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    default: return "EUNKNOWN";
+  }
+}
+
+static napi_value fail(napi_env env, const char *what, int e, const int *fds, unsigned opened) {
+  for (unsigned i = 0; i < opened; i++) close(fds[i]);
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
+  napi_throw_error(env, errno_name(e), msg);
+  return NULL;
+}
+
+static napi_value open_group(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
+    napi_throw_type_error(env, NULL, "openGroup(address, port, count)");
+    return NULL;
+  }
+  char address[INET6_ADDRSTRLEN + 1];
+  size_t len = 0;
+  uint32_t port = 0, count = 0;
+  if (napi_get_value_string_utf8(env, argv[0], address, sizeof address, &len) != napi_ok ||
+      napi_get_value_uint32(env, argv[1], &port) != napi_ok || napi_get_value_uint32(env, argv[2], &count) != napi_ok ||
+      port > 65535 || count < 1 || count > MAX_GROUP) {
+    napi_throw_type_error(env, NULL, "openGroup(address: string, port: 0-65535, count: 1-64)");
+    return NULL;
+  }
+
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  int family;
+  memset(&ss, 0, sizeof ss);
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+  if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
+    family = v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)port);
+    sslen = sizeof *v4;
+  } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
+    family = v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    sslen = sizeof *v6;
+  } else {
+    napi_throw_type_error(env, NULL, "openGroup: the address is not a literal IPv4 or IPv6 address");
+    return NULL;
+  }
+
+  /* A = 32-bit word at payload offset 4 (Request Authenticator bytes 0-3); return A % count. */
+  struct sock_filter code[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count),
+    BPF_STMT(BPF_RET | BPF_A, 0),
+  };
+  struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+
+  int fds[MAX_GROUP];
+  unsigned opened = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail(env, "socket", errno, fds, opened);
+    fds[opened++] = fd;
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) return fail(env, "SO_REUSEPORT", errno, fds, opened);
+    if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) return fail(env, "bind", errno, fds, opened);
+    if (i == 0) {
+      /* Port 0: the rest join the port the kernel chose for the first. */
+      struct sockaddr_storage bound;
+      socklen_t blen = sizeof bound;
+      if (getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) return fail(env, "getsockname", errno, fds, opened);
+      if (family == AF_INET) v4->sin_port = ((struct sockaddr_in *)&bound)->sin_port;
+      else v6->sin6_port = ((struct sockaddr_in6 *)&bound)->sin6_port;
+      /* The program belongs to the group; attaching it once, to the first, is enough. */
+      if (count > 1 && setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) != 0)
+        return fail(env, "SO_ATTACH_REUSEPORT_CBPF", errno, fds, opened);
+    }
+  }
+
+  napi_value result;
+  if (napi_create_array_with_length(env, opened, &result) != napi_ok) return fail(env, "result", ENOMEM, fds, opened);
+  for (unsigned i = 0; i < opened; i++) {
+    napi_value v;
+    if (napi_create_int32(env, fds[i], &v) != napi_ok || napi_set_element(env, result, i, v) != napi_ok)
+      return fail(env, "result", ENOMEM, fds, opened);
+  }
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  if (napi_create_function(env, "openGroup", NAPI_AUTO_LENGTH, open_group, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "openGroup", fn) != napi_ok) return NULL;
+  return exports;
+}
