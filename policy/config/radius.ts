@@ -85,8 +85,9 @@ export function buildRadiusSchema<S extends TSchema>(secret: S) {
        */
       quarantine_session_timeout_seconds: Type.Integer({ minimum: 0, maximum: 86400, default: 300 }),
       /**
-       * Worker processes that serve the RADIUS ports (the same sockets; the kernel spreads the
-       * datagrams, and the main process stops reading while any worker is up). 0: the main
+       * Worker processes that serve the RADIUS ports, each reading a socket of its own where the
+       * kernel can spread a port over a group (gateway/radius/server/port-group.ts), else all
+       * sharing one; the main process reads the socket of a worker that is down. 0: the main
        * process alone. About one per core for more than a few thousand MAB requests a second;
        * EAP is always served by the main process.
        */

@@ -1,8 +1,8 @@
 /**
  * The main process's side of the RADIUS workers: forks them, passes them the bound sockets,
  * answers their admission lookups, applies their session records, serves the EAP requests they
- * hand over, pushes admission changes to them, and restarts one that dies. While a worker is down
- * the main process and the other workers keep reading the same sockets, so no port goes silent.
+ * hand over, pushes admission changes to them, and restarts one that dies or hangs. While a worker
+ * is down the main process reads its socket, so no share of a port goes unread.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { RemoteInfo, Socket } from 'node:dgram';
@@ -263,18 +263,6 @@ export class RadiusWorkerPool {
         this.o.log.debug({ evt: 'RADIUS_MAIN_READING', socket: j, reading: !served }, served ? `the RADIUS workers alone read socket ${j}` : `the main process reads socket ${j}`);
       });
     }
-  }
-
-  /** Whether the main process currently reads any of the RADIUS sockets itself (tests). */
-  get mainProcessReads(): boolean {
-    const sockets = this.o.server.sockets;
-    return sockets !== undefined && [...sockets.auth, ...sockets.acct].some((s) => !this.leftToWorkers.has(s));
-  }
-
-  /** Whether each worker reads a socket of its own (a port group), else one shared socket. */
-  get ownQueues(): boolean {
-    const sockets = this.o.server.sockets;
-    return sockets !== undefined && sockets.auth.length > 1 && sockets.acct.length > 1;
   }
 
   private handle(w: Worker, m: FromWorker): void {
