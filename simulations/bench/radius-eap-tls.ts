@@ -33,7 +33,7 @@
  * run; BENCH_EAP_LATENCY_EVERY=n times every n-th slot live (off by default: it slows those
  * supplicants down, see radius-eap/eapol-load.ts). BENCH_EAP_PROFILE=1 runs Kenneki under
  * `node --cpu-prof` and prints where its time went (self and inclusive time by function; wall-time
- * samples: time spent preempted counts too). BENCH_EAP_PERF=1 records each server's first measured
+ * samples: time spent preempted counts too; one profile per thread). BENCH_EAP_PERF=1 records each server's first measured
  * pass with `perf record -e cpu-clock -g` (on-CPU samples only, OpenSSL frames included) and
  * prints `perf report` by DSO and symbol (radius-eap/perf.ts; Debian package linux-perf).
  */
@@ -43,7 +43,7 @@ import { join } from 'node:path';
 import { freeUdpPorts } from '../peers/free-ports.js';
 import { fmt, header, onExit, printFigures, printTable, processMemoryMb, referenceWorkMs, runIfMain, summarize, tempDir, type Bench, type BenchResult, type Figure } from './common.js';
 import { makePki, writeEapolConfs } from './radius-eap/certs.js';
-import { latestProfile, printProfile, summarizeProfile } from './radius-eap/cpuprofile.js';
+import { printProfile, profiles, summarizeProfile } from './radius-eap/cpuprofile.js';
 import { eapolLoad, requireLoadTools, udpDrops, type EapolLoadResult } from './radius-eap/eapol-load.js';
 import { requireFreeradius, startFreeradiusEap } from './radius-eap/freeradius-eap.js';
 import { perfRecord, perfReport, removePerfMap, requirePerf } from './radius-eap/perf.js';
@@ -266,9 +266,10 @@ export const radiusEapTlsBench: Bench = {
     printFigures(figures);
 
     if (PROFILE) {
-      const file = latestProfile(profDir);
-      if (file) printProfile(summarizeProfile(file, 25), results.Kenneki.reduce((s, m) => s + m.r.succeeded, 0) + warm.Kenneki.succeeded);
-      else console.log(`no .cpuprofile in ${profDir} (BENCH_SERVER_NODE_ARGS was set by the caller?)`);
+      const files = profiles(profDir);
+      // The main thread (RADIUS) and each EAP thread write their own profile.
+      for (const file of files) printProfile(summarizeProfile(file, 25), results.Kenneki.reduce((s, m) => s + m.r.succeeded, 0) + warm.Kenneki.succeeded);
+      if (files.length === 0) console.log(`no .cpuprofile in ${profDir} (BENCH_SERVER_NODE_ARGS was set by the caller?)`);
     }
     for (const n of ['FreeRADIUS', 'Kenneki'] as const) {
       const file = perfData[n];

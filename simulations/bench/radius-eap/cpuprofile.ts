@@ -81,9 +81,12 @@ export function summarizeProfile(file: string, top = 20): ProfileSummary {
   return { file, totalMs: total / 1000, busyMs: (total - idle) / 1000, selfByFunction: sorted(self), selfByModule: sorted(mod), inclusive: sorted(incl) };
 }
 
-export function latestProfile(dir: string): string | undefined {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-  return files.length ? join(dir, files[files.length - 1]!) : undefined;
+/** Every profile the server wrote: its main thread's and one per worker thread (EAP threads), sorted by name. */
+export function profiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 export function printProfile(s: ProfileSummary, perAuthDivisor?: number): void {
