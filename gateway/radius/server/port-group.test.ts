@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 async function group(readers: number, port = 0, host = '127.0.0.1') {
-  const p = await openPort({ family: 'udp4', host, port, readers, bufferBytes: 1 << 20 });
+  const p = await openPort({ family: host.includes(':') ? 'udp6' : 'udp4', host, port, readers, bufferBytes: 1 << 20 });
   opened.push(...p.sockets);
   return p;
 }
@@ -30,7 +30,7 @@ function request(id: number): Buffer {
 
 /** Sends every datagram from one client socket (one NAS source port), and says which socket read each. */
 async function deliver(sockets: Socket[], datagrams: Buffer[]): Promise<number[]> {
-  const port = sockets[0]!.address().port;
+  const { port, address, family } = sockets[0]!.address();
   const readBy = new Map<string, number>();
   const done = new Promise<void>((resolve) => {
     sockets.forEach((s, i) =>
@@ -40,9 +40,9 @@ async function deliver(sockets: Socket[], datagrams: Buffer[]): Promise<number[]
       }),
     );
   });
-  const client = createSocket('udp4');
+  const client = createSocket(family === 'IPv6' ? 'udp6' : 'udp4');
   opened.push(client);
-  for (const d of datagrams) await new Promise<void>((r) => client.send(d, port, '127.0.0.1', () => r()));
+  for (const d of datagrams) await new Promise<void>((r) => client.send(d, port, address, () => r()));
   await done;
   return datagrams.map((d) => [...readBy.entries()].find(([k]) => k.endsWith(d.toString('hex')))![1]);
 }
@@ -58,6 +58,14 @@ test('a group is one socket per reader on one port, and one NAS source port is s
   const counts = [0, 1, 2].map((i) => readers.filter((r) => r === i).length);
   // 300 random authenticators over 3 sockets: each gets ~100; under 50 would be a broken spread.
   for (const c of counts) expect(c).toBeGreaterThan(50);
+});
+
+test('IPv6 ports are grouped the same way', async () => {
+  const p = await group(2, 0, '::1');
+  expect(p.shared).toBeUndefined();
+  expect(p.sockets.map((s) => s.address().family)).toEqual(['IPv6', 'IPv6']);
+  const readers = await deliver(p.sockets, Array.from({ length: 100 }, (_, i) => request(i)));
+  expect(new Set(readers)).toEqual(new Set([0, 1]));
 });
 
 test('a retransmission reaches the socket that read the original', async () => {
