@@ -178,10 +178,12 @@ test('EAP-TTLS/PAP works through the workers (handed to the main process, then t
 test('a worker that stops answering is killed by the watchdog and replaced, and the requests waiting in its socket are answered', async () => {
   const [stuck] = workerPids();
   // SIGSTOP: alive but silent, like a loop that never yields. Its socket's share of the requests
-  // waits there until the watchdog (a ping every 5 s) kills it and the main process reads them.
+  // waits there until the watchdog (a ping every 5 s) kills it and the main process reads them:
+  // up to two intervals after the stop. radclient gives up a request's attempt after `-t`, so it
+  // waits 12 s for the first answer (a shorter wait raced the watchdog under load).
   process.kill(stuck!, 'SIGSTOP');
   try {
-    const r = await radclient({ server, command: 'auth', secret: SECRET, requests: Array.from({ length: 40 }, () => mab(MAC.compliant)).join('\n'), timeoutSeconds: 6, retries: 3, extraArgs: ['-p', '40'] });
+    const r = await radclient({ server, command: 'auth', secret: SECRET, requests: Array.from({ length: 40 }, () => mab(MAC.compliant)).join('\n'), timeoutSeconds: 12, retries: 2, extraArgs: ['-p', '40'] });
     expect(r.replies.map((x) => x.code), r.output.slice(-1500)).toEqual(Array(40).fill('Access-Accept'));
     expect(workerPids()).not.toContain(stuck);
   } finally {
