@@ -22,20 +22,20 @@
  * A missing peer binary fails (never skips) naming its Debian package.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadOrCreateCa, type Ca } from '../policy/tnc/ca/index.js';
+import type { Ca } from '../policy/tnc/ca/index.js';
 import type { HostProfile } from '../posture-agent/collect/fixture-host.js';
 import { radiusYaml } from '../simulations/radius-yaml.js';
 import { readProfile, testAgent, type TestAgent } from './helpers/agent.js';
 import { locateBinary } from './helpers/dhcp-peers.js';
-import { nsApi, type NsApi } from './helpers/ns-api.js';
-import { KENNEKI_BIN, spawnBin, type Spawned } from './helpers/process.js';
+import type { NsApi } from './helpers/ns-api.js';
 import { attachHost, type LanHost } from './helpers/gateway-lan.js';
 import { serveText } from './helpers/probes.js';
 import { deviceCertificate } from './helpers/enroll.js';
+import { startKennekiInGateway, type GatewayKenneki } from './helpers/vpn-kenneki.js';
 import { createVpnNamespaces, requireStrongSwanVpn, startVpnClient, startVpnGateway, type VpnClient, type VpnGateway, type VpnNamespaces } from './helpers/vpn-strongswan.js';
 
 const PASSWORD = 'gateway-vpn-bootstrap-password-0123';
@@ -60,12 +60,11 @@ let dir: string;
 let topo: VpnNamespaces | undefined;
 let lan: LanHost[] = [];
 const servers: ChildProcess[] = [];
-let kenneki: Spawned | undefined;
+let kenneki: GatewayKenneki | undefined;
 let gateway: VpnGateway | undefined;
 let client: VpnClient | undefined;
 let ca: Ca;
 let api: NsApi;
-let token: string | undefined;
 let ping: string;
 let nft: string;
 let vip: string;
@@ -228,10 +227,20 @@ async function metric(access: string): Promise<number | undefined> {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The tunnel address is in the nft set for `access` and not the other, and the metrics count it there alone. */
+async function expectOnlyIn(access: 'allowed' | 'quarantined'): Promise<void> {
+  const other = access === 'allowed' ? 'quarantined' : 'allowed';
+  const sets = nftSets();
+  expect(sets.get(access)).toContain(vip);
+  expect(sets.get(other)).not.toContain(vip);
+  expect(await metric(access)).toBe(1);
+  expect(await metric(other)).toBe(0);
+}
+
 /** Adds the peers' logs to a failure. */
 function withLogs<T>(p: Promise<T>): Promise<T> {
   return p.catch((e: Error) => {
-    e.message += `\n--- vpn client ---\n${client?.log() ?? ''}\n--- vpn gateway ---\n${gateway?.log() ?? ''}\n--- kenneki (last 20000 chars) ---\n${kenneki?.output().slice(-20_000) ?? ''}`;
+    e.message += `\n--- vpn client ---\n${client?.log() ?? ''}\n--- vpn gateway ---\n${gateway?.log() ?? ''}\n--- kenneki (last 20000 chars) ---\n${kenneki?.process.output().slice(-20_000) ?? ''}`;
     throw e;
   });
 }
@@ -242,7 +251,6 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
     requireStrongSwanVpn();
     ping = locateBinary('ping', 'iputils-ping');
     nft = locateBinary('nft', 'nftables');
-    const setpriv = locateBinary('setpriv', 'util-linux');
     locateBinary('openssl', 'openssl');
     dir = mkdtempSync(join(tmpdir(), 'kk-gw-vpn-'));
     topo = createVpnNamespaces({ tag: 'a' });
@@ -256,17 +264,13 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
     production = prodHost.ip;
     remediation = remHost.ip;
 
-    const dataDir = join(dir, 'data');
-    ca = await loadOrCreateCa(dataDir);
-    const configFile = join(dir, 'kenneki.yaml');
-    writeFileSync(
-      configFile,
-      [
-        `data_dir: ${dataDir}`,
-        'log: { level: info }',
-        `http: { host: ${INSIDE}, port: ${HTTP_PORT} }`,
+    kenneki = await startKennekiInGateway({
+      topo,
+      dir,
+      password: PASSWORD,
+      http: { host: INSIDE, port: HTTP_PORT },
+      sections: [
         `pt_tls: { host: ${INSIDE}, port: ${PT_TLS_PORT}, server_names: [${RADIUS_NAME}, ${INSIDE}] }`,
-        `admin: { bootstrap_password: "${PASSWORD}" }`,
         radiusYaml({ ports: { auth: 1812, acct: 1813 }, lines: ['eap: { methods: [tls] }'], clients: [{ name: 'vpn-gateway', address: '127.0.0.1', secret: SECRET }] }),
         'allowlist:',
         '  enabled: true',
@@ -274,17 +278,10 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
         `  services: [{ ip: ${INSIDE}, proto: tcp, port: ${PT_TLS_PORT} }, { ip: ${INSIDE}, proto: tcp, port: ${HTTP_PORT} }]`,
         `  portal_url: ${PORTAL_URL}`,
         `  local: { enabled: true, client_networks: [${POOL}], portal_redirect_port: ${REDIRECT_PORT}, reconcile_seconds: 5 }`,
-        '',
-      ].join('\n'),
-    );
-    kenneki = spawnBin(KENNEKI_BIN, ['serve', '--config', configFile], { wrap: [setpriv, '--pdeathsig', 'KILL', '--', ...topo.wrap('gateway', [])] });
-    await kenneki.waitFor(/"evt":"ALLOWLIST_STARTED"/, 30_000);
-    await kenneki.waitFor(/"evt":"RADIUS_LISTENING"/, 30_000);
-    await kenneki.waitFor(/"evt":"SERVER_LISTENING"/, 30_000);
-    api = nsApi((argv) => topo!.wrap('gateway', argv), `http://${INSIDE}:${HTTP_PORT}`, () => token);
-    const login = await api('POST', '/api/v1/auth/login', { tenant: 'default', username: 'admin', password: PASSWORD });
-    expect(login.status, login.text).toBe(200);
-    token = login.json.token;
+      ],
+      alsoWaitFor: [/"evt":"ALLOWLIST_STARTED"/],
+    });
+    ({ api, ca } = kenneki);
 
     gateway = await startVpnGateway({
       ns: topo.namespaces.gateway,
@@ -317,12 +314,7 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
   afterAll(async () => {
     await client?.stop().catch(() => undefined);
     await gateway?.stop().catch(() => undefined);
-    if (kenneki && kenneki.child.exitCode === null && kenneki.child.signalCode === null) {
-      kenneki.child.kill('SIGTERM');
-      const timer = setTimeout(() => kenneki?.child.kill('SIGKILL'), 5_000);
-      await kenneki.exited;
-      clearTimeout(timer);
-    }
+    await kenneki?.stop();
     for (const c of servers) c.kill('SIGKILL');
     for (const h of lan) h.remove();
     topo?.remove();
@@ -342,11 +334,7 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
         expect(await reach(), JSON.stringify(lastReach)).toEqual(QUARANTINED);
         await portalRedirect();
 
-        const sets = nftSets();
-        expect(sets.get('quarantined')).toContain(vip);
-        expect(sets.get('allowed')).not.toContain(vip);
-        expect(await metric('quarantined')).toBe(1);
-        expect(await metric('allowed')).toBe(0);
+        await expectOnlyIn('quarantined');
       })(),
     );
   });
@@ -376,11 +364,7 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
 
         const endpoint = await api('GET', `/api/v1/endpoints/${endpointId}`);
         expect(endpoint.json.endpoint.verdict).toBe('allow');
-        const sets = nftSets();
-        expect(sets.get('allowed')).toContain(vip);
-        expect(sets.get('quarantined')).not.toContain(vip);
-        expect(await metric('allowed')).toBe(1);
-        expect(await metric('quarantined')).toBe(0);
+        await expectOnlyIn('allowed');
       })(),
     );
   });
@@ -401,11 +385,7 @@ describe('gateway allow-list: a remote worker on the VPN is quarantined until po
         console.log(`quarantined at the gateway ${total.toFixed(0)} ms after the check returned`);
         expect(total).toBeLessThan(ENFORCE_WITHIN_MS);
 
-        const sets = nftSets();
-        expect(sets.get('quarantined')).toContain(vip);
-        expect(sets.get('allowed')).not.toContain(vip);
-        expect(await metric('quarantined')).toBe(1);
-        expect(await metric('allowed')).toBe(0);
+        await expectOnlyIn('quarantined');
         // The tunnel itself stays up (only the gateway's table changed), and the session is live.
         expect((await sessions('?active=true')).find((s) => s.framedIp === vip)).toBeDefined();
       })(),

@@ -9,16 +9,16 @@
  * virtual IP (Accounting-Start) and its stop after `down` (Accounting-Stop); a device
  * certificate from another CA is refused; a missing binary fails with its Debian package.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadOrCreateCa, type Ca } from '../policy/tnc/ca/index.js';
 import { radiusYaml } from '../simulations/radius-yaml.js';
 import { locateBinary } from './helpers/dhcp-peers.js';
-import { nsApi, type NsApi } from './helpers/ns-api.js';
-import { KENNEKI_BIN, spawnBin, type Spawned } from './helpers/process.js';
+import type { NsApi } from './helpers/ns-api.js';
 import { deviceCertificate } from './helpers/enroll.js';
+import { startKennekiInGateway, type GatewayKenneki } from './helpers/vpn-kenneki.js';
 import { createVpnNamespaces, requireStrongSwanVpn, startVpnClient, startVpnGateway, type VpnClient, type VpnGateway, type VpnNamespaces } from './helpers/vpn-strongswan.js';
 
 const PASSWORD = 'vpn-harness-bootstrap-password-0123';
@@ -33,14 +33,12 @@ const DEVICE_ID = 'vpn-laptop-0001';
 
 let dir: string;
 let topo: VpnNamespaces | undefined;
-let kenneki: Spawned | undefined;
+let kenneki: GatewayKenneki | undefined;
 let ca: Ca;
 let api: NsApi;
-let token: string | undefined;
 let gateway: VpnGateway | undefined;
 const clients: VpnClient[] = [];
 let ping: string;
-
 
 async function sessions(query: string): Promise<any[]> {
   const r = await api('GET', `/api/v1/sessions${query}`);
@@ -52,36 +50,24 @@ describe('IKEv2 VPN (strongSwan) with Kenneki as the RADIUS server', () => {
   beforeAll(async () => {
     requireStrongSwanVpn();
     ping = locateBinary('ping', 'iputils-ping');
-    const setpriv = locateBinary('setpriv', 'util-linux');
     dir = mkdtempSync(join(tmpdir(), 'kk-vpn-'));
     topo = createVpnNamespaces();
     // The gateway's "inside" network: one address on its lo, reachable only through the tunnel.
     topo.addAddress('gateway', `${INSIDE}/32`);
 
-    // Kenneki's CA first (the server loads the same data_dir/ca), then `kenneki serve` in the gateway namespace.
-    const dataDir = join(dir, 'data');
-    ca = await loadOrCreateCa(dataDir);
-    const configFile = join(dir, 'kenneki.yaml');
-    writeFileSync(
-      configFile,
-      [
-        `data_dir: ${dataDir}`,
-        'log: { level: info }',
-        `http: { host: 127.0.0.1, port: ${HTTP_PORT} }`,
+    // `kenneki serve` in the gateway namespace; its CA signs the device certificates below.
+    kenneki = await startKennekiInGateway({
+      topo,
+      dir,
+      password: PASSWORD,
+      http: { host: '127.0.0.1', port: HTTP_PORT },
+      sections: [
         `pt_tls: { port: 0, server_names: [${RADIUS_NAME}] }`,
-        `admin: { bootstrap_password: "${PASSWORD}" }`,
         // Quarantine VLAN: a device certificate naming no enrolled endpoint is placed there (accepted).
         radiusYaml({ ports: { auth: 1812, acct: 1813 }, lines: ['eap: { methods: [tls] }'], clients: [{ name: 'vpn-gateway', address: '127.0.0.1', secret: SECRET }] }),
-        '',
-      ].join('\n'),
-    );
-    kenneki = spawnBin(KENNEKI_BIN, ['serve', '--config', configFile], { wrap: [setpriv, '--pdeathsig', 'KILL', '--', ...topo.wrap('gateway', [])] });
-    await kenneki.waitFor(/"evt":"RADIUS_LISTENING"/, 30_000);
-    await kenneki.waitFor(/"evt":"SERVER_LISTENING"/, 30_000);
-    api = nsApi((argv) => topo!.wrap('gateway', argv), `http://127.0.0.1:${HTTP_PORT}`, () => token);
-    const login = await api('POST', '/api/v1/auth/login', { tenant: 'default', username: 'admin', password: PASSWORD });
-    expect(login.status, login.text).toBe(200);
-    token = login.json.token;
+      ],
+    });
+    ({ api, ca } = kenneki);
 
     gateway = await startVpnGateway({
       ns: topo.namespaces.gateway,
@@ -97,12 +83,7 @@ describe('IKEv2 VPN (strongSwan) with Kenneki as the RADIUS server', () => {
   afterAll(async () => {
     for (const c of clients) await c.stop().catch(() => undefined);
     await gateway?.stop().catch(() => undefined);
-    if (kenneki && kenneki.child.exitCode === null && kenneki.child.signalCode === null) {
-      kenneki.child.kill('SIGTERM');
-      const timer = setTimeout(() => kenneki?.child.kill('SIGKILL'), 5_000);
-      await kenneki.exited;
-      clearTimeout(timer);
-    }
+    await kenneki?.stop();
     topo?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -128,7 +109,7 @@ describe('IKEv2 VPN (strongSwan) with Kenneki as the RADIUS server', () => {
     clients.push(client);
     try {
       await tunnelChecks(client).catch((e: Error) => {
-        e.message += `\n--- client ---\n${client.log()}\n--- gateway ---\n${gateway!.log()}\n--- kenneki ---\n${kenneki!.output()}`;
+        e.message += `\n--- client ---\n${client.log()}\n--- gateway ---\n${gateway!.log()}\n--- kenneki ---\n${kenneki!.process.output()}`;
         throw e;
       });
     } finally {
@@ -174,7 +155,7 @@ describe('IKEv2 VPN (strongSwan) with Kenneki as the RADIUS server', () => {
   test('a device certificate from another CA is refused (EAP-TLS fails at Kenneki, no tunnel, no session)', { timeout: 60_000 }, async () => {
     const rogueCa = await loadOrCreateCa(join(dir, 'rogue'), { commonName: 'Rogue CA' });
     const rogue = await deviceCertificate(rogueCa, 'rogue-0001');
-    const before = kenneki!.output().length;
+    const before = kenneki!.process.output().length;
     const client = await startVpnClient({
       ns: topo!.namespaces.client,
       gateway: topo!.gatewayAddress,
@@ -190,7 +171,7 @@ describe('IKEv2 VPN (strongSwan) with Kenneki as the RADIUS server', () => {
     try {
       await expect(client.up(20_000)).rejects.toThrow(/swanctl --initiate failed/);
       expect(client.log()).toMatch(/EAP_FAILURE|AUTHENTICATION_FAILED|EAP method EAP_TLS failed/);
-      expect(kenneki!.output().slice(before)).toMatch(/"evt":"RADIUS_EAP_FAILED"/);
+      expect(kenneki!.process.output().slice(before)).toMatch(/"evt":"RADIUS_EAP_FAILED"/);
       expect(gateway!.log()).toMatch(/RADIUS authentication of 'CN=rogue-0001' failed/);
       expect((await sessions('?active=true')).filter((s) => s.userName === 'CN=rogue-0001')).toEqual([]);
     } finally {

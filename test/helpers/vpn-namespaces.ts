@@ -4,6 +4,8 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { atExit } from '../../simulations/peers/kill-on-exit.js';
+import { execInNamespace } from '../../simulations/peers/ns-exec.js';
 import { spawnPeer } from './dhcp-peers.js';
 import { requireStrongSwanVpn } from './vpn-charon.js';
 
@@ -31,17 +33,6 @@ export interface VpnNamespaces {
   addAddress(role: VpnRole, cidr: string, dev?: string): void;
   /** Deletes both namespaces (and so the veth pair). Idempotent. */
   remove(): void;
-}
-
-const liveNamespaces = new Set<VpnNamespaces>();
-let exitHook = false;
-function installExitHook(): void {
-  if (exitHook) return;
-  exitHook = true;
-  // A test that throws before afterAll's remove() must not leave namespaces (daemons: spawnPeer's own hook).
-  process.on('exit', () => {
-    for (const n of liveNamespaces) n.remove();
-  });
 }
 
 /**
@@ -84,13 +75,7 @@ export function createVpnNamespaces(opts: { tag?: string } = {}): VpnNamespaces 
     clientAddress,
     wrap,
     exec(role, argv) {
-      const [file, ...args] = wrap(role, argv) as [string, ...string[]];
-      try {
-        return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e) {
-        const err = e as { stderr?: string; stdout?: string; status?: number };
-        throw new Error(`${argv.join(' ')} in ${namespaces[role]} exited ${String(err.status)}: ${err.stderr ?? ''}${err.stdout ?? ''}`);
-      }
+      return execInNamespace(wrap(role, argv), argv, namespaces[role]);
     },
     run(role, argv, timeoutMs = 30_000) {
       const [file, ...args] = wrap(role, argv) as [string, ...string[]];
@@ -106,12 +91,12 @@ export function createVpnNamespaces(opts: { tag?: string } = {}): VpnNamespaces 
     },
     remove() {
       del();
-      liveNamespaces.delete(topo);
+      forget();
     },
   };
   del();
-  installExitHook();
-  liveNamespaces.add(topo);
+  // A test that throws before afterAll's remove() must not leave namespaces (daemons: spawnPeer's own hook).
+  const forget = atExit(() => topo.remove());
   try {
     for (const ns of Object.values(namespaces)) {
       ipRun(['netns', 'add', ns]);

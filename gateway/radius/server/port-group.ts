@@ -34,34 +34,43 @@ interface UdpReuseport {
   openGroup(address: string, port: number, count: number): number[];
 }
 
-let loaded: { addon: UdpReuseport } | { error: string } | undefined;
+let loaded: UdpReuseport | string | undefined;
 
-function addon(): { addon: UdpReuseport } | { error: string } {
-  if (!loaded) {
+/** The native module, or why it cannot be had (loaded once). */
+function nativeModule(): UdpReuseport | string {
+  if (loaded === undefined) {
     try {
-      loaded = { addon: createRequire(import.meta.url)('@kenneki/udp-reuseport') as UdpReuseport };
+      loaded = createRequire(import.meta.url)('@kenneki/udp-reuseport') as UdpReuseport;
     } catch (err) {
-      loaded = { error: `the native module @kenneki/udp-reuseport is not available (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
+      loaded = `the native module @kenneki/udp-reuseport is not available (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
     }
   }
   return loaded;
+}
+
+/** The module that opens a group for these options, or why the readers must share one socket. */
+function groupOpener(o: PortGroupOptions): UdpReuseport | string {
+  if (process.platform !== 'linux') return 'port groups need Linux';
+  // The native module takes literal addresses; dgram resolves a name itself.
+  if (isIP(o.host) === 0) return `radius.host ${JSON.stringify(o.host)} is a name, not an address`;
+  return nativeModule();
 }
 
 /** Errors that a plain bind would have raised too: the port itself is the problem. */
 const BIND_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EMFILE', 'ENFILE']);
 
 export async function openPort(o: PortGroupOptions): Promise<PortSockets> {
-  if (o.readers <= 1) return { sockets: [await bindOne(o, (s) => s.bind(o.port, o.host))] };
-  const why = groupUnavailable(o);
-  if (why) return { sockets: [await bindOne(o, (s) => s.bind(o.port, o.host))], shared: why };
-  const { addon: native } = addon() as { addon: UdpReuseport };
+  const one = async (shared?: string): Promise<PortSockets> => ({ sockets: [await bindOne(o, (s) => s.bind(o.port, o.host))], ...(shared ? { shared } : {}) });
+  if (o.readers <= 1) return one();
+  const opener = groupOpener(o);
+  if (typeof opener === 'string') return one(opener);
   let fds: number[];
   try {
-    fds = native.openGroup(o.host, o.port, o.readers);
+    fds = opener.openGroup(o.host, o.port, o.readers);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (BIND_ERRORS.has(code)) throw Object.assign(new Error(`bind ${code} ${o.host}:${o.port}`), { code });
-    return { sockets: [await bindOne(o, (s) => s.bind(o.port, o.host))], shared: `the kernel refused a port group: ${(err as Error).message}` };
+    return one(`the kernel refused a port group: ${(err as Error).message}`);
   }
   const sockets: Socket[] = [];
   try {
@@ -71,14 +80,6 @@ export async function openPort(o: PortGroupOptions): Promise<PortSockets> {
     throw err;
   }
   return { sockets };
-}
-
-function groupUnavailable(o: PortGroupOptions): string | undefined {
-  if (process.platform !== 'linux') return 'port groups need Linux';
-  // The native module takes literal addresses; dgram resolves a name itself.
-  if (isIP(o.host) === 0) return `radius.host ${JSON.stringify(o.host)} is a name, not an address`;
-  const a = addon();
-  return 'error' in a ? a.error : undefined;
 }
 
 function bindOne(o: PortGroupOptions, bind: (s: Socket) => void): Promise<Socket> {

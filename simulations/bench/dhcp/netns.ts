@@ -18,6 +18,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { onCleanup, onExit } from '../common.js';
+import { execInNamespace } from '../../peers/ns-exec.js';
 
 const SEARCH_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 
@@ -131,13 +132,7 @@ export function createBenchNetns(): BenchNetns {
     namespaces,
     wrap,
     exec(role, argv) {
-      const [file, ...args] = wrap(role, argv) as [string, ...string[]];
-      try {
-        return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e) {
-        const err = e as { stderr?: string; stdout?: string; status?: number };
-        throw new Error(`${argv.join(' ')} in ${namespaces[role]} exited ${String(err.status)}: ${err.stderr ?? ''}${err.stdout ?? ''}`);
-      }
+      return execInNamespace(wrap(role, argv), argv, namespaces[role]);
     },
     spawn(role, name, argv, env) {
       const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', ...wrap(role, argv)], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
