@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { KennekiConfig } from '../../policy/config/schema.js';
 import { KennekiError } from '../../policy/errors.js';
 import { issueServerCertificate, type Ca } from '../../policy/tnc/ca/index.js';
-import { createEapPort, type EapCredentials, type EapPortHandle } from './eap/index.js';
+import { chooseTlsEngine, createEapPort, type EapCredentials, type EapPortHandle } from './eap/index.js';
 import { ThreadedEapPort } from './eap/threads/threaded-port.js';
 import { CrlWatchedPort, loadCrls } from './eap-crls.js';
 
@@ -32,8 +32,10 @@ export async function startEap(cfg: KennekiConfig, ca: Ca | undefined, credentia
   }
   const clientCaPems = [...(ca ? [ca.certPem] : []), ...(await Promise.all(e.client_ca_files.map((f) => readFile(f, 'utf8'))))];
   if (e.methods.includes('tls') && clientCaPems.length === 0) log.warn({ evt: 'RADIUS_EAP_TLS_NO_CA' }, 'EAP-TLS is enabled but no CA is trusted: every EAP-TLS attempt will fail');
+  const engine = tlsEngine(e.tls_engine, log);
   const settings = {
     methods: e.methods,
+    tlsEngine: engine,
     certPem,
     keyPem,
     clientCaPems,
@@ -53,4 +55,20 @@ export async function startEap(cfg: KennekiConfig, ca: Ca | undefined, credentia
   }
   if (!settings.revocations) return port;
   return CrlWatchedPort.watch(port, settings.revocations, { files: e.crl_files, caPems: clientCaPems, log });
+}
+
+/**
+ * The TLS engine for every EAP thread, chosen once here so that a fallback is logged once: native
+ * when its module loads; `native` by name without the module stops the start.
+ */
+function tlsEngine(wanted: 'auto' | 'native' | 'node', log: Logger): 'native' | 'node' {
+  let choice: ReturnType<typeof chooseTlsEngine>;
+  try {
+    choice = chooseTlsEngine(wanted);
+  } catch (cause) {
+    throw new KennekiError('KENNEKI_ERR_CONFIG_INVALID', (cause as Error).message, { cause, details: { problems: ['radius.eap.tls_engine: native is not built here; use auto or node'] } });
+  }
+  if (choice.fallback !== undefined) log.warn({ evt: 'RADIUS_EAP_TLS_NODE_ENGINE', reason: choice.fallback }, `EAP's TLS runs on Node's TLSSocket engine, slower than the native one: ${choice.fallback}`);
+  else log.info({ evt: 'RADIUS_EAP_TLS_ENGINE', engine: choice.engine }, `EAP's TLS runs on the ${choice.engine} engine`);
+  return choice.engine;
 }

@@ -68,7 +68,7 @@ describe('defaults', () => {
         workers: 0,
         duplicate_window_seconds: 5,
         coa: { enabled: true, timeout_ms: 1000, retries: 2 },
-        eap: { methods: ['tls', 'ttls-pap', 'peap-mschapv2'], client_ca_files: [], state_timeout_seconds: 30, max_round_trips: 50, fragment_bytes: 1000, resumption_seconds: 3600, crl_files: [], threads: 0 },
+        eap: { methods: ['tls', 'ttls-pap', 'peap-mschapv2'], client_ca_files: [], state_timeout_seconds: 30, max_round_trips: 50, fragment_bytes: 1000, resumption_seconds: 3600, crl_files: [], tls_engine: 'auto', threads: 0 },
         clients: [],
       },
       dhcp: { enabled: false, host: '0.0.0.0', port: 67, unknown_mac: 'quarantine', offer_hold_seconds: 30, decline_hold_seconds: 600, scopes: [] },

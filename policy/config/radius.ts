@@ -120,6 +120,8 @@ export function buildRadiusSchema<S extends TSchema>(secret: S) {
           resumption_seconds: Type.Integer({ minimum: 0, maximum: 86400, default: 3600 }),
           /** CRLs (PEM or DER) of the client CAs; a CA with one configured has its certificates checked against it. */
           crl_files: Type.Array(Type.String({ minLength: 1 }), { maxItems: 16, default: [] }),
+          /** Who runs EAP's TLS: native (OpenSSL through memory BIOs, the optional module native/eap-tls), node (Node's TLSSocket), or auto: native when built. */
+          tls_engine: Enum(['auto', 'native', 'node'] as const, { default: 'auto' }),
           /** Threads doing EAP's TLS besides the RADIUS thread; 0: EAP runs on the main thread. */
           threads: Type.Integer({ minimum: 0, maximum: 32, default: 0 }),
         },

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanLeafCertificate } from './client-certificate.js';
-import { TlsEngine } from './tls-engine.js';
+import { NodeTlsEngine } from './node-tls-engine.js';
 import { selfSignedCertificate, tlsTestWire } from './tls-test-wire.js';
 
 /** TLS records: each fragment of `body` (split at `cuts`) in a record of `type`. */
@@ -41,7 +41,7 @@ describe('scanLeafCertificate', () => {
   it('reads the leaf a real TLS 1.2 client sends, and finds none in its ClientHello', async () => {
     const server = await selfSignedCertificate('server');
     const client = await selfSignedCertificate('device-leaf');
-    const engine = new TlsEngine({ secureContext: createSecureContext({ cert: server.pem, key: server.key, ca: [client.pem], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }), requestCert: true });
+    const engine = new NodeTlsEngine({ secureContext: createSecureContext({ cert: server.pem, key: server.key, ca: [client.pem], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }), requestCert: true });
     const { wire, take } = tlsTestWire();
     const socket = connect({ socket: wire, rejectUnauthorized: false, cert: client.pem, key: client.key, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
     const hello = await take();
@@ -58,6 +58,8 @@ describe('scanLeafCertificate', () => {
     const done = await engine.receive(second);
     expect(done.secure).toBe(true);
     expect(engine.socket.getPeerX509Certificate()?.raw.equals(client.der)).toBe(true);
+    // The engine's cheap leaf is the wire's copy, and the same bytes.
+    expect(engine.peer.leaf()?.equals(client.der)).toBe(true);
     socket.destroy();
     engine.destroy();
   });

@@ -10,13 +10,14 @@ import type { EapCredentials } from './credentials.js';
 import type { EapMethodName } from './method.js';
 import { EapConversations, type EapStats } from './port.js';
 import type { RevocationList } from './revocation.js';
-import { buildTlsContexts } from './tls-contexts.js';
+import { buildTlsContexts, type TlsEngineName } from './tls-contexts.js';
 
 export type { EapCredentials } from './credentials.js';
 export type { EapMethodName } from './method.js';
 export type { EapStats } from './port.js';
 export { loadRevocationLists, type RevocationList } from './revocation.js';
 export { ntHashOf } from './mschapv2.js';
+export { chooseTlsEngine, type TlsEngineName } from './tls-contexts.js';
 
 export interface EapPortOptions {
   methods: readonly EapMethodName[];
@@ -33,6 +34,8 @@ export interface EapPortOptions {
   fragmentBytes: number;
   /** TLS session lifetime for EAP-TLS resumption; 0 turns resumption off. */
   resumptionSeconds: number;
+  /** radius.eap.tls_engine (default 'auto': native when its module is built). */
+  tlsEngine?: TlsEngineName | 'auto';
   log: Logger;
   now?: () => number;
   /** Live conversations at most (default 10,000); beyond it new conversations are discarded. */
@@ -66,7 +69,7 @@ export function createEapPort(o: EapPortOptions): EapPortHandle {
   let contexts: ReturnType<typeof buildTlsContexts>;
   let kennekiCa: X509Certificate | undefined;
   try {
-    contexts = buildTlsContexts({ certPem: o.certPem, keyPem: o.keyPem, clientCaPems: o.clientCaPems, resumptionSeconds: o.resumptionSeconds, now });
+    contexts = buildTlsContexts({ certPem: o.certPem, keyPem: o.keyPem, clientCaPems: o.clientCaPems, resumptionSeconds: o.resumptionSeconds, now, ...(o.tlsEngine ? { engine: o.tlsEngine } : {}) });
     kennekiCa = o.kennekiCaPem !== undefined ? new X509Certificate(o.kennekiCaPem) : undefined;
   } catch (cause) {
     // A bad certificate, key or CA file must stop the start, not surface at the first handshake.

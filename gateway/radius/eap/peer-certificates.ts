@@ -5,16 +5,15 @@
  * the same certificate at every re-authentication, and under OpenSSL 3 each certificate copy Node
  * hands out runs the public-key decoders again: looking these up afresh cost ~400 µs a handshake.
  *
- * The caller passes the leaf's DER as read from the handshake (client-certificate.ts) when it could,
- * so that a known certificate costs one SHA-256 and no certificate copy. The first time a
- * certificate is seen its bytes are checked against the one OpenSSL verified, and a mismatch is
- * refused: the wire reader and OpenSSL must agree before anything is remembered.
+ * The TLS engine gives the leaf's DER as cheaply as it can (the node engine reads it from the
+ * handshake, client-certificate.ts), so that a known certificate costs one SHA-256 and no
+ * certificate copy. The first time a certificate is seen its bytes are checked against the one
+ * OpenSSL verified, and a mismatch is refused: the two must agree before anything is remembered.
  *
  * Trust is not cached: OpenSSL verifies the chain in every handshake, and the caller checks that
  * result before asking here.
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
 import { BoundedCache } from '../../../policy/util/bounded-cache.js';
 import { normalizeSerial } from './revocation.js';
 
@@ -25,6 +24,16 @@ export interface PeerFacts {
   /** The issuer's name as Node spells it, and the serial number: what a CRL names. */
   issuer: string;
   serial: string;
+}
+
+/** The client certificate of one handshake, as a TLS engine exposes it. */
+export interface PeerView {
+  /** The leaf's DER, the cheapest way the engine has; undefined when the peer sent none. */
+  leaf(): Buffer | undefined;
+  /** The leaf OpenSSL verified. */
+  verified(): X509Certificate | undefined;
+  /** The subject's CN, unescaped; undefined when there is none or several. */
+  commonName(): string | undefined;
 }
 
 export class PeerCertificates {
@@ -39,26 +48,20 @@ export class PeerCertificates {
     this.caKey = kennekiCa?.publicKey;
   }
 
-  /**
-   * `leaf`: the client certificate's DER from the handshake, or undefined to ask the socket.
-   * Returns undefined when the socket has no peer certificate, 'mismatch' when `leaf` is not it.
-   */
-  facts(socket: TLSSocket, leaf: Buffer | undefined): PeerFacts | 'mismatch' | undefined {
-    let cert: X509Certificate | undefined;
-    if (leaf === undefined) {
-      cert = socket.getPeerX509Certificate();
-      if (!cert) return undefined;
-      leaf = cert.raw;
-    }
+  /** Undefined when the peer has no certificate, 'mismatch' when the cheap leaf is not the verified one. */
+  facts(peer: PeerView): PeerFacts | 'mismatch' | undefined {
+    const leaf = peer.leaf();
+    if (!leaf) return undefined;
     const fingerprint = createHash('sha256').update(leaf).digest('base64');
     const known = this.known.get(fingerprint);
     if (known) return known;
-    cert ??= socket.getPeerX509Certificate();
+    const cert = peer.verified();
     if (!cert) return undefined;
     if (!cert.raw.equals(leaf)) return 'mismatch';
     const ca = this.kennekiCa;
+    const cn = peer.commonName();
     const facts: PeerFacts = {
-      cn: commonName(socket),
+      cn: cn !== undefined && cn.length > 0 && cn.length <= 253 ? cn : undefined,
       kennekiIssued: ca !== undefined && this.caKey !== undefined && cert.checkIssued(ca) && cert.verify(this.caKey),
       issuer: cert.issuer,
       serial: normalizeSerial(cert.serialNumber),
@@ -70,10 +73,4 @@ export class PeerCertificates {
   get size(): number {
     return this.known.size;
   }
-}
-
-/** The subject CN, unescaped (Node's legacy certificate object); a multi-valued or odd CN is refused. */
-function commonName(socket: TLSSocket): string | undefined {
-  const cn: unknown = socket.getPeerCertificate().subject?.CN;
-  return typeof cn === 'string' && cn.length > 0 && cn.length <= 253 ? cn : undefined;
 }

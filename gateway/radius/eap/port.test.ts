@@ -29,7 +29,7 @@ const req = (eap: Buffer, state?: Buffer, client = nas()): EapRequest => ({ clie
 const response = (id: number, type: number, data: Uint8Array = Buffer.alloc(0)) => encodeEap({ code: EAP_CODE.RESPONSE, identifier: id, type, data });
 const identity = (name = 'alice', id = 7) => response(id, EAP_TYPE.IDENTITY, Buffer.from(name));
 
-function port(o: Partial<EapPortOptions> = {}): EapPortHandle {
+function portWith(o: Partial<EapPortOptions> = {}): EapPortHandle {
   const p = createEapPort({
     methods: ['tls', 'peap-mschapv2', 'ttls-pap', 'md5'],
     certPem: pem['server']! + pem['ca']!,
@@ -47,6 +47,8 @@ function port(o: Partial<EapPortOptions> = {}): EapPortHandle {
   ports.push(p);
   return p;
 }
+
+const port = portWith;
 
 function challenge(a: EapAnswer): { state: Buffer; id: number; type: number; data: Buffer } {
   if (a.kind !== 'challenge') throw new Error(`expected a challenge, got ${JSON.stringify(a)}`);
@@ -171,7 +173,7 @@ describe('conversations', () => {
 });
 
 /** Runs EAP-TLS (or PEAP/TTLS up to the tunnel) with Node's TLS client as the peer. */
-async function tlsPeer(p: EapPortHandle, o: { type: number; cert?: boolean; fragment?: number }): Promise<{ answer: EapAnswer; client: TLSSocket }> {
+async function tlsPeer(p: EapPortHandle, o: { type: number; cert?: boolean; fragment?: number; session?: Buffer }): Promise<{ answer: EapAnswer; client: TLSSocket; session: () => Buffer | undefined }> {
   const { wire, take } = tlsTestWire();
   const client = connect({
     socket: wire,
@@ -179,8 +181,11 @@ async function tlsPeer(p: EapPortHandle, o: { type: number; cert?: boolean; frag
     checkServerIdentity: () => undefined,
     maxVersion: 'TLSv1.2',
     ...(o.cert ? { cert: pem['client'], key: pem['client.key'] } : {}),
+    ...(o.session ? { session: o.session } : {}),
   });
   client.on('error', () => {});
+  let session: Buffer | undefined;
+  client.on('session', (s: Buffer) => (session = s));
   const settle = async () => {
     for (let i = 0; i < 30; i++) await new Promise((r) => setImmediate(r));
   };
@@ -206,7 +211,7 @@ async function tlsPeer(p: EapPortHandle, o: { type: number; cert?: boolean; frag
       const more = at + size < out.length;
       const frag = at === 0 && more ? encodeTlsFragment(TLS_FLAGS.MORE, part, out.length) : encodeTlsFragment(more ? TLS_FLAGS.MORE : 0, part);
       answer = await p.handle(req(response(c.id, o.type, frag), c.state));
-      if (answer.kind !== 'challenge') return { answer, client };
+      if (answer.kind !== 'challenge') return { answer, client, session: () => session };
       c = challenge(answer);
       if (more) expect(c.data).toEqual(Buffer.from([0]));
     }
@@ -216,7 +221,12 @@ async function tlsPeer(p: EapPortHandle, o: { type: number; cert?: boolean; frag
 
 const exportWithoutContext = (s: TLSSocket, label: string): Buffer => (s.exportKeyingMaterial as unknown as (this: TLSSocket, n: number, l: string) => Buffer).call(s, 64, label);
 
-describe('EAP-TLS against Node\'s TLS client', () => {
+/** Both TLS engines (tls-engine.ts) must behave the same to a peer. */
+const ENGINES = ['native', 'node'] as const;
+
+describe.each(ENGINES)('EAP-TLS against Node\'s TLS client, %s engine', (tlsEngine) => {
+  const port = (o: Partial<EapPortOptions> = {}) => portWith({ tlsEngine, ...o });
+
   test('success: identity and device id from the CN, and the MSK equals the peer\'s RFC 5216 derivation; fragments both ways', async () => {
     const p = port({ methods: ['tls'], fragmentBytes: 200 });
     const { answer, client } = await tlsPeer(p, { type: EAP_TYPE.TLS, cert: true, fragment: 150 });
@@ -239,9 +249,45 @@ describe('EAP-TLS against Node\'s TLS client', () => {
     expect(answer.kind === 'success' && answer.deviceId).toBeUndefined();
     client.destroy();
   });
+
+  test('a resumed session names the same device, and the MSK is the resumed session\'s', async () => {
+    const p = port({ methods: ['tls'] });
+    const first = await tlsPeer(p, { type: EAP_TYPE.TLS, cert: true });
+    expect(first.answer.kind).toBe('success');
+    const session = first.session();
+    expect(session).toBeDefined();
+    first.client.destroy();
+    const again = await tlsPeer(p, { type: EAP_TYPE.TLS, cert: true, session: session! });
+    expect(again.client.isSessionReused()).toBe(true);
+    expect(again.answer).toMatchObject({ kind: 'success', identity: 'dev-42', deviceId: 'dev-42' });
+    if (again.answer.kind !== 'success' || first.answer.kind !== 'success') throw new Error('unreachable');
+    expect(again.answer.msk).toEqual(exportWithoutContext(again.client, 'client EAP encryption'));
+    expect(again.answer.msk).not.toEqual(first.answer.msk);
+    expect(p.stats()).toMatchObject({ fullHandshakes: 1, resumedHandshakes: 1 });
+    again.client.destroy();
+  });
+
+  test('a client certificate from a CA that is not trusted: failure naming why', async () => {
+    const p = port({ methods: ['tls'], clientCaPems: [pem['server']!] });
+    const { answer, client } = await tlsPeer(p, { type: EAP_TYPE.TLS, cert: true });
+    expect(answer).toMatchObject({ kind: 'failure', reason: expect.stringMatching(/client certificate not trusted: [A-Z_]+$/) });
+    client.destroy();
+  });
+
+  test('PEAP and TTLS open their tunnel', async () => {
+    for (const type of [EAP_TYPE.PEAP, EAP_TYPE.TTLS]) {
+      const p = port({ methods: [type === EAP_TYPE.PEAP ? 'peap-mschapv2' : 'ttls-pap'] });
+      const { answer, client } = await tlsPeer(p, { type });
+      // The tunnel is up: the server's next word is the inner method's, not TLS's.
+      expect(client.getProtocol()).toBe('TLSv1.2');
+      expect(['challenge', 'failure']).toContain(answer.kind);
+      client.destroy();
+    }
+  });
 });
 
-describe('hostile input (properties)', () => {
+describe.each(ENGINES)('hostile input (properties), %s engine', (tlsEngine) => {
+  const port = (o: Partial<EapPortOptions> = {}) => portWith({ tlsEngine, ...o });
   const kinds = new Set(['challenge', 'failure', 'discard']);
 
   test('random bytes as a first packet: never a throw, never a success', async () => {
@@ -280,7 +326,8 @@ describe('hostile input (properties)', () => {
   });
 });
 
-describe('configuration errors stop the start', () => {
+describe.each(ENGINES)('configuration errors stop the start, %s engine', (tlsEngine) => {
+  const port = (o: Partial<EapPortOptions> = {}) => portWith({ tlsEngine, ...o });
   test.each([
     ['no method', { methods: [] }, /no EAP method is enabled/],
     ['a key that is not PEM', { keyPem: 'not a key' }, /certificate, key or a client CA is unusable/],

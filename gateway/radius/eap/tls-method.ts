@@ -3,14 +3,12 @@
  * They differ in the EAP type, the key-derivation label, and what runs inside the tunnel once the
  * handshake is done (nothing for EAP-TLS; `Tunnel` for the others).
  */
-import type { TLSSocket } from 'node:tls';
 import { EAP_TYPE } from '../codec/eap.js';
 import type { EapMethod, EapMethodName, MethodContext, MethodStep } from './method.js';
-import { scanLeafCertificate } from './client-certificate.js';
 import type { PeerCertificates } from './peer-certificates.js';
 import type { Revocations } from './revocation.js';
 import type { TlsContexts } from './tls-contexts.js';
-import { TlsEngine } from './tls-engine.js';
+import type { TlsEngine } from './tls-engine.js';
 import { InboundMessage, OutboundMessage, TLS_FLAGS, encodeTlsFragment, parseTlsFragment } from './tls-framing.js';
 
 export type TunnelStep = { kind: 'send'; data: Buffer } | { kind: 'success'; identity: string; held?: boolean } | { kind: 'failure'; reason: string };
@@ -67,8 +65,7 @@ export class TlsMethod implements EapMethod {
   private failing: string | undefined;
   private identity: string | undefined;
   private deviceId: string | undefined;
-  /** EAP-TLS: the client's certificate as read from its handshake; null when it could not be. */
-  private wireLeaf: Buffer | null | undefined;
+  private succeeded = false;
 
   constructor(private readonly o: TlsMethodOptions) {
     const spec = SPEC[o.kind];
@@ -76,12 +73,7 @@ export class TlsMethod implements EapMethod {
     this.name = spec.name;
     this.inbound = new InboundMessage(o.maxTlsBytes);
     this.outbound = new OutboundMessage(o.fragmentBytes);
-    const eapTls = o.kind === 'tls';
-    this.engine = new TlsEngine({
-      secureContext: eapTls ? o.contexts.tls : o.contexts.tunnel,
-      requestCert: eapTls,
-      ...(eapTls && o.contexts.sessionServer ? { sessionServer: o.contexts.sessionServer } : {}),
-    });
+    this.engine = o.contexts.open(o.kind === 'tls' ? 'tls' : 'tunnel');
   }
 
   start(): MethodStep {
@@ -107,7 +99,6 @@ export class TlsMethod implements EapMethod {
     let out: Buffer = Buffer.alloc(0);
     let clear: Buffer = Buffer.alloc(0);
     if (got.length > 0) {
-      if (this.o.kind === 'tls' && !this.established) this.noteLeaf(got);
       const r = await this.engine.receive(got);
       if (r.error) {
         const reason = `TLS: ${r.error.message}`;
@@ -124,7 +115,7 @@ export class TlsMethod implements EapMethod {
       this.established = true;
       const refused = this.checkPeer();
       if (refused !== undefined) return failure(refused);
-      this.o.observer.handshake(this.name, this.engine.socket.isSessionReused());
+      this.o.observer.handshake(this.name, this.engine.resumed());
     }
     if (clear.length > 0) {
       if (!this.o.tunnel) return failure('application data inside EAP-TLS');
@@ -137,7 +128,8 @@ export class TlsMethod implements EapMethod {
   }
 
   close(): void {
-    this.engine.destroy();
+    // Only an authenticated conversation leaves a session to resume.
+    this.engine.destroy(this.succeeded);
   }
 
   private async tunnelStep(s: TunnelStep, pending: Buffer): Promise<MethodStep> {
@@ -155,32 +147,22 @@ export class TlsMethod implements EapMethod {
   private succeed(identity: string, held = false): MethodStep {
     let msk: Buffer;
     try {
-      msk = exportWithoutContext(this.engine.socket, MSK_BYTES, SPEC[this.o.kind].label);
+      msk = this.engine.exportKeyingMaterial(MSK_BYTES, SPEC[this.o.kind].label);
     } catch {
       return failure('no keying material (TLS not established)');
     }
+    this.succeeded = true;
     return { kind: 'success', identity, msk, ...(this.deviceId !== undefined ? { deviceId: this.deviceId } : {}), ...(held ? { held } : {}) };
-  }
-
-  /** Remembers the client certificate of a handshake flight; anything unclear falls back to Node. */
-  private noteLeaf(flight: Buffer): void {
-    if (this.wireLeaf === null) return;
-    const scan = scanLeafCertificate(flight);
-    if (scan.kind === 'unreadable') this.wireLeaf = null;
-    else if (scan.kind === 'leaf') this.wireLeaf = this.wireLeaf === undefined ? scan.der : null;
   }
 
   /** EAP-TLS: the client certificate must chain to a configured CA. Returns why not, or undefined. */
   private checkPeer(): string | undefined {
     if (this.o.kind !== 'tls') return undefined;
-    const socket = this.engine.socket;
-    // A resumed handshake carries no certificate: the session remembers it, so ask Node.
-    const leaf = socket.isSessionReused() ? undefined : (this.wireLeaf ?? undefined);
-    const verdict = opensslVerifyError(socket);
+    const verdict = this.engine.verifyError();
     if (verdict === 'unknown') return 'cannot read the certificate verification result';
     if (verdict !== null) return `client certificate not trusted: ${verdict}`;
     if (!this.o.peers) return 'no client certificate registry (EAP-TLS misconfigured)';
-    const facts = this.o.peers.facts(socket, leaf);
+    const facts = this.o.peers.facts(this.engine.peer);
     if (facts === undefined) return 'no client certificate';
     if (facts === 'mismatch') return 'the client certificate in the handshake is not the one TLS verified';
     const { cn, kennekiIssued } = facts;
@@ -199,27 +181,4 @@ function request(data: Buffer): MethodStep {
 
 function failure(reason: string): MethodStep {
   return { kind: 'failure', reason };
-}
-
-/**
- * OpenSSL's chain-verification result for the peer. Node verifies a client certificate during the
- * handshake but only reports the result on sockets a tls.Server created; ours is standalone, so
- * this reads the same value Node's own server code reads. Anything unexpected fails closed.
- */
-function opensslVerifyError(socket: TLSSocket): string | null | 'unknown' {
-  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null | undefined } })._handle;
-  if (!handle || typeof handle.verifyError !== 'function') return 'unknown';
-  const err = handle.verifyError();
-  if (err === null || err === undefined) return null;
-  return err.code ?? err.message;
-}
-
-/**
- * RFC 5705 export with no context: for TLS 1.2 exactly PRF(master_secret, label, client_random ||
- * server_random), the derivation RFC 5216 §2.3 and RFC 5281 §8 define. Node's typings demand a
- * context, but a context (even an empty one) changes the seed, so it must be absent.
- */
-function exportWithoutContext(socket: TLSSocket, length: number, label: string): Buffer {
-  const exportKeys = socket.exportKeyingMaterial as unknown as (this: TLSSocket, length: number, label: string) => Buffer;
-  return exportKeys.call(socket, length, label);
 }

@@ -11,8 +11,8 @@
  * socket shared by every reader, which is correct, only slower.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
+import { optionalNative } from '../../../policy/util/optional-native.js';
 
 export interface PortGroupOptions {
   family: 'udp4' | 'udp6';
@@ -34,19 +34,8 @@ interface UdpReuseport {
   openGroup(address: string, port: number, count: number): number[];
 }
 
-let loaded: UdpReuseport | string | undefined;
-
-/** The native module, or why it cannot be had (loaded once). */
-function nativeModule(): UdpReuseport | string {
-  if (loaded === undefined) {
-    try {
-      loaded = createRequire(import.meta.url)('@kenneki/udp-reuseport') as UdpReuseport;
-    } catch (err) {
-      loaded = `the native module @kenneki/udp-reuseport is not available (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
-    }
-  }
-  return loaded;
-}
+/** The native module, or why it cannot be had. */
+const nativeModule = (): UdpReuseport | string => optionalNative<UdpReuseport>('@kenneki/udp-reuseport');
 
 /** The module that opens a group for these options, or why the readers must share one socket. */
 function groupOpener(o: PortGroupOptions): UdpReuseport | string {

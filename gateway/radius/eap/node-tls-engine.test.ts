@@ -6,7 +6,7 @@
  */
 import { connect, createSecureContext, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TlsEngine } from './tls-engine.js';
+import { NodeTlsEngine } from './node-tls-engine.js';
 import { selfSignedCertificate, tlsTestWire, type TlsTestWire } from './tls-test-wire.js';
 
 async function serverContext() {
@@ -31,14 +31,14 @@ async function countTurns<T>(fn: () => Promise<T>): Promise<{ value: T; turns: n
   }
 }
 
-describe('TlsEngine', () => {
-  const engines: TlsEngine[] = [];
+describe('NodeTlsEngine', () => {
+  const engines: NodeTlsEngine[] = [];
   afterEach(() => {
     for (const e of engines.splice(0)) e.destroy();
   });
 
   it('answers each flight of a handshake, and tunnel data, one quiet turn after OpenSSL wrote it', async () => {
-    const engine = new TlsEngine({ secureContext: await serverContext(), requestCert: false });
+    const engine = new NodeTlsEngine({ secureContext: await serverContext(), requestCert: false });
     engines.push(engine);
     const client = peer();
     const secured = new Promise<void>((r) => client.socket.once('secureConnect', () => r()));
@@ -78,7 +78,7 @@ describe('TlsEngine', () => {
   });
 
   it('gives up on a message that makes nothing happen, reporting no output', async () => {
-    const engine = new TlsEngine({ secureContext: await serverContext(), requestCert: false });
+    const engine = new NodeTlsEngine({ secureContext: await serverContext(), requestCert: false });
     engines.push(engine);
     // The first three bytes of a handshake record header: OpenSSL waits for the rest.
     const r = await engine.receive(Buffer.from([0x16, 0x03, 0x01]));
