@@ -131,6 +131,7 @@ export const radiusEapTlsBench: Bench = {
           `  fragment_bytes: ${FRAGMENT}`,
           '  resumption_seconds: 0',
           `  threads: ${THREADS}`,
+          ...(process.env['BENCH_EAP_WORKERS'] ? [`workers: ${process.env['BENCH_EAP_WORKERS']}`] : []),
         ],
         clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET, extra: 'profile: generic' }],
       }),

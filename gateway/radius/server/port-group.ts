@@ -31,7 +31,7 @@ export interface PortSockets {
 }
 
 interface UdpReuseport {
-  openGroup(address: string, port: number, count: number): number[];
+  openGroup(address: string, port: number, count: number, steer?: boolean): number[];
 }
 
 let loaded: { addon: UdpReuseport } | { error: string } | undefined;
@@ -57,7 +57,7 @@ export async function openPort(o: PortGroupOptions): Promise<PortSockets> {
   const { addon: native } = addon() as { addon: UdpReuseport };
   let fds: number[];
   try {
-    fds = native.openGroup(o.host, o.port, o.readers);
+    fds = native.openGroup(o.host, o.port, o.readers, process.env['KENNEKI_EXP_LOCAL_EAP'] === '1');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (BIND_ERRORS.has(code)) throw Object.assign(new Error(`bind ${code} ${o.host}:${o.port}`), { code });

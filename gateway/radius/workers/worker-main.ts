@@ -82,7 +82,9 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
     metrics: new RadiusMetrics(registry),
     log,
     sockets: { auth: auth.socket, acct: acct.socket },
-    forwardEap: (msg, rinfo) => send({ kind: 'eap', datagram: msg, address: rinfo.address, family: rinfo.family, port: rinfo.port, size: rinfo.size }),
+    ...(process.env['KENNEKI_EXP_LOCAL_EAP'] === '1'
+      ? { eap: await localEap(cfg) }
+      : { forwardEap: (msg: Buffer, rinfo: RemoteInfo) => send({ kind: 'eap', datagram: msg, address: rinfo.address, family: rinfo.family, port: rinfo.port, size: rinfo.size }) }),
   });
   await server.start();
   // Per worker, unlike every other series (summed over the processes): whether the kernel spreads
@@ -102,4 +104,24 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
     for (const [msg, r] of a.held.splice(0)) server.receive(msg, r, port);
   }
   send({ kind: 'ready' });
+}
+
+/** EXPERIMENT: EAP-TLS served in the worker itself (State tagged with the worker's index). */
+async function localEap(cfg: WorkerInit) {
+  const { readFile } = await import('node:fs/promises');
+  const { createEapPort } = await import('../eap/index.js');
+  const e = cfg.radius.eap;
+  return createEapPort({
+    methods: e.methods,
+    certPem: await readFile(e.cert_file!, 'utf8'),
+    keyPem: await readFile(e.key_file!, 'utf8'),
+    clientCaPems: await Promise.all(e.client_ca_files.map((f) => readFile(f, 'utf8'))),
+    stateTimeoutMs: e.state_timeout_seconds * 1000,
+    maxRoundTrips: e.max_round_trips,
+    fragmentBytes: e.fragment_bytes,
+    resumptionSeconds: e.resumption_seconds,
+    stateTag: cfg.index,
+    credentials: undefined as never,
+    log: createLogger(cfg.logLevel),
+  });
 }

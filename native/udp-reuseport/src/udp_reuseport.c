@@ -21,6 +21,7 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -54,9 +55,10 @@ static napi_value fail(napi_env env, const char *what, int e, const int *fds, un
 }
 
 static napi_value open_group(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
+  size_t argc = 4;
+  napi_value argv[4];
+  bool steer = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
     napi_throw_type_error(env, NULL, "openGroup(address, port, count)");
     return NULL;
   }
@@ -70,6 +72,7 @@ static napi_value open_group(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
+  if (argc > 3) napi_get_value_bool(env, argv[3], &steer);
   struct sockaddr_storage ss;
   socklen_t sslen;
   int family;
@@ -96,6 +99,33 @@ static napi_value open_group(napi_env env, napi_callback_info info) {
     BPF_STMT(BPF_RET | BPF_A, 0),
   };
   struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+  /* EXPERIMENT: steer by the State attribute's first byte (the tag of the worker holding the conversation). */
+#define K 24
+  struct sock_filter steer_code[4 + 8 * K + 3 + 4];
+  unsigned n = 0;
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0);
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, 2);
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_ST, 0);
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 20);
+  unsigned fallback = 4 + 8 * K, found = fallback + 3;
+  for (unsigned i = 0; i < K; i++) {
+    steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_MEM, 0);
+    steer_code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, (unsigned char)(fallback - n - 1)); n++;
+    steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0);
+    steer_code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 24, (unsigned char)(found - n - 1), 0); n++;
+    steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 1);
+    steer_code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 2, 0, (unsigned char)(fallback - n - 1)); n++;
+    steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0);
+    steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+  }
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count);
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_A, 0);
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 2);
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count);
+  steer_code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_A, 0);
+  struct sock_fprog steer_prog = {.len = n, .filter = steer_code};
+  if (steer) prog = steer_prog;
 
   int fds[MAX_GROUP];
   unsigned opened = 0;
