@@ -18,8 +18,9 @@
  * 4. Load (radius-eap/eapol-load.ts): PROCS eapol_test slots in parallel, each `-r REAUTHS`
  *    (REAUTHS + 1 authentications per process, ~100 ms apart), restarted until SECONDS have
  *    passed; runs under way finish. Throughput = authentications with MPPE keys OK / wall time
- *    (first spawn to last exit); server CPU = utime + stime of the server process from
- *    /proc/<pid>/stat over the pass / those authentications. Latency: the mean authentication
+ *    (first spawn to last exit); server CPU = utime + stime of the server process and its child
+ *    processes (RADIUS workers, if configured) from /proc/<pid>/stat over the pass / those
+ *    authentications. Latency: the mean authentication
  *    time of each eapol_test run (its wall time less the 100 ms pauses between re-authentications,
  *    / REAUTHS + 1), p50/p99 over the runs. Each server is warmed up first by one run per slot
  *    (`-r 1`, 2 × PROCS authentications). Every run of the warm-up and of the measured passes is

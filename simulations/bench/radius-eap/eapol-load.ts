@@ -24,7 +24,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EAPOL_TEST, requireEapolTest } from '../../peers/eapol-test.js';
-import { machineBusySeconds, processCpuSeconds } from '../common.js';
+import { machineBusySeconds, processTreeCpuSeconds } from '../common.js';
 
 const STDBUF = '/usr/bin/stdbuf';
 const START = 'Sending fake EAP-Request-Identity';
@@ -92,6 +92,7 @@ export interface EapolLoadResult {
   resumedHandshakes: number;
   /** From the first spawn to the last exit. */
   wallS: number;
+  /** The server process and its children (RADIUS worker processes). */
   serverCpuS: number;
   /** eapol_test + stdbuf CPU (reaped children of this process). */
   clientCpuS: number;
@@ -236,7 +237,7 @@ export async function eapolLoad(o: EapolLoadOptions): Promise<EapolLoadResult> {
     });
 
   const deadline = performance.now() + o.durationMs;
-  const cpu0 = processCpuSeconds(o.serverPid);
+  const cpu0 = processTreeCpuSeconds(o.serverPid);
   const child0 = childrenCpuSeconds();
   const busy0 = machineBusySeconds();
   const t0 = performance.now();
@@ -247,7 +248,7 @@ export async function eapolLoad(o: EapolLoadOptions): Promise<EapolLoadResult> {
     }),
   );
   r.wallS = (performance.now() - t0) / 1000;
-  r.serverCpuS = processCpuSeconds(o.serverPid) - cpu0;
+  r.serverCpuS = processTreeCpuSeconds(o.serverPid) - cpu0;
   r.clientCpuS = childrenCpuSeconds() - child0;
   r.machineBusyS = machineBusySeconds() - busy0;
   return r;
