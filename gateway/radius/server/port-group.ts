@@ -21,6 +21,11 @@ export interface PortGroupOptions {
   /** Processes that will read the port: more than one asks for a group. */
   readers: number;
   bufferBytes: number;
+  /**
+   * An auth port whose workers hold EAP conversations: a request with a State goes to the socket
+   * its first byte names (the tag of the worker that issued it), anything else by authenticator.
+   */
+  steerByState?: boolean;
 }
 
 export interface PortSockets {
@@ -57,7 +62,7 @@ export async function openPort(o: PortGroupOptions): Promise<PortSockets> {
   const { addon: native } = addon() as { addon: UdpReuseport };
   let fds: number[];
   try {
-    fds = native.openGroup(o.host, o.port, o.readers, process.env['KENNEKI_EXP_LOCAL_EAP'] === '1');
+    fds = native.openGroup(o.host, o.port, o.readers, o.steerByState === true);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (BIND_ERRORS.has(code)) throw Object.assign(new Error(`bind ${code} ${o.host}:${o.port}`), { code });

@@ -58,6 +58,8 @@ export interface RadiusServerOptions {
    * gets a socket of its own where the kernel can spread a port (see port-group.ts).
    */
   readers?: number;
+  /** With `readers`: the workers hold EAP conversations, so the auth port steers by State. */
+  steerByState?: boolean;
   /**
    * A RADIUS worker hands EAP requests to the main process, which holds the conversations
    * (their next round trip may reach any process). Called after the NAS client check only.
@@ -121,10 +123,10 @@ export class RadiusServer {
       this.acct = this.attach(this.o.sockets.acct, 'acct');
       return { authPort: this.auth.address().port, acctPort: this.acct.address().port };
     }
-    const auth = await this.open(this.o.authPort);
+    const auth = await this.open(this.o.authPort, this.o.steerByState === true);
     let acct: PortSockets;
     try {
-      acct = await this.open(this.o.acctPort);
+      acct = await this.open(this.o.acctPort, false);
     } catch (err) {
       for (const s of auth.sockets) s.close();
       throw err;
@@ -180,8 +182,8 @@ export class RadiusServer {
     return s;
   }
 
-  private open(port: number): Promise<PortSockets> {
-    return openPort({ family: this.family, host: this.o.host, port, readers: this.o.readers ?? 1, bufferBytes: 4 * 1024 * 1024 });
+  private open(port: number, steerByState: boolean): Promise<PortSockets> {
+    return openPort({ family: this.family, host: this.o.host, port, readers: this.o.readers ?? 1, bufferBytes: 4 * 1024 * 1024, steerByState });
   }
 
   // ---- the gate ------------------------------------------------------------------------------
