@@ -13,6 +13,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { eapolTest, requireEapolTest } from '../simulations/peers/eapol-test.js';
 import { radclient, requireRadclient } from '../simulations/peers/radclient.js';
 import { radiusYaml } from '../simulations/radius-yaml.js';
+import { loadOrCreateCa } from '../policy/tnc/ca/index.js';
+import { deviceCertificate } from './helpers/enroll.js';
 import { enrollEndpoint, healthyReport, report, startTestServer, type TestServer } from './helpers/kenneki-server.js';
 import { facts } from './helpers/scenario.js';
 
@@ -62,7 +64,7 @@ beforeAll(async () => {
     enforcement: true,
     yaml: radiusYaml({
       vlans: '{ production: "10", quarantine: "99" }',
-      lines: [`workers: ${WORKERS}`, 'eap: { methods: [ttls-pap], threads: 2 }'],
+      lines: [`workers: ${WORKERS}`, 'eap: { methods: [tls, ttls-pap], threads: 2 }'],
       clients: [{ name: 'sw-lab', address: '127.0.0.1', secret: SECRET }],
     }),
   });
@@ -154,7 +156,7 @@ test("the workers' accounting lands in the main process's session table", async 
   expect(live.framedIp).toBe(`10.30.0.${Number(live.acctSessionId!.slice(2)) + 1}`);
 });
 
-test('EAP-TTLS/PAP works through the workers (handed to the main process, then to its EAP threads, which ask it for the password check), and a wrong password fails', async () => {
+test('EAP-TTLS/PAP is served by the workers, which ask the main process for the password check, and a wrong password fails', async () => {
   const conf = (password: string): string => {
     const path = join(s.dataDir, `carol-${password}.conf`);
     writeFileSync(path, `network={\n key_mgmt=IEEE8021X\n eap=TTLS\n identity="carol"\n anonymous_identity="anonymous"\n password="${password}"\n phase2="auth=PAP"\n ca_cert="${join(s.dataDir, 'ca', 'ca.crt')}"\n}\n`);
@@ -173,6 +175,32 @@ test('EAP-TTLS/PAP works through the workers (handed to the main process, then t
   expect([value('kenneki_radius_eap_conversations_total{outcome="succeeded"}'), value('kenneki_radius_eap_conversations_total{outcome="failed"}')]).toEqual([3, 1]);
   expect(value('kenneki_radius_eap_tls_handshakes_total{kind="full"}')).toBe(4);
   expect(value('kenneki_radius_eap_conversations')).toBe(0);
+});
+
+test('EAP-TLS in the workers: a Kenneki device certificate picks its endpoint (asked of the main process), whatever the calling MAC', async () => {
+  const admin = s.adminToken['default']!;
+  const deviceId = 'dev-workers-0001';
+  const e = await enrollEndpoint(s, admin, { mac: '02:00:5e:00:20:09', hostname: 'tls-laptop', deviceId });
+  expect((await report(s, e.credential, healthyReport(new Date()))).json.verdict).toBe('allow');
+  const device = await deviceCertificate(await loadOrCreateCa(s.dataDir), deviceId);
+  writeFileSync(join(s.dataDir, 'device.pem'), device.certPem);
+  writeFileSync(join(s.dataDir, 'device.key'), device.keyPem);
+  const confPath = join(s.dataDir, 'device-tls.conf');
+  writeFileSync(confPath, `network={\n key_mgmt=IEEE8021X\n eap=TLS\n identity="${deviceId}"\n ca_cert="${join(s.dataDir, 'ca', 'ca.crt')}"\n client_cert="${join(s.dataDir, 'device.pem')}"\n private_key="${join(s.dataDir, 'device.key')}"\n}\n`);
+  const port = s.server.enforcementPorts['radiusAuth']!;
+  const before = await (await fetch(`${s.url}/metrics`)).text();
+  const mainBefore = await s.server.ctx.metrics.registry.metrics();
+  // An unknown MAC would get the quarantine VLAN: production means the device id decided.
+  for (let i = 0; i < 4; i++) {
+    const r = await eapolTest({ confPath, port, secret: SECRET, mac: `02:00:5e:00:21:0${i}`, timeoutSeconds: 10 });
+    expect(r.success, r.output.slice(-2000)).toBe(true);
+    expect(r.mppeOk).toBe(1);
+    expect(r.output).toMatch(/Attribute 81 \(Tunnel-Private-Group-Id\) length=4\s+Value: 3130/);
+  }
+  // Served in the workers: the sum on /metrics moved by 4, the main process's own port by none.
+  const succeeded = (text: string) => Number(/^kenneki_radius_eap_conversations_total\{outcome="succeeded"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  expect(succeeded(await (await fetch(`${s.url}/metrics`)).text()) - succeeded(before)).toBe(4);
+  expect(succeeded(await s.server.ctx.metrics.registry.metrics()) - succeeded(mainBefore)).toBe(0);
 });
 
 test('a worker that stops answering is killed by the watchdog and replaced, and the requests waiting in its socket are answered', async () => {

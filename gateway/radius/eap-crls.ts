@@ -41,6 +41,10 @@ export class CrlWatchedPort implements EapPortHandle {
     return new CrlWatchedPort(inner, { ...o, intervalMs: o.intervalMs ?? 60_000, now: o.now ?? Date.now }, lists, await fingerprint(o.files));
   }
 
+  get share() {
+    return this.inner.share;
+  }
+
   handle(req: EapRequest): Promise<EapAnswer> {
     return this.inner.handle(req);
   }

@@ -10,6 +10,7 @@ import type { KennekiConfig } from '../../policy/config/schema.js';
 import { KennekiError } from '../../policy/errors.js';
 import { issueServerCertificate, type Ca } from '../../policy/tnc/ca/index.js';
 import { chooseTlsEngine, createEapPort, type EapCredentials, type EapPortHandle } from './eap/index.js';
+import { ShareableEapPort } from './eap/shareable-port.js';
 import { ThreadedEapPort } from './eap/threads/threaded-port.js';
 import { CrlWatchedPort, loadCrls } from './eap-crls.js';
 
@@ -53,6 +54,7 @@ export async function startEap(cfg: KennekiConfig, ca: Ca | undefined, credentia
     local.close();
     port = await ThreadedEapPort.start({ threads: e.threads, settings, credentials, log: log.child({ component: 'eap' }) });
   }
+  port = new ShareableEapPort(port, settings, credentials);
   if (!settings.revocations) return port;
   return CrlWatchedPort.watch(port, settings.revocations, { files: e.crl_files, caPems: clientCaPems, log });
 }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { MetricSource } from '../../policy/http/metrics.js';
 import type { KennekiConfig } from '../../policy/config/schema.js';
-import type { AdmissionIndex } from '../../policy/service/admission.js';
+import type { Admission, AdmissionIndex } from '../../policy/service/admission.js';
 import type { VerdictChange } from '../../policy/service/verdict-bus.js';
 import type { NetworkSession, Store } from '../../policy/store/repository.js';
 import type { AdapterHealth, ApplyResult, EnforcementAdapter } from '../adapter.js';
@@ -49,6 +49,7 @@ export class RadiusAdapter implements EnforcementAdapter {
   private stopped = false;
   private started = false;
   private workers: RadiusWorkerPool | undefined;
+  private readonly deviceAdmission: (tenantId: string, deviceId: string) => Promise<Admission | undefined>;
   private dropMetricSource: (() => void) | undefined;
 
   constructor(private readonly d: RadiusAdapterDeps) {
@@ -57,6 +58,10 @@ export class RadiusAdapter implements EnforcementAdapter {
     this.metrics = new RadiusMetrics(d.registry);
     if (d.eap) registerEapMetrics(d.registry, () => d.eap!.stats());
     this.sessions = new SessionTable({ store: d.store, log: d.log, ...(d.now ? { now: d.now } : {}), ...(d.onSessionsSaved ? { onSaved: d.onSessionsSaved } : {}) });
+    this.deviceAdmission = async (tenantId, deviceId) => {
+      const e = await d.store.endpoints.findByDeviceId(tenantId, deviceId);
+      return e?.mac !== undefined ? d.admission.lookup(tenantId, e.mac) : e && { endpointId: e.id, verdict: e.verdict };
+    };
     this.server = new RadiusServer({
       ...configuredSettings(r, this.clients),
       admission: d.admission,
@@ -64,11 +69,10 @@ export class RadiusAdapter implements EnforcementAdapter {
       metrics: this.metrics,
       log: d.log,
       readers: r.workers,
+      // Workers hold EAP themselves when they can: each request then goes to the worker whose State it carries.
+      steerByState: r.workers > 1 && d.eap?.share !== undefined,
       ...(d.eap ? { eap: d.eap } : {}),
-      admissionByDeviceId: async (tenantId, deviceId) => {
-        const e = await d.store.endpoints.findByDeviceId(tenantId, deviceId);
-        return e?.mac !== undefined ? d.admission.lookup(tenantId, e.mac) : e && { endpointId: e.id, verdict: e.verdict };
-      },
+      admissionByDeviceId: this.deviceAdmission,
     });
     this.coa = new DynamicAuthClient({
       observer: {
@@ -87,7 +91,16 @@ export class RadiusAdapter implements EnforcementAdapter {
     await this.sessions.start();
     const ports = await this.server.start();
     if (this.d.radius.workers > 0) {
-      this.workers = new RadiusWorkerPool({ count: this.d.radius.workers, radius: this.d.radius, server: this.server, admission: this.d.admission, sessions: this.sessions, log: this.d.log });
+      this.workers = new RadiusWorkerPool({
+        count: this.d.radius.workers,
+        radius: this.d.radius,
+        server: this.server,
+        admission: this.d.admission,
+        sessions: this.sessions,
+        log: this.d.log,
+        ...(this.d.eap?.share ? { eap: this.d.eap.share } : {}),
+        admissionByDeviceId: this.deviceAdmission,
+      });
       try {
         await this.workers.start();
       } catch (err) {
@@ -100,8 +113,8 @@ export class RadiusAdapter implements EnforcementAdapter {
     const workers = this.d.radius.workers;
     const shared = this.server.sharedBecause;
     this.d.log.info(
-      { evt: 'RADIUS_LISTENING', host: this.d.radius.host, ...ports, clients: this.clients.size, workers, ...(workers > 0 ? { sockets: shared ? 'shared' : 'one per worker' } : {}) },
-      `RADIUS listening on ${this.d.radius.host}:${ports.authPort} (accounting ${ports.acctPort})${workers > 0 ? ` with ${workers} worker processes, ${shared ? 'sharing one socket per port' : 'each reading a socket of its own'}` : ''}`,
+      { evt: 'RADIUS_LISTENING', host: this.d.radius.host, ...ports, clients: this.clients.size, workers, ...(workers > 0 ? { sockets: shared ? 'shared' : 'one per worker', eap: this.workers?.eapInWorkers ? 'workers' : 'main' } : {}) },
+      `RADIUS listening on ${this.d.radius.host}:${ports.authPort} (accounting ${ports.acctPort})${workers > 0 ? ` with ${workers} worker processes, ${shared ? 'sharing one socket per port' : 'each reading a socket of its own'}${this.workers?.eapInWorkers ? ', each holding its own EAP conversations' : ''}` : ''}`,
     );
     // Correct, but every worker is woken for every datagram: say why, once, so it can be fixed.
     if (workers > 1 && shared) this.d.log.warn({ evt: 'RADIUS_WORKERS_SHARE_SOCKETS', reason: shared }, `RADIUS workers share one socket per port: ${shared}`);

@@ -7,8 +7,9 @@
  *    trust the same CA, speak TLS 1.2 only, fragment at 1000 bytes and resume nothing.
  * 2. Kenneki: `kenneki serve` in a child process (server-process.ts), RADIUS on free ports,
  *    `radius.eap` = { methods: [tls], cert_file/key_file = the bench's server chain and key,
- *    client_ca_files = [the test CA], resumption_seconds: 0, threads: one per core
- *    (BENCH_EAP_THREADS; 0 keeps EAP on the main thread) }, the NAS client 127.0.0.1 with a
+ *    client_ca_files = [the test CA], resumption_seconds: 0 }, `radius.workers` one per core, each
+ *    holding its own EAP conversations (BENCH_EAP_WORKERS=0: the main process alone, with
+ *    `threads` one per core, BENCH_EAP_THREADS; 0 keeps EAP on its main thread), the NAS client 127.0.0.1 with a
  *    32-char secret (Message-Authenticator required), no endpoints registered: the certificates
  *    come from a CA that is not Kenneki's, so no device id decides, and each slot's unknown
  *    Calling-Station-Id follows `unknown_mac: quarantine` → Access-Accept with VLAN 99,
@@ -58,8 +59,13 @@ const ROUNDS = Number(process.env['BENCH_EAP_ROUNDS']) || 2;
 const LATENCY_EVERY = Number(process.env['BENCH_EAP_LATENCY_EVERY']) || 0;
 const PROFILE = process.env['BENCH_EAP_PROFILE'] === '1';
 const PERF_PROFILE = process.env['BENCH_EAP_PERF'] === '1';
-/** radius.eap.threads for Kenneki: one per core, as the README advises for EAP at scale. */
-const THREADS = Number(process.env['BENCH_EAP_THREADS'] ?? os.availableParallelism());
+/**
+ * radius.workers for Kenneki: one per core, as the README advises for EAP at scale (each worker
+ * holds its own conversations). BENCH_EAP_WORKERS=0 measures the main process with
+ * radius.eap.threads (one per core by default, BENCH_EAP_THREADS) instead.
+ */
+const WORKERS = Number(process.env['BENCH_EAP_WORKERS'] ?? os.availableParallelism());
+const THREADS = Number(process.env['BENCH_EAP_THREADS'] ?? (WORKERS > 0 ? 0 : os.availableParallelism()));
 const SECRET = 'bench-eap-secret-0123456789abcdef';
 const VLAN = '99';
 const SESSION_TIMEOUT = 300;
@@ -100,7 +106,7 @@ export const radiusEapTlsBench: Bench = {
   name: 'radius-eap-tls',
   description: 'RADIUS EAP-TLS full handshakes: Kenneki vs FreeRADIUS 3.2, same eapol_test load, auths/s, latency, server CPU/auth',
   async run(): Promise<BenchResult> {
-    header('radius-eap-tls', `EAP-TLS full handshakes (ECDSA P-256, TLS 1.2, no resumption), ${PROCS} eapol_test processes × -r ${REAUTHS}, ${SECONDS} s per server and round, ${ROUNDS} round(s): Kenneki (radius.eap.threads: ${THREADS}) vs FreeRADIUS 3.2`);
+    header('radius-eap-tls', `EAP-TLS full handshakes (ECDSA P-256, TLS 1.2, no resumption), ${PROCS} eapol_test processes × -r ${REAUTHS}, ${SECONDS} s per server and round, ${ROUNDS} round(s): Kenneki (radius.workers: ${WORKERS}, radius.eap.threads: ${THREADS}) vs FreeRADIUS 3.2`);
     requireLoadTools();
     requireFreeradius();
     const refMs = referenceWorkMs();
@@ -132,6 +138,7 @@ export const radiusEapTlsBench: Bench = {
           `  fragment_bytes: ${FRAGMENT}`,
           '  resumption_seconds: 0',
           `  threads: ${THREADS}`,
+          `workers: ${WORKERS}`,
         ],
         clients: [{ name: 'bench-nas', address: '127.0.0.1', secret: SECRET, extra: 'profile: generic' }],
       }),

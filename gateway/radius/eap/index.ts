@@ -11,6 +11,7 @@ import type { EapMethodName } from './method.js';
 import { EapConversations, type EapStats } from './port.js';
 import type { RevocationList } from './revocation.js';
 import { buildTlsContexts, type TlsEngineName } from './tls-contexts.js';
+import type { EapThreadSettings } from './threads/protocol.js';
 
 export type { EapCredentials } from './credentials.js';
 export type { EapMethodName } from './method.js';
@@ -54,6 +55,16 @@ export interface EapPortHandle extends EapPort {
   updateRevocations(lists: readonly RevocationList[]): void;
   /** Forgets every conversation and stops the timer; idempotent. */
   close(): void;
+  /** What RADIUS worker processes need to hold conversations of their own (shareable-port.ts). */
+  readonly share?: EapShare;
+}
+
+export interface EapShare {
+  /** The port's options that are data, with the CRLs currently in force. */
+  settings: EapThreadSettings;
+  credentials: EapCredentials;
+  /** Called with the new lists whenever the CRL files change; returns the unsubscribe. */
+  onRevocations(listener: (lists: readonly RevocationList[]) => void): () => void;
 }
 
 /**

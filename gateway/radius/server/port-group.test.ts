@@ -12,8 +12,8 @@ afterEach(() => {
   for (const s of opened.splice(0)) s.close();
 });
 
-async function group(readers: number, port = 0, host = '127.0.0.1') {
-  const p = await openPort({ family: host.includes(':') ? 'udp6' : 'udp4', host, port, readers, bufferBytes: 1 << 20 });
+async function group(readers: number, port = 0, host = '127.0.0.1', steerByState = false) {
+  const p = await openPort({ family: host.includes(':') ? 'udp6' : 'udp4', host, port, readers, bufferBytes: 1 << 20, steerByState });
   opened.push(...p.sockets);
   return p;
 }
@@ -26,6 +26,18 @@ function request(id: number): Buffer {
   b.writeUInt16BE(20, 2);
   randomBytes(16).copy(b, 4);
   return b;
+}
+
+/** An Access-Request with `before` other attributes and then, if `tag` is given, a State whose first byte is it. */
+function withState(id: number, before: number, tag?: number): Buffer {
+  const attrs: Buffer[] = [];
+  for (let i = 0; i < before; i++) attrs.push(Buffer.from([31, 6, 0x61, 0x62, 0x63, i & 0xff])); // Calling-Station-Id
+  if (tag !== undefined) attrs.push(Buffer.concat([Buffer.from([24, 20, tag]), randomBytes(17)]));
+  attrs.push(Buffer.concat([Buffer.from([80, 18]), randomBytes(16)])); // Message-Authenticator
+  const head = request(id);
+  const body = Buffer.concat(attrs);
+  head.writeUInt16BE(20 + body.length, 2);
+  return Buffer.concat([head, body]);
 }
 
 /** Sends every datagram from one client socket (one NAS source port), and says which socket read each. */
@@ -93,4 +105,26 @@ test('one reader gets one plain socket; a host name makes the readers share one,
   const named = await group(2, 0, 'localhost');
   expect(named.sockets).toHaveLength(1);
   expect(named.shared).toMatch(/radius\.host "localhost" is a name/);
+});
+
+test('steered by State: a request goes to the socket its State names, wherever the State sits among the first 24 attributes', async () => {
+  const p = await group(3, 0, '127.0.0.1', true);
+  const datagrams: Buffer[] = [];
+  const expected: number[] = [];
+  for (let i = 0; i < 120; i++) {
+    const tag = i % 7;
+    datagrams.push(withState(i, i % 24, tag));
+    expected.push(tag % 3);
+  }
+  expect(await deliver(p.sockets, datagrams)).toEqual(expected);
+});
+
+test('steered by State: without a State, or with one past the 24th attribute, requests are spread by authenticator', async () => {
+  const p = await group(3, 0, '127.0.0.1', true);
+  const none = await deliver(p.sockets, Array.from({ length: 150 }, (_, i) => withState(i, i % 10)));
+  for (const s of [0, 1, 2]) expect(none.filter((r) => r === s).length).toBeGreaterThan(20);
+  for (const s of p.sockets) s.removeAllListeners('message');
+  // All tagged 0, but beyond the scan: not all on socket 0.
+  const far = await deliver(p.sockets, Array.from({ length: 60 }, (_, i) => withState(i, 30, 0)));
+  expect(new Set(far).size).toBeGreaterThan(1);
 });

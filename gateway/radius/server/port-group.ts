@@ -21,6 +21,11 @@ export interface PortGroupOptions {
   /** Processes that will read the port: more than one asks for a group. */
   readers: number;
   bufferBytes: number;
+  /**
+   * An auth port whose workers hold EAP conversations: a request with a State goes to the socket
+   * its first byte names (the tag of the worker that issued it), anything else by authenticator.
+   */
+  steerByState?: boolean;
 }
 
 export interface PortSockets {
@@ -31,7 +36,7 @@ export interface PortSockets {
 }
 
 interface UdpReuseport {
-  openGroup(address: string, port: number, count: number): number[];
+  openGroup(address: string, port: number, count: number, steer?: boolean): number[];
 }
 
 /** The native module, or why it cannot be had. */
@@ -55,7 +60,7 @@ export async function openPort(o: PortGroupOptions): Promise<PortSockets> {
   if (typeof opener === 'string') return one(opener);
   let fds: number[];
   try {
-    fds = opener.openGroup(o.host, o.port, o.readers);
+    fds = opener.openGroup(o.host, o.port, o.readers, o.steerByState === true);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (BIND_ERRORS.has(code)) throw Object.assign(new Error(`bind ${code} ${o.host}:${o.port}`), { code });

@@ -58,11 +58,14 @@ export interface RadiusServerOptions {
    * gets a socket of its own where the kernel can spread a port (see port-group.ts).
    */
   readers?: number;
+  /** With `readers`: the workers hold EAP conversations, so the auth port steers by State. */
+  steerByState?: boolean;
   /**
-   * A RADIUS worker hands EAP requests to the main process, which holds the conversations
-   * (their next round trip may reach any process). Called after the NAS client check only.
+   * A RADIUS worker hands EAP requests to the process that holds their conversation: the main
+   * process, or (when workers hold EAP themselves) the worker a State names. Called after the NAS
+   * client check only; returns false to serve the request here.
    */
-  forwardEap?: (msg: Buffer, r: RemoteInfo) => void;
+  forwardEap?: (msg: Buffer, r: RemoteInfo) => boolean;
 }
 
 /**
@@ -121,10 +124,10 @@ export class RadiusServer {
       this.acct = this.attach(this.o.sockets.acct, 'acct');
       return { authPort: this.auth.address().port, acctPort: this.acct.address().port };
     }
-    const auth = await this.open(this.o.authPort);
+    const auth = await this.open(this.o.authPort, this.o.steerByState === true);
     let acct: PortSockets;
     try {
-      acct = await this.open(this.o.acctPort);
+      acct = await this.open(this.o.acctPort, false);
     } catch (err) {
       for (const s of auth.sockets) s.close();
       throw err;
@@ -156,6 +159,11 @@ export class RadiusServer {
     return this.read;
   }
 
+  /** Whether the auth port was asked to steer requests by their State (`steerByState`). */
+  get steersByState(): boolean {
+    return this.o.steerByState === true;
+  }
+
   /** Why several readers share one socket per port (the native module is missing, ...). */
   get sharedBecause(): string | undefined {
     return this.whyShared;
@@ -180,8 +188,8 @@ export class RadiusServer {
     return s;
   }
 
-  private open(port: number): Promise<PortSockets> {
-    return openPort({ family: this.family, host: this.o.host, port, readers: this.o.readers ?? 1, bufferBytes: 4 * 1024 * 1024 });
+  private open(port: number, steerByState: boolean): Promise<PortSockets> {
+    return openPort({ family: this.family, host: this.o.host, port, readers: this.o.readers ?? 1, bufferBytes: 4 * 1024 * 1024, steerByState });
   }
 
   // ---- the gate ------------------------------------------------------------------------------
@@ -194,7 +202,7 @@ export class RadiusServer {
     const code = msg[0]!;
     const expected = port === 'auth' ? code === RADIUS_CODE.ACCESS_REQUEST : code === RADIUS_CODE.ACCOUNTING_REQUEST;
     if (!expected && code !== RADIUS_CODE.STATUS_SERVER) return m.drop('unexpected-code');
-    if (this.o.forwardEap && port === 'auth' && code === RADIUS_CODE.ACCESS_REQUEST && carriesEap(msg)) return this.o.forwardEap(msg, r);
+    if (this.o.forwardEap && port === 'auth' && code === RADIUS_CODE.ACCESS_REQUEST && carriesEap(msg) && this.o.forwardEap(msg, r)) return;
     // Status-Server is never cached (RFC 5997 §3: each one is a fresh probe).
     const slot = code === RADIUS_CODE.STATUS_SERVER ? undefined : requestSlot(r.port, msg[1]!);
     const authenticator = msg.subarray(4, 20);

@@ -12,6 +12,12 @@ import { configuredSettings, RadiusServer } from '../server/radius-server.js';
 import { ForwardedSessions } from './forwarded-sessions.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { RemoteAdmission } from './remote-admission.js';
+import { DeviceLookups } from './device-lookups.js';
+import { eapHolder } from './eap-routing.js';
+import { credentialsProxy } from '../eap/credentials-proxy.js';
+import { createEapPort, type EapPortHandle } from '../eap/index.js';
+import { registerEapMetrics } from '../eap-metrics.js';
+import type { Admission } from '../../../policy/service/admission.js';
 
 const send = (m: FromWorker): void => {
   try {
@@ -36,6 +42,12 @@ let init: WorkerInit | undefined;
 const sockets: Partial<Record<'auth' | 'acct', Arrived>> = {};
 let admission: RemoteAdmission | undefined;
 let registry: Registry | undefined;
+let eap: EapPortHandle | undefined;
+let server0: RadiusServer | undefined;
+const proxy = credentialsProxy((r) => send(r), (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+const devices = new DeviceLookups(send);
+const deviceAdmission = (tenantId: string, deviceId: string): Promise<Admission | undefined> => devices.ask(tenantId, deviceId);
+const datagram = (msg: Buffer, r: RemoteInfo) => ({ datagram: msg, address: r.address, family: r.family, port: r.port, size: r.size });
 
 process.on('disconnect', () => process.exit(0));
 // The main process stops its workers with SIGTERM: exit normally (flushing logs, profiles).
@@ -63,6 +75,19 @@ process.on('message', (m: ToWorker, handle?: unknown) => {
     case 'ping':
       send({ kind: 'pong' });
       break;
+    case 'credential':
+      proxy.answered(m);
+      break;
+    case 'revocations':
+      eap?.updateRevocations(m.lists);
+      break;
+    case 'device':
+      devices.settle(m.requestId, m.admission);
+      break;
+    case 'eap':
+      // The conversation is held here; the datagram went to another worker first.
+      server0?.receive(Buffer.from(m.datagram), { address: m.address, family: m.family, port: m.port, size: m.size });
+      break;
     case 'metrics':
       void registry?.getMetricsAsJSON().then((metrics) => send({ kind: 'metrics', requestId: m.requestId, metrics }));
       break;
@@ -75,6 +100,8 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
   const log = createLogger(cfg.logLevel).child({ component: 'radius', worker: cfg.index });
   registry = new Registry();
   admission = new RemoteAdmission(send);
+  // EAP of its own: the conversations it starts carry its index in their State.
+  eap = cfg.eap ? createEapPort({ ...cfg.eap, credentials: proxy.credentials, log, stateTag: cfg.index }) : undefined;
   const server = new RadiusServer({
     ...configuredSettings(r, NasClientTable.fromConfig(r)),
     admission,
@@ -82,8 +109,28 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
     metrics: new RadiusMetrics(registry),
     log,
     sockets: { auth: auth.socket, acct: acct.socket },
-    forwardEap: (msg, rinfo) => send({ kind: 'eap', datagram: msg, address: rinfo.address, family: rinfo.family, port: rinfo.port, size: rinfo.size }),
+    ...(eap
+      ? {
+          eap,
+          admissionByDeviceId: deviceAdmission,
+          // A request for another worker's conversation (the kernel could not find its State).
+          forwardEap: (msg: Buffer, rinfo: RemoteInfo) => {
+            const holder = eapHolder(msg, cfg.workers);
+            if (holder === undefined || holder === cfg.index) return false;
+            send({ kind: 'eap', to: holder, ...datagram(msg, rinfo) });
+            return true;
+          },
+        }
+      : {
+          forwardEap: (msg: Buffer, rinfo: RemoteInfo) => {
+            send({ kind: 'eap', ...datagram(msg, rinfo) });
+            return true;
+          },
+        }),
   });
+  server0 = server;
+  const own = eap;
+  if (own) registerEapMetrics(registry, () => own.stats());
   await server.start();
   // Per worker, unlike every other series (summed over the processes): whether the kernel spreads
   // the ports evenly is read here. Set at scrape time, so a datagram costs nothing more.

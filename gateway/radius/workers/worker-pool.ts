@@ -14,6 +14,9 @@ import { compiledSibling } from '../../../policy/util/package-root.js';
 import type { SessionTable } from '../../sessions/session-table.js';
 import { relayLogLines } from '../log-relay.js';
 import type { RadiusServer } from '../server/radius-server.js';
+import type { Admission } from '../../../policy/service/admission.js';
+import { answerCredential } from '../eap/credentials-proxy.js';
+import type { EapShare } from '../eap/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
@@ -29,6 +32,10 @@ export interface RadiusWorkerPoolOptions {
   restartDelayMs?: number;
   /** Interval of the watchdog's pings; a worker silent for one interval is stuck (ms, default 5000). */
   watchdogMs?: number;
+  /** The main process's EAP port's share: with it, and an auth port steered by State, workers hold EAP. */
+  eap?: EapShare;
+  /** The endpoint a Kenneki device certificate names, for a worker's EAP-TLS. */
+  admissionByDeviceId?: (tenantId: string, deviceId: string) => Promise<Admission | undefined>;
 }
 
 interface Worker {
@@ -76,11 +83,13 @@ export class RadiusWorkerPool {
   private retiring: Promise<void> = Promise.resolve();
   /** The sockets the main process does not read now, because a ready worker does. */
   private readonly leftToWorkers = new Set<Socket>();
+  private unwatchCrls: (() => void) | undefined;
 
   constructor(private readonly o: RadiusWorkerPoolOptions) {}
 
   async start(): Promise<void> {
     this.unwatch = this.o.admission.watch((tenantId, mac, admission) => this.broadcast({ kind: 'admission', tenantId, mac, admission: admission ?? null }));
+    if (this.eapShare) this.unwatchCrls = this.eapShare.onRevocations((lists) => this.broadcast({ kind: 'revocations', lists: [...lists] }));
     try {
       await Promise.all(Array.from({ length: this.o.count }, (_, i) => this.spawn(i)));
       this.updateReading();
@@ -96,6 +105,7 @@ export class RadiusWorkerPool {
     this.stopping = true;
     clearInterval(this.watchdog);
     this.unwatch?.();
+    this.unwatchCrls?.();
     this.updateReading();
     await Promise.all(
       this.workers.map(
@@ -235,9 +245,25 @@ export class RadiusWorkerPool {
   private greet(w: Worker): void {
     const sockets = this.o.server.sockets;
     if (!sockets) return;
-    this.post(w, { kind: 'init', index: w.index, logLevel: this.o.log.level, radius: this.o.radius });
+    const eap = this.eapShare;
+    this.post(w, { kind: 'init', index: w.index, logLevel: this.o.log.level, radius: this.o.radius, workers: this.o.count, ...(eap ? { eap: eap.settings } : {}) });
     this.post(w, { kind: 'socket', port: 'auth' }, socketFor(sockets.auth, w.index));
     this.post(w, { kind: 'socket', port: 'acct' }, socketFor(sockets.acct, w.index));
+  }
+
+  /**
+   * Workers hold EAP conversations themselves when the main process has a shareable EAP port and
+   * the auth port is a group that the kernel steers by State (each worker reads its own socket).
+   * Otherwise they hand EAP to the main process.
+   */
+  private get eapShare(): EapShare | undefined {
+    const sockets = this.o.server.sockets;
+    return this.o.eap && this.o.server.steersByState && sockets !== undefined && sockets.auth.length === this.o.count ? this.o.eap : undefined;
+  }
+
+  /** Whether the workers hold EAP conversations themselves (see eapShare). */
+  get eapInWorkers(): boolean {
+    return this.eapShare !== undefined;
   }
 
   /**
@@ -288,8 +314,35 @@ export class RadiusWorkerPool {
         }
         return;
       case 'eap': {
+        const holder = m.to === undefined ? undefined : this.workers[m.to];
+        if (holder?.ready) {
+          this.post(holder, { kind: 'eap', datagram: m.datagram, address: m.address, family: m.family, port: m.port, size: m.size });
+          return;
+        }
+        // For the main process's own EAP port; or for a worker that is down, whose conversations
+        // are lost: the main process's port knows no such State and discards it.
         const r: RemoteInfo = { address: m.address, family: m.family, port: m.port, size: m.size };
         this.o.server.receive(Buffer.from(m.datagram), r);
+        return;
+      }
+      case 'credential': {
+        const eap = this.o.eap;
+        if (!eap) return;
+        void answerCredential(eap.credentials, m, (u) => Uint8Array.prototype.slice.call(u)).then((a) => this.post(w, a));
+        return;
+      }
+      case 'device': {
+        const lookup = this.o.admissionByDeviceId;
+        const answer = (admission: Admission | null) => this.post(w, { kind: 'device', requestId: m.requestId, admission });
+        if (!lookup) return answer(null);
+        lookup(m.tenantId, m.deviceId).then(
+          (a) => answer(a ?? null),
+          (err: unknown) => {
+            // Fail closed: the worker places the device as unknown.
+            this.o.log.error({ evt: 'RADIUS_ADMISSION_FAILED', worker: w.index, err }, 'device lookup failed; placing as unknown');
+            answer(null);
+          },
+        );
         return;
       }
       case 'metrics':

@@ -21,6 +21,7 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +46,59 @@ static const char *errno_name(int e) {
   }
 }
 
+/*
+ * The programs run on the UDP payload (the kernel pulls the UDP header first) and return the
+ * index of the socket in the group; an index out of range, or a load past the end (which makes
+ * the program return 0), is harmless: the kernel then falls back to its own hash, or socket 0.
+ */
+
+/* A = bytes 4-7 (the Request Authenticator's first word); return A % count. */
+static unsigned short authenticator_program(struct sock_filter *c, unsigned count) {
+  unsigned short n = 0;
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_A, 0);
+  return n;
+}
+
+/*
+ * For an auth port whose workers hold EAP conversations: a request carrying a State goes to
+ * socket (first byte of the State) % count, that byte being the tag of the worker that issued it;
+ * anything else is spread by its authenticator. Classic BPF has no backward jumps, so the walk
+ * over the attributes is unrolled STATE_SCAN_ATTRIBUTES times (jump offsets are 8 bits, which
+ * bounds it); a State further in is spread by authenticator and its worker forwards the request.
+ */
+#define STATE_SCAN_ATTRIBUTES 24
+#define STEER_MAX (4 + 8 * STATE_SCAN_ATTRIBUTES + 6)
+#define RADIUS_ATTRIBUTE_STATE 24
+
+static unsigned short state_program(struct sock_filter *c, unsigned count) {
+  const unsigned short fallback = 4 + 8 * STATE_SCAN_ATTRIBUTES, found = fallback + 3;
+  unsigned short n = 0;
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0); /* A = payload length */
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, 2);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ST, 0);                  /* M[0] = last offset with room for a type and a length */
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 20); /* X = the first attribute */
+  for (unsigned i = 0; i < STATE_SCAN_ATTRIBUTES; i++) {
+    c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_MEM, 0);
+    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, (unsigned char)(fallback - n - 1)); /* past the end */
+    n++;
+    c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0); /* type */
+    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RADIUS_ATTRIBUTE_STATE, (unsigned char)(found - n - 1), 0);
+    n++;
+    c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 1); /* length */
+    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 2, 0, (unsigned char)(fallback - n - 1)); /* malformed */
+    n++;
+    c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0);
+    c[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0); /* X = the next attribute */
+  }
+  n += authenticator_program(c + n, count); /* fallback */
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 2); /* found: the State's first byte */
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_A, 0);
+  return n;
+}
+
 static napi_value fail(napi_env env, const char *what, int e, const int *fds, unsigned opened) {
   for (unsigned i = 0; i < opened; i++) close(fds[i]);
   char msg[160];
@@ -54,9 +108,10 @@ static napi_value fail(napi_env env, const char *what, int e, const int *fds, un
 }
 
 static napi_value open_group(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
+  size_t argc = 4;
+  napi_value argv[4];
+  bool steer = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
     napi_throw_type_error(env, NULL, "openGroup(address, port, count)");
     return NULL;
   }
@@ -70,6 +125,7 @@ static napi_value open_group(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
+  if (argc > 3) napi_get_value_bool(env, argv[3], &steer);
   struct sockaddr_storage ss;
   socklen_t sslen;
   int family;
@@ -89,13 +145,8 @@ static napi_value open_group(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  /* A = 32-bit word at payload offset 4 (Request Authenticator bytes 0-3); return A % count. */
-  struct sock_filter code[] = {
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
-    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count),
-    BPF_STMT(BPF_RET | BPF_A, 0),
-  };
-  struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+  struct sock_filter code[STEER_MAX];
+  struct sock_fprog prog = {.len = steer ? state_program(code, count) : authenticator_program(code, count), .filter = code};
 
   int fds[MAX_GROUP];
   unsigned opened = 0;

@@ -6,44 +6,17 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../../../policy/log.js';
-import type { EapCredentials, PasswordCheck } from '../credentials.js';
+import { credentialsProxy } from '../credentials-proxy.js';
 import { createEapPort } from '../index.js';
-import { asBuffer, statsTuple, toWire, type CredentialAnswer, type CredentialOp, type EapThreadData, type FromThread, type StatsTuple, type ToThread } from './protocol.js';
+import { asBuffer, statsTuple, toWire, type EapThreadData, type FromThread, type StatsTuple, type ToThread } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('eap-thread.ts runs as a worker thread');
 const data = workerData as EapThreadData;
 const post = (m: FromThread) => port.postMessage(m);
 
-let nextCredential = 0;
-const waiting = new Map<number, { resolve: (v: CredentialAnswer) => void }>();
-
-function ask(op: CredentialOp, tenantId: string, user: string, password?: string): Promise<CredentialAnswer> {
-  const id = nextCredential++;
-  return new Promise((resolve) => {
-    waiting.set(id, { resolve });
-    post({ kind: 'credential', id, op, tenantId, user, ...(password !== undefined ? { password } : {}) });
-  });
-}
-
-function valueOf(a: CredentialAnswer): PasswordCheck | Uint8Array | string | undefined {
-  if (a.error !== undefined) throw new Error(a.error);
-  return a.value;
-}
-
-const credentials: EapCredentials = {
-  async checkPassword(tenantId, user, password) {
-    return valueOf(await ask('checkPassword', tenantId, user, password)) as PasswordCheck;
-  },
-  async ntHash(tenantId, user) {
-    const v = valueOf(await ask('ntHash', tenantId, user));
-    return v instanceof Uint8Array ? asBuffer(v) : undefined;
-  },
-  async labPassword(tenantId, user) {
-    const v = valueOf(await ask('labPassword', tenantId, user));
-    return typeof v === 'string' ? v : undefined;
-  },
-};
+const proxy = credentialsProxy(post, asBuffer);
+const credentials = proxy.credentials;
 
 // process.stdout, not fd 1: in a thread it is a pipe to the main thread, which relays the lines to its log.
 const log = createLogger(data.logLevel, process.stdout).child({ eapThread: data.tag });
@@ -63,9 +36,7 @@ port.on('message', (m: ToThread) => {
   if (!Array.isArray(m)) {
     if (m.kind === 'ping') return post({ kind: 'pong' });
     if (m.kind === 'revocations') return eap.updateRevocations(m.lists);
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    w?.resolve(m);
+    proxy.answered(m);
     return;
   }
   const [id, nas, tenantId, packet, state] = m;

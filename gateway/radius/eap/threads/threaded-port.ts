@@ -22,6 +22,7 @@ import { compiledSibling } from '../../../../policy/util/package-root.js';
 import { relayLogLines } from '../../log-relay.js';
 import type { EapAnswer, EapRequest } from '../../server/eap-port.js';
 import type { EapCredentials } from '../credentials.js';
+import { answerCredential } from '../credentials-proxy.js';
 import type { EapPortHandle } from '../index.js';
 import type { EapStats } from '../port.js';
 import type { RevocationList } from '../revocation.js';
@@ -219,16 +220,7 @@ export class ThreadedEapPort implements EapPortHandle {
 
   /** A thread asks for an inner credential: the store and directories live on this thread. */
   private async credential(worker: Worker, m: CredentialRequest): Promise<void> {
-    const c = this.o.credentials;
-    let reply: ToThread;
-    try {
-      const value =
-        m.op === 'checkPassword' ? await c.checkPassword(m.tenantId, m.user, m.password ?? '') : m.op === 'ntHash' ? await c.ntHash(m.tenantId, m.user) : await c.labPassword(m.tenantId, m.user);
-      reply = { kind: 'credential', id: m.id, ...(value !== undefined ? { value: value instanceof Uint8Array ? bytes(value) : value } : {}) };
-    } catch (err) {
-      reply = { kind: 'credential', id: m.id, error: err instanceof Error ? err.message : String(err) };
-    }
-    worker.postMessage(reply);
+    worker.postMessage((await answerCredential(this.o.credentials, m, bytes)) satisfies ToThread);
   }
 
   private abandon(t: EapThread, reason: string): void {
