@@ -212,7 +212,7 @@ test('a worker that stops answering is killed by the watchdog and replaced, and 
   process.kill(stuck!, 'SIGSTOP');
   try {
     const r = await radclient({ server, command: 'auth', secret: SECRET, requests: Array.from({ length: 40 }, () => mab(MAC.compliant)).join('\n'), timeoutSeconds: 12, retries: 2, extraArgs: ['-p', '40'] });
-    expect(r.replies.map((x) => x.code), r.output.slice(-1500)).toEqual(Array(40).fill('Access-Accept'));
+    expect(r.replies.map((x) => x.code), `radclient exit ${r.code} ${r.signal ?? ''}\n${r.output.slice(-1500)}`).toEqual(Array(40).fill('Access-Accept'));
     expect(workerPids()).not.toContain(stuck);
   } finally {
     try {

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { settled } from './child-settled.js';
 
 export const RADCLIENT = '/usr/bin/radclient';
 
@@ -14,6 +15,8 @@ export function requireRadclient(): void {
 
 export interface RadclientRun {
   code: number | null;
+  /** Set when radclient was killed (the 30 s guard) or crashed. */
+  signal: NodeJS.Signals | null;
   output: string;
   /** Each reply radclient printed: its code name and attribute lines (`Name = value`). */
   replies: { code: string; attributes: string[] }[];
@@ -32,9 +35,9 @@ export async function radclient(o: { server: string; command: 'auth' | 'acct' | 
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   child.stdin.end(o.requests);
   const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const { code, signal } = await settled(child);
   clearTimeout(guard);
-  return { code, output, replies: parseReplies(output) };
+  return { code, signal, output, replies: parseReplies(output) };
 }
 
 function parseReplies(output: string): RadclientRun['replies'] {

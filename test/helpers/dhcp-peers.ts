@@ -25,6 +25,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePerfdhcpOutput, type PerfdhcpExchange } from '../../simulations/bench/dhcp/perfdhcp.js';
+import { settled } from '../../simulations/peers/child-settled.js';
 
 // ---------------------------------------------------------------------------------------------
 // Binaries
@@ -111,12 +112,8 @@ export function spawnPeer(name: string, argv: readonly string[], env?: NodeJS.Pr
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code, signal) => {
-      liveChildren.delete(child);
-      resolve(code ?? (signal === null ? null : -1));
-    }),
-  );
+  child.once('exit', () => liveChildren.delete(child));
+  const exited = settled(child).then(({ code, signal }) => code ?? (signal === null ? null : -1));
   const proc: PeerProcess = {
     name,
     child,

@@ -1,6 +1,7 @@
 /** Spawning the real `kenneki` CLI and waiting for what it prints (never fixed sleeps). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { settled } from '../../simulations/peers/child-settled.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const KENNEKI_BIN = join(ROOT, 'bin', 'kenneki.js');
@@ -29,7 +30,7 @@ export function spawnBin(bin: string, args: string[], opts: { cwd?: string; env?
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = settled(child).then((s) => s.code);
   return {
     child,
     output: () => out,

@@ -16,6 +16,7 @@ import { SERVICE_TYPE, TUNNEL_MEDIUM_TYPE, TUNNEL_TYPE, attr } from './dictionar
 import { revealUserPassword } from './hiding.js';
 import { normalizeMac } from './mac.js';
 import { RADIUS_CODE, decodePacket, type RadiusPacket } from './packet.js';
+import { settled } from '../../../simulations/peers/child-settled.js';
 
 const RADCLIENT = '/usr/bin/radclient';
 const SECRET = 'kenneki-testing-123';
@@ -63,7 +64,7 @@ async function runRadclient(
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   child.stdin.end(stdin);
   const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const { code } = await settled(child);
   clearTimeout(guard);
   // KENNEKI_RADCLIENT_LOG=1 shows what radclient printed, for checking its view of our packets.
   if (process.env['KENNEKI_RADCLIENT_LOG']) console.log(`radclient ${command} → exit ${code}\n${output}`);

@@ -103,8 +103,12 @@ export class TlsMethod implements EapMethod {
       if (r.error) {
         const reason = `TLS: ${r.error.message}`;
         if (r.out.length === 0) return failure(reason);
-        // Send the alert so the peer can say why; its ACK ends the conversation.
+        // Send the alert so the peer can say why; its ACK ends the conversation. Logged now, not
+        // only at that ACK: some peers (strongSwan's EAP-TLS client) hang up on a fatal alert
+        // instead, and the refusal would otherwise show only as an expired State.
         this.failing = reason;
+        const { ctx } = this.o;
+        ctx.log.info({ evt: 'EAP_TLS_REFUSED', method: this.name, identity: ctx.identity, reason }, `EAP ${this.name} refused: ${reason}; TLS alert sent, Reject follows the peer's ACK`);
         return this.send(r.out);
       }
       out = r.out;

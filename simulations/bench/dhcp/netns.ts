@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { onCleanup, onExit } from '../common.js';
 import { execInNamespace } from '../../peers/ns-exec.js';
+import { settled } from '../../peers/child-settled.js';
 
 const SEARCH_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 
@@ -150,7 +151,7 @@ export function createBenchNetns(): BenchNetns {
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
+      const exited = settled(child).then(({ code, signal }) => code ?? (signal === null ? null : -1));
       const stopNow = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000) => {
         if (!running()) return;
         child.kill(signal);
