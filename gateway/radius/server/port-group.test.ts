@@ -28,17 +28,23 @@ function request(id: number): Buffer {
   return b;
 }
 
-/** An Access-Request with `before` other attributes and then, if `tag` is given, a State whose first byte is it. */
-function withState(id: number, before: number, tag?: number): Buffer {
+/**
+ * An Access-Request with `filler` Called-Station-Id attributes, then a Calling-Station-Id when
+ * `station` is given, then a State whose first byte is `tag` when that is given.
+ */
+function accessRequest(id: number, o: { filler?: number; station?: string; tag?: number } = {}): Buffer {
   const attrs: Buffer[] = [];
-  for (let i = 0; i < before; i++) attrs.push(Buffer.from([31, 6, 0x61, 0x62, 0x63, i & 0xff])); // Calling-Station-Id
-  if (tag !== undefined) attrs.push(Buffer.concat([Buffer.from([24, 20, tag]), randomBytes(17)]));
+  for (let i = 0; i < (o.filler ?? 0); i++) attrs.push(Buffer.from([30, 6, 0x61, 0x62, 0x63, i & 0xff]));
+  if (o.station !== undefined) attrs.push(Buffer.concat([Buffer.from([31, 2 + o.station.length]), Buffer.from(o.station)]));
+  if (o.tag !== undefined) attrs.push(Buffer.concat([Buffer.from([24, 20, o.tag]), randomBytes(17)]));
   attrs.push(Buffer.concat([Buffer.from([80, 18]), randomBytes(16)])); // Message-Authenticator
   const head = request(id);
   const body = Buffer.concat(attrs);
   head.writeUInt16BE(20 + body.length, 2);
   return Buffer.concat([head, body]);
 }
+
+const stationOf = (i: number) => `02-00-5E-00-${(i >> 8).toString(16).padStart(2, '0')}-${(i & 0xff).toString(16).padStart(2, '0')}`.toUpperCase();
 
 /** Sends every datagram from one client socket (one NAS source port), and says which socket read each. */
 async function deliver(sockets: Socket[], datagrams: Buffer[]): Promise<number[]> {
@@ -107,24 +113,47 @@ test('one reader gets one plain socket; a host name makes the readers share one,
   expect(named.shared).toMatch(/radius\.host "localhost" is a name/);
 });
 
-test('steered by State: a request goes to the socket its State names, wherever the State sits among the first 24 attributes', async () => {
+test('steered by State: a request goes to the socket its State names, wherever the State sits among the first 24 attributes, whatever its Calling-Station-Id', async () => {
   const p = await group(3, 0, '127.0.0.1', true);
   const datagrams: Buffer[] = [];
   const expected: number[] = [];
   for (let i = 0; i < 120; i++) {
     const tag = i % 7;
-    datagrams.push(withState(i, i % 24, tag));
+    datagrams.push(accessRequest(i, { filler: i % 23, station: stationOf(i), tag }));
     expected.push(tag % 3);
   }
   expect(await deliver(p.sockets, datagrams)).toEqual(expected);
 });
 
-test('steered by State: without a State, or with one past the 24th attribute, requests are spread by authenticator', async () => {
+test('steered by State: a new login (no State) goes by its Calling-Station-Id, so every login of a device reaches one socket, and devices spread over all', async () => {
   const p = await group(3, 0, '127.0.0.1', true);
-  const none = await deliver(p.sockets, Array.from({ length: 150 }, (_, i) => withState(i, i % 10)));
-  for (const s of [0, 1, 2]) expect(none.filter((r) => r === s).length).toBeGreaterThan(20);
+  const devices = Array.from({ length: 60 }, (_, i) => stationOf(i * 37));
+  // Each device four times, with fresh authenticators and its Calling-Station-Id at different places.
+  const datagrams = devices.flatMap((station, d) => [0, 1, 2, 3].map((k) => accessRequest(d * 4 + k, { filler: (d + k * 5) % 20, station })));
+  const readers = await deliver(p.sockets, datagrams);
+  devices.forEach((_, d) => expect(new Set(readers.slice(d * 4, d * 4 + 4)).size).toBe(1));
+  const perDevice = devices.map((_, d) => readers[d * 4]!);
+  for (const s of [0, 1, 2]) expect(perDevice.filter((r) => r === s).length).toBeGreaterThan(8);
+});
+
+test('steered by State: without a State or a usable Calling-Station-Id, or with them past the 24th attribute, requests are spread by authenticator', async () => {
+  const p = await group(3, 0, '127.0.0.1', true);
+  const plain = await deliver(p.sockets, Array.from({ length: 150 }, (_, i) => accessRequest(i, { filler: i % 10, ...(i % 2 ? { station: 'abc' } : {}) })));
+  for (const s of [0, 1, 2]) expect(plain.filter((r) => r === s).length).toBeGreaterThan(20);
   for (const s of p.sockets) s.removeAllListeners('message');
-  // All tagged 0, but beyond the scan: not all on socket 0.
-  const far = await deliver(p.sockets, Array.from({ length: 60 }, (_, i) => withState(i, 30, 0)));
+  // All tagged 0 and from one device, but beyond the scan: not all on one socket.
+  const far = await deliver(p.sockets, Array.from({ length: 60 }, (_, i) => accessRequest(i, { filler: 30, station: stationOf(1), tag: 0 })));
   expect(new Set(far).size).toBeGreaterThan(1);
+});
+
+test('steered by State: no datagram is lost to the program, whatever its bytes (random, truncated, lying lengths)', { timeout: 10_000 }, async () => {
+  const p = await group(3, 0, '127.0.0.1', true);
+  const datagrams = Array.from({ length: 300 }, (_, i) => {
+    const d = i % 3 === 0 ? randomBytes(1 + (i % 90)) : accessRequest(i, { filler: i % 30, station: stationOf(i), ...(i % 2 ? { tag: i & 0xff } : {}) });
+    // Corrupt one byte (often a length) of the structured ones, and cut some short.
+    if (i % 3 === 1) d[20 + (i % Math.max(1, d.length - 20))] = i & 0xff;
+    return i % 5 === 0 ? d.subarray(0, Math.max(1, d.length - (i % 40))) : d;
+  });
+  const readers = await deliver(p.sockets, datagrams);
+  expect(readers.every((r) => r >= 0 && r < 3)).toBe(true);
 });

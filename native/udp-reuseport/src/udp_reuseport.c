@@ -62,40 +62,83 @@ static unsigned short authenticator_program(struct sock_filter *c, unsigned coun
 }
 
 /*
- * For an auth port whose workers hold EAP conversations: a request carrying a State goes to
- * socket (first byte of the State) % count, that byte being the tag of the worker that issued it;
- * anything else is spread by its authenticator. Classic BPF has no backward jumps, so the walk
- * over the attributes is unrolled STATE_SCAN_ATTRIBUTES times (jump offsets are 8 bits, which
- * bounds it); a State further in is spread by authenticator and its worker forwards the request.
+ * For an auth port whose workers hold EAP conversations:
+ * - a request carrying a State goes to socket (first byte of the State) % count, that byte being
+ *   the tag of the worker that issued it;
+ * - a request without one (a new login) goes by a hash of its Calling-Station-Id's last four
+ *   bytes, so a device starts every login on the same worker, whose session-id cache can resume
+ *   its TLS session (wpa_supplicant resumes by session id, not ticket);
+ * - anything else is spread by its authenticator.
+ * Classic BPF has no backward jumps, so the walk over the attributes is unrolled
+ * SCAN_ATTRIBUTES times (conditional jump offsets are 8 bits, which bounds it); a State further
+ * in is spread like the rest and its worker forwards the request.
  */
-#define STATE_SCAN_ATTRIBUTES 24
-#define STEER_MAX (4 + 8 * STATE_SCAN_ATTRIBUTES + 6)
+#define SCAN_ATTRIBUTES 24
+#define SCAN_HEAD 6
+#define SCAN_STEP 10
+#define STEER_MAX (SCAN_HEAD + SCAN_STEP * SCAN_ATTRIBUTES + 1 + 3 + 17 + 3)
 #define RADIUS_ATTRIBUTE_STATE 24
+#define RADIUS_ATTRIBUTE_CALLING_STATION_ID 31
+
+/* A conditional jump from instruction `at` to `to` (forward only), as BPF's relative offset. */
+static unsigned char hop(unsigned short at, unsigned short to) {
+  return (unsigned char)(to - at - 1);
+}
 
 static unsigned short state_program(struct sock_filter *c, unsigned count) {
-  const unsigned short fallback = 4 + 8 * STATE_SCAN_ATTRIBUTES, found = fallback + 3;
+  const unsigned short state = SCAN_HEAD + SCAN_STEP * SCAN_ATTRIBUTES + 1, station = state + 3, spread = station + 17;
+  /* The longest hop: from the first attribute's end check to `station`. */
+  _Static_assert(SCAN_STEP * SCAN_ATTRIBUTES + 1 + 3 - 2 <= 255, "conditional jump offsets are 8 bits");
   unsigned short n = 0;
   c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0); /* A = payload length */
   c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, 2);
-  c[n++] = (struct sock_filter)BPF_STMT(BPF_ST, 0);                  /* M[0] = last offset with room for a type and a length */
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ST, 0);                     /* M[0] = last offset with room for a type and a length */
   c[n++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 20); /* X = the first attribute */
-  for (unsigned i = 0; i < STATE_SCAN_ATTRIBUTES; i++) {
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_IMM, 0);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ST, 1); /* M[1] = the Calling-Station-Id's offset; 0: none seen */
+  for (unsigned i = 0; i < SCAN_ATTRIBUTES; i++) {
     c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_MEM, 0);
-    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, (unsigned char)(fallback - n - 1)); /* past the end */
+    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, hop(n, station)); /* past the end */
     n++;
     c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0); /* type */
-    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RADIUS_ATTRIBUTE_STATE, (unsigned char)(found - n - 1), 0);
+    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RADIUS_ATTRIBUTE_STATE, hop(n, state), 0);
     n++;
+    c[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RADIUS_ATTRIBUTE_CALLING_STATION_ID, 0, 1);
+    c[n++] = (struct sock_filter)BPF_STMT(BPF_STX, 1);
     c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 1); /* length */
-    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 2, 0, (unsigned char)(fallback - n - 1)); /* malformed */
+    c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 2, 0, hop(n, station)); /* malformed */
     n++;
     c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0);
     c[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0); /* X = the next attribute */
   }
-  n += authenticator_program(c + n, count); /* fallback */
-  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 2); /* found: the State's first byte */
+  /* Every scanned attribute read, no State among them: as if the end were reached. */
+  c[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 3, 0, 0);
+  /* state: the State's first byte. */
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 2);
   c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count);
   c[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_A, 0);
+  /* station: no State; the last four bytes of a Calling-Station-Id of at least four, folded. */
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_MEM, 1);
+  c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, hop(n, spread), 0);
+  n++;
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 1);
+  c[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 6, 0, hop(n, spread));
+  n++;
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, 4);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0); /* past the end: the program returns 0 */
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 8);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count);
+  c[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_A, 0);
+  /* spread */
+  n += authenticator_program(c + n, count);
   return n;
 }
 
