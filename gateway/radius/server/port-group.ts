@@ -23,7 +23,9 @@ export interface PortGroupOptions {
   bufferBytes: number;
   /**
    * An auth port whose workers hold EAP conversations: a request with a State goes to the socket
-   * its first byte names (the tag of the worker that issued it), anything else by authenticator.
+   * its first byte names (the tag of the worker that issued it), a new login by a hash of its
+   * Calling-Station-Id (so a device starts on the worker holding its TLS session), anything else
+   * by authenticator.
    */
   steerByState?: boolean;
 }

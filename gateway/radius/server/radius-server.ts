@@ -58,7 +58,7 @@ export interface RadiusServerOptions {
    * gets a socket of its own where the kernel can spread a port (see port-group.ts).
    */
   readers?: number;
-  /** With `readers`: the workers hold EAP conversations, so the auth port steers by State. */
+  /** With `readers`: the workers hold EAP conversations, so the auth port steers by State (and new logins by Calling-Station-Id). */
   steerByState?: boolean;
   /**
    * A RADIUS worker hands EAP requests to the process that holds their conversation: the main

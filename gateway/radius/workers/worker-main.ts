@@ -15,6 +15,7 @@ import { RemoteAdmission } from './remote-admission.js';
 import { DeviceLookups } from './device-lookups.js';
 import { eapHolder } from './eap-routing.js';
 import { credentialsProxy } from '../eap/credentials-proxy.js';
+import { asBuffer } from '../eap/threads/protocol.js';
 import { createEapPort, type EapPortHandle } from '../eap/index.js';
 import { registerEapMetrics } from '../eap-metrics.js';
 import type { Admission } from '../../../policy/service/admission.js';
@@ -43,8 +44,9 @@ const sockets: Partial<Record<'auth' | 'acct', Arrived>> = {};
 let admission: RemoteAdmission | undefined;
 let registry: Registry | undefined;
 let eap: EapPortHandle | undefined;
-let server0: RadiusServer | undefined;
-const proxy = credentialsProxy((r) => send(r), (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+/** The server, for EAP requests another worker read for a conversation held here. */
+let radiusServer: RadiusServer | undefined;
+const proxy = credentialsProxy((r) => send(r), asBuffer);
 const devices = new DeviceLookups(send);
 const deviceAdmission = (tenantId: string, deviceId: string): Promise<Admission | undefined> => devices.ask(tenantId, deviceId);
 const datagram = (msg: Buffer, r: RemoteInfo) => ({ datagram: msg, address: r.address, family: r.family, port: r.port, size: r.size });
@@ -86,7 +88,7 @@ process.on('message', (m: ToWorker, handle?: unknown) => {
       break;
     case 'eap':
       // The conversation is held here; the datagram went to another worker first.
-      server0?.receive(Buffer.from(m.datagram), { address: m.address, family: m.family, port: m.port, size: m.size });
+      radiusServer?.receive(asBuffer(m.datagram), { address: m.address, family: m.family, port: m.port, size: m.size });
       break;
     case 'metrics':
       void registry?.getMetricsAsJSON().then((metrics) => send({ kind: 'metrics', requestId: m.requestId, metrics }));
@@ -101,7 +103,8 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
   registry = new Registry();
   admission = new RemoteAdmission(send);
   // EAP of its own: the conversations it starts carry its index in their State.
-  eap = cfg.eap ? createEapPort({ ...cfg.eap, credentials: proxy.credentials, log, stateTag: cfg.index }) : undefined;
+  const own = cfg.eap ? createEapPort({ ...cfg.eap, credentials: proxy.credentials, log, stateTag: cfg.index }) : undefined;
+  eap = own;
   const server = new RadiusServer({
     ...configuredSettings(r, NasClientTable.fromConfig(r)),
     admission,
@@ -109,9 +112,9 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
     metrics: new RadiusMetrics(registry),
     log,
     sockets: { auth: auth.socket, acct: acct.socket },
-    ...(eap
+    ...(own
       ? {
-          eap,
+          eap: own,
           admissionByDeviceId: deviceAdmission,
           // A request for another worker's conversation (the kernel could not find its State).
           forwardEap: (msg: Buffer, rinfo: RemoteInfo) => {
@@ -128,8 +131,7 @@ async function serve(cfg: WorkerInit, auth: Arrived, acct: Arrived): Promise<voi
           },
         }),
   });
-  server0 = server;
-  const own = eap;
+  radiusServer = server;
   if (own) registerEapMetrics(registry, () => own.stats());
   await server.start();
   // Per worker, unlike every other series (summed over the processes): whether the kernel spreads

@@ -18,6 +18,7 @@ import type { Admission } from '../../../policy/service/admission.js';
 import { answerCredential } from '../eap/credentials-proxy.js';
 import type { EapShare } from '../eap/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { bytes } from '../eap/threads/protocol.js';
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -328,7 +329,7 @@ export class RadiusWorkerPool {
       case 'credential': {
         const eap = this.o.eap;
         if (!eap) return;
-        void answerCredential(eap.credentials, m, (u) => Uint8Array.prototype.slice.call(u)).then((a) => this.post(w, a));
+        void answerCredential(eap.credentials, m, bytes).then((a) => this.post(w, a));
         return;
       }
       case 'device': {
